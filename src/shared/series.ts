@@ -1,0 +1,80 @@
+/** The shapes of CONTRACT.md's `scan`, `import` and `info` answers: one definition for every transport. */
+
+export type SeriesFormat = 'dicom' | 'nifti';
+
+/** [column spacing mm, row spacing mm, slice spacing mm] */
+export type Spacing = [number, number, number];
+
+export interface ScannedSeries {
+  /** SeriesInstanceUID (with a `-partN` suffix when a series had to be split), or the NIfTI file's path. */
+  id: string;
+  format: SeriesFormat;
+  modality: string | null;
+  description: string | null;
+  patientId: string | null;
+  slices: number;
+  rows: number;
+  cols: number;
+  spacing: Spacing;
+  /** DICOM: in slice order (a multi-frame file appears once). */
+  files: string[];
+  warnings: string[];
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface ScanResult {
+  series: ScannedSeries[];
+  skipped: SkippedFile[];
+}
+
+export interface ImportedSeries {
+  id: string;
+  slices: number;
+  rows: number;
+  cols: number;
+}
+
+export interface ImportResult {
+  imported: ImportedSeries[];
+  skipped: SkippedFile[];
+}
+
+export interface SliceStats {
+  index: number;
+  /** mm along the slice normal */
+  position: number;
+  mean: number;
+  min: number;
+  max: number;
+}
+
+export interface SeriesInfo {
+  id: string;
+  format: SeriesFormat;
+  modality: string | null;
+  description: string | null;
+  slices: number;
+  rows: number;
+  cols: number;
+  spacing: Spacing;
+  annotatedSlices: number[];
+  stats?: SliceStats[];
+}
+
+export type ModelKind = 'pretrained' | 'segmentation';
+
+export interface ModelInfo {
+  name: string;
+  kind: ModelKind;
+  method: string;
+  createdAt: string;
+}
+
+export interface WorkspaceInfo {
+  series: SeriesInfo[];
+  models: ModelInfo[];
+}
