@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs Mesa's software Vulkan driver (lavapipe) from bookworm-backports so that the
+# `webgpu` backend (Dawn) can run in CI without a GPU. Bookworm's own Mesa 22.x is too old
+# for Dawn; backports carries 25.x. Run as root on Debian 12. Idempotent.
+set -eu
+if [ ! -f /etc/apt/sources.list.d/bookworm-backports.sources ]; then
+  cat > /etc/apt/sources.list.d/bookworm-backports.sources <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
+apt-get update -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/bookworm-backports.sources \
+  -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 || apt-get update
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+  -t bookworm-backports mesa-vulkan-drivers libvulkan1
+# Show which Vulkan ICDs are present (lvp_icd*.json is lavapipe).
+ls /usr/share/vulkan/icd.d/ 2>/dev/null || true

@@ -1,0 +1,48 @@
+import type { SliceSource } from './slice-source.ts';
+import { preprocessSlice } from './preprocess.ts';
+
+/**
+ * Preprocessed slices, read from the source on demand and kept in a least-recently-used
+ * cache with a byte budget: a workspace of any size streams through bounded memory.
+ */
+export class PreprocessedSlices {
+  private readonly cache = new Map<string, Float32Array>();
+  private readonly capacity: number;
+  private readonly dims = new Map<string, { rows: number; cols: number }>();
+  reads = 0;
+
+  constructor(
+    private readonly source: SliceSource,
+    private readonly size: number,
+    budgetBytes = 256 * 1024 * 1024,
+  ) {
+    this.capacity = Math.max(8, Math.floor(budgetBytes / (size * size * 4)));
+    for (const s of source.listSeries()) this.dims.set(s.id, { rows: s.rows, cols: s.cols });
+  }
+
+  get(seriesId: string, index: number): Float32Array {
+    const key = `${index}\u0000${seriesId}`;
+    const hit = this.cache.get(key);
+    if (hit) {
+      // Map keeps insertion order: re-inserting marks it most recently used.
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit;
+    }
+    const dims = this.dims.get(seriesId);
+    if (!dims) throw new Error(`unknown series ${seriesId}`);
+    const raw = this.source.readSlice(seriesId, index);
+    this.reads++;
+    const value = preprocessSlice(raw, dims.rows, dims.cols, this.size);
+    this.cache.set(key, value);
+    while (this.cache.size > this.capacity) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.delete(oldest);
+    }
+    return value;
+  }
+
+  get cachedSlices(): number {
+    return this.cache.size;
+  }
+}

@@ -1,0 +1,144 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { errorMessage } from '../../../shared/errors.ts';
+import type { ProgressListener } from '../../../shared/progress.ts';
+import type { ScanResult, ScannedSeries, SkippedFile } from '../../../shared/series.ts';
+import { groupIntoSeries, type DicomSeries, type ScannedImage } from '../../../formats/dicom/group-series.ts';
+import { NotDicomError, parseDicomBytes } from '../../../formats/dicom/parse-part10.ts';
+import { isDicomdir, referencedFiles } from '../../../formats/dicom/read-dicomdir.ts';
+import { readImageHeader, UnusableImageError } from '../../../formats/dicom/read-image-header.ts';
+import { NiftiError, readNifti, type NiftiVolume } from '../../../formats/nifti/read-nifti.ts';
+import { findFiles } from './find-files.ts';
+
+/** A NIfTI file found by a scan; its voxels are read again at import. */
+export interface NiftiSource {
+  path: string;
+  series: ScannedSeries;
+  affine: number[][];
+}
+
+export interface ScanOutcome {
+  result: ScanResult;
+  dicom: DicomSeries[];
+  nifti: NiftiSource[];
+}
+
+const NIFTI_NAME = /\.nii(\.gz)?$/i;
+
+/**
+ * Finds image series under files and folders (CONTRACT.md `scan`). Reads each file
+ * once, keeps only its header, and never stops on a bad file: every file read ends up
+ * in a series or in `skipped` with a reason.
+ */
+export function scanPaths(paths: string[], onProgress?: ProgressListener): ScanOutcome {
+  const found = findFiles(paths);
+  const queue = [...found.files];
+  const queued = new Set(queue);
+  const skipped: SkippedFile[] = [...found.skipped];
+  const images: ScannedImage[] = [];
+  const nifti: NiftiSource[] = [];
+
+  for (let i = 0; i < queue.length; i++) {
+    const path = queue[i];
+    onProgress?.({ stage: 'reading headers', done: i, total: queue.length, detail: path });
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (error) {
+      skipped.push({ path, reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})` });
+      continue;
+    }
+    if (NIFTI_NAME.test(path)) {
+      try {
+        nifti.push(describeNifti(path, readNifti(bytes)));
+      } catch (error) {
+        skipped.push({ path, reason: error instanceof NiftiError ? error.reason : `unreadable NIfTI (${errorMessage(error)})` });
+      }
+      continue;
+    }
+    try {
+      const { dataSet, truncated } = parseDicomBytes(bytes);
+      if (isDicomdir(dataSet)) {
+        const listed = referencedFiles(dataSet).map((relative) => resolveCaseInsensitive(dirname(path), relative));
+        let added = 0;
+        for (const file of listed) {
+          if (!existsSync(file)) skipped.push({ path: file, reason: `listed in DICOMDIR ${path} but missing` });
+          else if (!queued.has(file)) {
+            queue.push(file);
+            queued.add(file);
+            added++;
+          }
+        }
+        skipped.push({ path, reason: `DICOMDIR (a directory index): its ${listed.length} listed files are read directly${added ? `, ${added} of them found through it` : ''}` });
+        continue;
+      }
+      images.push({ path, header: readImageHeader(dataSet, { truncated }) });
+    } catch (error) {
+      if (error instanceof NotDicomError || error instanceof UnusableImageError) skipped.push({ path, reason: error.reason });
+      else skipped.push({ path, reason: `unreadable DICOM (${errorMessage(error)})` });
+    }
+  }
+  onProgress?.({ stage: 'reading headers', done: queue.length, total: queue.length });
+
+  const grouped = groupIntoSeries(images);
+  skipped.push(...grouped.skipped);
+  const series = [...grouped.series.map(describeDicom), ...nifti.map((source) => source.series)];
+  return { result: { series, skipped }, dicom: grouped.series, nifti };
+}
+
+function describeDicom(series: DicomSeries): ScannedSeries {
+  return {
+    id: series.id,
+    format: 'dicom',
+    modality: series.modality,
+    description: series.description,
+    patientId: series.patientId,
+    slices: series.slices.length,
+    rows: series.rows,
+    cols: series.cols,
+    spacing: series.spacing,
+    files: series.files,
+    warnings: series.warnings,
+  };
+}
+
+function describeNifti(path: string, volume: NiftiVolume): NiftiSource {
+  const [cols, rows, slices] = volume.dims;
+  return {
+    path,
+    affine: volume.affine,
+    series: {
+      id: path,
+      format: 'nifti',
+      modality: null,
+      description: volume.description,
+      patientId: null,
+      slices,
+      rows,
+      cols,
+      spacing: volume.spacing,
+      files: [path],
+      warnings: volume.warnings,
+    },
+  };
+}
+
+/** DICOMDIR file IDs are often upper case while the files on a Linux disk are not. */
+function resolveCaseInsensitive(base: string, relative: string): string {
+  let current = base;
+  for (const part of relative.split('/')) {
+    const exact = join(current, part);
+    if (existsSync(exact)) {
+      current = exact;
+      continue;
+    }
+    let match: string | undefined;
+    try {
+      match = readdirSync(current).find((name) => name.toLowerCase() === part.toLowerCase());
+    } catch {
+      match = undefined;
+    }
+    current = join(current, match ?? part);
+  }
+  return resolve(current);
+}

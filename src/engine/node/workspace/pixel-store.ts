@@ -1,0 +1,91 @@
+import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+
+/** How a series' modality values are stored on disk; chosen per series at import. */
+export type PixelDtype = 'int16' | 'uint16' | 'float32';
+
+export const BYTES_PER_VALUE: Record<PixelDtype, number> = { int16: 2, uint16: 2, float32: 4 };
+
+/**
+ * The smallest type that holds every value of a series exactly: integer values in the
+ * int16 or uint16 range keep 2 bytes a voxel (CT in HU, most MR), anything else float32.
+ */
+export function chooseDtype(range: { min: number; max: number; integral: boolean }): PixelDtype {
+  if (range.integral && range.min >= -32768 && range.max <= 32767) return 'int16';
+  if (range.integral && range.min >= 0 && range.max <= 65535) return 'uint16';
+  return 'float32';
+}
+
+function typedView(dtype: PixelDtype, bytes: Uint8Array): Int16Array | Uint16Array | Float32Array {
+  const count = bytes.byteLength / BYTES_PER_VALUE[dtype];
+  if (dtype === 'int16') return new Int16Array(bytes.buffer, bytes.byteOffset, count);
+  if (dtype === 'uint16') return new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+}
+
+/** Appends slices, one after another, to a series' pixel file (little endian, slice-major). */
+export class PixelWriter {
+  private readonly fd: number;
+  private readonly scratch: Uint8Array;
+  private readonly view: Int16Array | Uint16Array | Float32Array;
+  slicesWritten = 0;
+
+  constructor(
+    readonly path: string,
+    readonly dtype: PixelDtype,
+    readonly sliceValues: number,
+  ) {
+    this.fd = openSync(path, 'w');
+    this.scratch = new Uint8Array(sliceValues * BYTES_PER_VALUE[dtype]);
+    this.view = typedView(dtype, this.scratch);
+  }
+
+  append(values: Float32Array): void {
+    if (values.length !== this.sliceValues) throw new Error(`slice has ${values.length} values, expected ${this.sliceValues}`);
+    this.view.set(values);
+    writeSync(this.fd, this.scratch, 0, this.scratch.byteLength);
+    this.slicesWritten++;
+  }
+
+  /** Flushes to the disk before the caller renames the file into place. */
+  finish(): void {
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+  }
+
+  abandon(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** Random access to the slices of one series' pixel file. */
+export class PixelReader {
+  private readonly fd: number;
+  private readonly scratch: Uint8Array;
+  private readonly view: Int16Array | Uint16Array | Float32Array;
+
+  constructor(
+    readonly path: string,
+    readonly dtype: PixelDtype,
+    readonly sliceValues: number,
+  ) {
+    this.fd = openSync(path, 'r');
+    this.scratch = new Uint8Array(sliceValues * BYTES_PER_VALUE[dtype]);
+    this.view = typedView(dtype, this.scratch);
+  }
+
+  read(index: number, out = new Float32Array(this.sliceValues)): Float32Array {
+    const bytes = this.scratch.byteLength;
+    const got = readSync(this.fd, this.scratch, 0, bytes, index * bytes);
+    if (got !== bytes) throw new Error(`${this.path}: slice ${index} is missing (read ${got} of ${bytes} bytes)`);
+    out.set(this.view);
+    return out;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}

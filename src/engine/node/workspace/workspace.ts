@@ -1,0 +1,221 @@
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InputError } from '../../../shared/errors.ts';
+import type { ModelKind, SeriesFormat, SliceStats, Spacing } from '../../../shared/series.ts';
+import type { Vec3 } from '../../../formats/dicom/geometry.ts';
+import { migrate } from './schema.ts';
+import { PixelReader, type PixelDtype } from './pixel-store.ts';
+
+export const CATALOGUE_FILE = 'catalogue.sqlite';
+
+/** Where a series lies in space: kept to write results back on the same grid. */
+export type SeriesGeometry =
+  | { kind: 'dicom'; origin: Vec3 | null; rowDirection: Vec3 | null; columnDirection: Vec3 | null; sliceDirection: Vec3 | null }
+  | { kind: 'nifti'; affine: number[][] };
+
+export interface SeriesRecord {
+  key: number;
+  id: string;
+  format: SeriesFormat;
+  modality: string | null;
+  description: string | null;
+  patientId: string | null;
+  rows: number;
+  cols: number;
+  slices: number;
+  spacing: Spacing;
+  geometry: SeriesGeometry;
+  dtype: PixelDtype;
+  photometric: string | null;
+  files: string[];
+  warnings: string[];
+  fingerprint: string;
+  /** relative to the workspace folder */
+  pixelFile: string;
+  importedAt: string;
+}
+
+export interface ModelRecord {
+  name: string;
+  kind: ModelKind;
+  method: string;
+  createdAt: string;
+  meta: unknown;
+}
+
+interface SeriesRow {
+  key: number;
+  id: string;
+  format: SeriesFormat;
+  modality: string | null;
+  description: string | null;
+  patient_id: string | null;
+  rows: number;
+  cols: number;
+  slice_count: number;
+  spacing: string;
+  geometry: string;
+  dtype: PixelDtype;
+  photometric: string | null;
+  files: string;
+  warnings: string;
+  fingerprint: string;
+  pixel_file: string;
+  imported_at: string;
+}
+
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
+
+/**
+ * A workspace folder: a SQLite catalogue (series, slices, annotations, models) plus
+ * plain files for pixels and weights. Readers see only series whose import finished.
+ */
+export class Workspace {
+  readonly db: Database.Database;
+  private readonly readers = new Map<string, PixelReader>();
+
+  private constructor(readonly dir: string) {
+    const cataloguePath = join(dir, CATALOGUE_FILE);
+    this.db = new Database(cataloguePath);
+    // WAL: readers (the UI) never block the importer or trainer, and a kill loses only the open transaction.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db, cataloguePath);
+  }
+
+  static open(dir: string, { create }: { create: boolean }): Workspace {
+    const root = resolve(dir);
+    const catalogue = join(root, CATALOGUE_FILE);
+    if (!existsSync(catalogue)) {
+      if (!create) throw new InputError(`${dir} is not an SSMTL workspace (no ${CATALOGUE_FILE}): import a series into it first`);
+      if (existsSync(root)) {
+        if (!statSync(root).isDirectory()) throw new InputError(`--workspace ${dir} is a file, not a folder`);
+        if (readdirSync(root).length > 0) {
+          throw new InputError(`--workspace ${dir} is a non-empty folder that is not a workspace: choose a new or empty folder`);
+        }
+      }
+      mkdirSync(root, { recursive: true });
+    }
+    return new Workspace(root);
+  }
+
+  /** Imported series, in import order. */
+  listSeries(): SeriesRecord[] {
+    const rows = this.db.prepare('SELECT * FROM series ORDER BY key').all() as SeriesRow[];
+    return rows.map(toRecord);
+  }
+
+  findSeries(id: string): SeriesRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM series WHERE id = ?').get(id) as SeriesRow | undefined;
+    return row && toRecord(row);
+  }
+
+  requireSeries(id: string): SeriesRecord {
+    const record = this.findSeries(id);
+    if (!record) {
+      const known = this.listSeries().map((s) => s.id);
+      throw new InputError(`no series '${id}' in ${this.dir}${known.length ? ` (it has: ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', …' : ''})` : ' (it has none)'}`);
+    }
+    return record;
+  }
+
+  sliceStats(key: number): SliceStats[] {
+    return this.db
+      .prepare('SELECT idx AS "index", position, mean, min, max FROM slices WHERE series_key = ? ORDER BY idx')
+      .all(key) as SliceStats[];
+  }
+
+  annotatedSlices(key: number): number[] {
+    return (this.db.prepare('SELECT idx FROM annotations WHERE series_key = ? ORDER BY idx').all(key) as { idx: number }[]).map((r) => r.idx);
+  }
+
+  /** rows × cols modality values (HU for CT) of one slice, row-major. */
+  readSlice(seriesId: string, index: number, out?: Float32Array): Float32Array {
+    let reader = this.readers.get(seriesId);
+    const record = reader ? undefined : this.requireSeries(seriesId);
+    if (record) {
+      reader = new PixelReader(join(this.dir, record.pixelFile), record.dtype, record.rows * record.cols);
+      this.readers.set(seriesId, reader);
+    }
+    const series = reader as PixelReader;
+    return series.read(index, out);
+  }
+
+  /** Forget open pixel files of a series (its file is about to be replaced). */
+  releaseSeries(seriesId: string): void {
+    this.readers.get(seriesId)?.close();
+    this.readers.delete(seriesId);
+  }
+
+  modelDir(name: string): string {
+    if (!MODEL_NAME.test(name)) {
+      throw new InputError(`model name '${name}' must be 1-100 letters, digits, '.', '_', '+' or '-', starting with a letter or digit`);
+    }
+    const dir = join(this.dir, 'models', name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  listModels(): ModelRecord[] {
+    const rows = this.db.prepare('SELECT * FROM models ORDER BY created_at, name').all() as ModelRow[];
+    return rows.map(toModel);
+  }
+
+  getModel(name: string): ModelRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM models WHERE name = ?').get(name) as ModelRow | undefined;
+    return row && toModel(row);
+  }
+
+  saveModel(record: ModelRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO models (name, kind, method, created_at, meta) VALUES (@name, @kind, @method, @createdAt, @meta)
+         ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, method = excluded.method, created_at = excluded.created_at, meta = excluded.meta`,
+      )
+      .run({ ...record, meta: JSON.stringify(record.meta ?? null) });
+  }
+
+  close(): void {
+    for (const reader of this.readers.values()) reader.close();
+    this.readers.clear();
+    this.db.close();
+  }
+}
+
+interface ModelRow {
+  name: string;
+  kind: ModelKind;
+  method: string;
+  created_at: string;
+  meta: string;
+}
+
+function toModel(row: ModelRow): ModelRecord {
+  return { name: row.name, kind: row.kind, method: row.method, createdAt: row.created_at, meta: JSON.parse(row.meta) };
+}
+
+function toRecord(row: SeriesRow): SeriesRecord {
+  return {
+    key: row.key,
+    id: row.id,
+    format: row.format,
+    modality: row.modality,
+    description: row.description,
+    patientId: row.patient_id,
+    rows: row.rows,
+    cols: row.cols,
+    slices: row.slice_count,
+    spacing: JSON.parse(row.spacing),
+    geometry: JSON.parse(row.geometry),
+    dtype: row.dtype,
+    photometric: row.photometric,
+    files: JSON.parse(row.files),
+    warnings: JSON.parse(row.warnings),
+    fingerprint: row.fingerprint,
+    pixelFile: row.pixel_file,
+    importedAt: row.imported_at,
+  };
+}
