@@ -1,4 +1,7 @@
 import type { Command } from '../command.ts';
+import { scanCommand } from './scan.ts';
+import { importCommand } from './import.ts';
+import { infoCommand } from './info.ts';
 
 /** Every `ssmtl` command, in the order `ssmtl help` lists them. */
-export const commands: Command[] = [];
+export const commands: Command[] = [scanCommand, importCommand, infoCommand];

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeriesFormat, Spacing } from '../../../shared/series.ts';
 import type { SeriesGeometry, Workspace } from '../workspace/workspace.ts';
-import { BYTES_PER_VALUE, PixelReader, PixelWriter, type PixelDtype } from '../workspace/pixel-store.ts';
+import { PixelReader, PixelWriter, type PixelDtype } from '../workspace/pixel-store.ts';
 
 /** What the catalogue keeps of a series, besides its slices. */
 export interface SeriesDescription {
@@ -66,6 +66,7 @@ export async function storeSeries(workspace: Workspace, series: SeriesDescriptio
   }
   if (rows.length === 0) {
     rmSync(partial, { force: true });
+    if (readdirSync(join(workspace.dir, folder)).length === 0) rmSync(join(workspace.dir, folder), { recursive: true });
     return 0;
   }
   const pixelFile = join(folder, `pixels-${series.fingerprint.slice(0, 12)}.${writer.dtype}`);
@@ -165,4 +166,3 @@ function removeStaleFiles(workspace: Workspace, folder: string, keep: string): v
   }
 }
 
-export { BYTES_PER_VALUE };

@@ -5,16 +5,6 @@ export type PixelDtype = 'int16' | 'uint16' | 'float32';
 
 export const BYTES_PER_VALUE: Record<PixelDtype, number> = { int16: 2, uint16: 2, float32: 4 };
 
-/**
- * The smallest type that holds every value of a series exactly: integer values in the
- * int16 or uint16 range keep 2 bytes a voxel (CT in HU, most MR), anything else float32.
- */
-export function chooseDtype(range: { min: number; max: number; integral: boolean }): PixelDtype {
-  if (range.integral && range.min >= -32768 && range.max <= 32767) return 'int16';
-  if (range.integral && range.min >= 0 && range.max <= 65535) return 'uint16';
-  return 'float32';
-}
-
 function typedView(dtype: PixelDtype, bytes: Uint8Array): Int16Array | Uint16Array | Float32Array {
   const count = bytes.byteLength / BYTES_PER_VALUE[dtype];
   if (dtype === 'int16') return new Int16Array(bytes.buffer, bytes.byteOffset, count);
@@ -77,7 +67,7 @@ export class PixelReader {
     this.view = typedView(dtype, this.scratch);
   }
 
-  read(index: number, out = new Float32Array(this.sliceValues)): Float32Array {
+  read(index: number, out: Float32Array = new Float32Array(this.sliceValues)): Float32Array {
     const bytes = this.scratch.byteLength;
     const got = readSync(this.fd, this.scratch, 0, bytes, index * bytes);
     if (got !== bytes) throw new Error(`${this.path}: slice ${index} is missing (read ${got} of ${bytes} bytes)`);

@@ -1,0 +1,71 @@
+import dicomParser, { type DataSet } from 'dicom-parser';
+import { inflateSync } from 'fflate';
+
+const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';
+const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+const DEFLATE_BOMB_LIMIT = 2 * 1024 ** 3;
+
+/** Why a file is not a readable DICOM data set; the reason goes to `skipped`. */
+export class NotDicomError extends Error {
+  override readonly name = 'NotDicomError';
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/**
+ * Parses a DICOM file. Part 10 files are the norm; a bare data set without preamble and
+ * meta header (still written by old modalities) is accepted when it starts with a group
+ * 0008 element, read as implicit VR little endian as PS3.5 makes it the default.
+ * A truncated file still yields the part that was read, with `truncated` set, so the
+ * caller can say what was cut.
+ */
+export function parseDicomBytes(bytes: Uint8Array): { dataSet: DataSet; truncated: boolean } {
+  const hasPreamble = bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+  if (!hasPreamble && !looksLikeBareDataSet(bytes)) {
+    throw new NotDicomError(bytes.length < 132 ? `not a DICOM file (only ${bytes.length} bytes)` : 'not a DICOM file (no DICM signature at byte 128)');
+  }
+  const options = {
+    inflater: inflateDeflatedBody,
+    ...(hasPreamble ? {} : { TransferSyntaxUID: bareDataSetSyntax(bytes) }),
+  };
+  try {
+    return { dataSet: dicomParser.parseDicom(bytes, options), truncated: false };
+  } catch (thrown) {
+    // dicom-parser throws strings, or objects carrying the partial data set.
+    const partial = (thrown as { dataSet?: DataSet } | undefined)?.dataSet;
+    const message = describeThrown(thrown);
+    // A partial data set means the file ended (or broke) part-way through.
+    if (partial && Object.keys(partial.elements).length > 0) return { dataSet: partial, truncated: true };
+    throw new NotDicomError(`unreadable DICOM (${message.replace(/^dicomParser\.[A-Za-z0-9.]*:\s*/, '')})`);
+  }
+}
+
+function looksLikeBareDataSet(bytes: Uint8Array): boolean {
+  // Group 0008, little endian, element number small: the usual first element of a bare data set.
+  return bytes.length >= 8 && bytes[0] === 0x08 && bytes[1] === 0x00 && bytes[3] === 0x00;
+}
+
+/** A bare data set carries no transfer syntax: an explicit VR shows as two capitals after the first tag. */
+function bareDataSetSyntax(bytes: Uint8Array): string {
+  const isCapital = (byte: number | undefined) => byte !== undefined && byte >= 0x41 && byte <= 0x5a;
+  return isCapital(bytes[4]) && isCapital(bytes[5]) ? EXPLICIT_VR_LITTLE_ENDIAN : IMPLICIT_VR_LITTLE_ENDIAN;
+}
+
+function inflateDeflatedBody(bytes: Uint8Array, position: number): Uint8Array {
+  const inflated = inflateSync(bytes.subarray(position));
+  if (inflated.length > DEFLATE_BOMB_LIMIT) throw new NotDicomError('deflated data set inflates past 2 GiB');
+  const whole = new Uint8Array(position + inflated.length);
+  whole.set(bytes.subarray(0, position), 0);
+  whole.set(inflated, position);
+  return whole;
+}
+
+function describeThrown(thrown: unknown): string {
+  if (typeof thrown === 'string') return thrown;
+  if (thrown instanceof Error) return thrown.message;
+  const exception = (thrown as { exception?: unknown } | undefined)?.exception;
+  if (typeof exception === 'string') return exception;
+  if (exception instanceof Error) return exception.message;
+  return String(thrown);
+}
