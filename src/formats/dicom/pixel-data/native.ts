@@ -1,0 +1,99 @@
+import type { DataSet, Element } from 'dicom-parser';
+import { PixelDataError } from './errors.ts';
+import { allocateStoredPixels, storedValueOf, type PixelLayout, type StoredPixels } from './pixel-layout.ts';
+
+/**
+ * Native (uncompressed) pixel data, PS3.5 §8.1.1 and §8.2: frames follow each other
+ * without padding, samples little endian, or big endian under Explicit VR Big Endian.
+ * 1-bit data is packed with the first pixel in the least significant bit, and frames
+ * need not start on a byte boundary.
+ */
+
+/** Bytes the whole native pixel data must have: frames × rows × cols × samples × bits. */
+export function nativeByteLength(layout: PixelLayout): number {
+  const bits = layout.numberOfFrames * layout.rows * layout.cols * layout.samplesPerPixel * layout.bitsAllocated;
+  return Math.ceil(bits / 8);
+}
+
+/**
+ * Throws when the element, or the file holding it, is shorter than the header declares.
+ * Called before anything is allocated, so a header that claims a huge image costs nothing.
+ */
+export function checkNativeLength(dataSet: DataSet, element: Element, layout: PixelLayout): void {
+  const declared = nativeByteLength(layout);
+  const inFile = Math.max(0, Math.min(element.length, dataSet.byteArray.length - element.dataOffset));
+  if (inFile < declared) {
+    const what =
+      layout.numberOfFrames > 1
+        ? `${layout.numberOfFrames} frames of ${layout.rows} × ${layout.cols} × ${layout.bitsAllocated} bits`
+        : `${layout.rows} × ${layout.cols} × ${layout.bitsAllocated} bits`;
+    throw new PixelDataError(`pixel data shorter than declared (${inFile} of ${declared} bytes for ${what})`);
+  }
+}
+
+/** One frame of native Pixel Data (7FE0,0010) as stored values. */
+export function decodeNativeFrame(
+  dataSet: DataSet,
+  element: Element,
+  frameIndex: number,
+  layout: PixelLayout,
+  bigEndian: boolean,
+): StoredPixels {
+  checkNativeLength(dataSet, element, layout);
+  const pixels = layout.rows * layout.cols;
+  const bytes = dataSet.byteArray;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const toStored = storedValueOf(layout);
+  const out = allocateStoredPixels(layout, pixels);
+
+  switch (layout.bitsAllocated) {
+    case 1: {
+      const firstBit = element.dataOffset * 8 + frameIndex * pixels;
+      for (let i = 0; i < pixels; i++) {
+        const bit = firstBit + i;
+        out[i] = (bytes[bit >>> 3] >>> (bit & 7)) & 1;
+      }
+      return out;
+    }
+    case 8: {
+      const start = element.dataOffset + frameIndex * pixels;
+      // Big endian swaps bytes within each 16-bit word when 8-bit data is encoded as OW.
+      const flip = bigEndian && element.vr === 'OW' ? 1 : 0;
+      for (let i = 0; i < pixels; i++) out[i] = toStored(bytes[element.dataOffset + ((start - element.dataOffset + i) ^ flip)]);
+      return out;
+    }
+    case 16: {
+      const start = element.dataOffset + frameIndex * pixels * 2;
+      const littleEndian = !bigEndian;
+      for (let i = 0; i < pixels; i++) out[i] = toStored(view.getUint16(start + 2 * i, littleEndian));
+      return out;
+    }
+    default: {
+      const start = element.dataOffset + frameIndex * pixels * 4;
+      const littleEndian = !bigEndian;
+      for (let i = 0; i < pixels; i++) out[i] = toStored(view.getUint32(start + 4 * i, littleEndian));
+      return out;
+    }
+  }
+}
+
+/** One frame of Float Pixel Data (7FE0,0008, VR OF), which has no BitsStored or sign to apply. */
+export function decodeFloatFrame(
+  dataSet: DataSet,
+  element: Element,
+  frameIndex: number,
+  layout: PixelLayout,
+  bigEndian: boolean,
+): Float32Array {
+  if (layout.bitsAllocated !== 32) {
+    throw new PixelDataError(`float pixel data with bits allocated ${layout.bitsAllocated} (expected 32)`);
+  }
+  checkNativeLength(dataSet, element, layout);
+  const pixels = layout.rows * layout.cols;
+  const bytes = dataSet.byteArray;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const start = element.dataOffset + frameIndex * pixels * 4;
+  const out = new Float32Array(pixels);
+  for (let i = 0; i < pixels; i++) out[i] = view.getFloat32(start + 4 * i, !bigEndian);
+  return out;
+}
