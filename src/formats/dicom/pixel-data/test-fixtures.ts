@@ -22,7 +22,11 @@ export function readBytes(url: URL): Uint8Array {
   return new Uint8Array(readFileSync(url));
 }
 
-/** parseDicom with an inflater for the deflated syntax; a file cut short yields the part that was read. */
+/**
+ * parseDicom with an inflater for the deflated syntax. A file cut short makes parseDicom
+ * throw { exception, dataSet } where dataSet holds what was read but lacks the file
+ * meta information; it is merged back so that the transfer syntax is known.
+ */
 export function parse(bytes: Uint8Array): DataSet {
   try {
     return dicomParser.parseDicom(bytes, {
@@ -36,8 +40,10 @@ export function parse(bytes: Uint8Array): DataSet {
     } as dicomParserModule.ParseDicomOptions);
   } catch (error) {
     const partial = (error as { dataSet?: DataSet }).dataSet;
-    if (partial) return partial;
-    throw error;
+    if (!partial) throw error;
+    const meta = dicomParser.readPart10Header(bytes);
+    for (const [tag, element] of Object.entries(meta.elements)) partial.elements[tag] ??= element;
+    return partial;
   }
 }
 
