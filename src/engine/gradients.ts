@@ -86,6 +86,11 @@ const configs: tf.GradConfig[] = [
     },
   },
   {
+    kernelName: tf.Square,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.mul(tf.cast(saved[0], 'float32'), 2)) }),
+  },
+  {
     kernelName: tf.Reshape,
     inputsToSave: ['x'],
     gradFunc: (dy, saved) => ({ x: () => tf.reshape(dy as tf.Tensor, saved[0].shape) }),

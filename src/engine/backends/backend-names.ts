@@ -1,0 +1,44 @@
+import type { BackendChoice, BackendName } from '../../shared/job.ts';
+
+/** DESIGN.md "Compute backends": the order `auto` tries them in, fastest first. */
+export const AUTO_ORDER: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+export const BACKEND_CHOICES: BackendChoice[] = ['auto', ...AUTO_ORDER];
+
+export function isBackendChoice(value: string): value is BackendChoice {
+  return (BACKEND_CHOICES as string[]).includes(value);
+}
+
+/** What the engine got, and anything the user should know about it. */
+export interface ActiveBackend {
+  name: BackendName;
+  /** e.g. "webgpu (llvmpipe: Mesa 25.0.7, software)" */
+  description: string;
+  /** e.g. "no GPU adapter; using wasm" */
+  notes: string[];
+  /** a software rasterizer / CPU fallback standing in for a GPU */
+  software: boolean;
+  /** images per forward/backward pass that fit this backend's memory at a given config */
+  maxActivationBytes: number;
+}
+
+/** A backend was asked for by name and cannot run: the message says what to install. */
+export class BackendUnavailableError extends Error {
+  override readonly name = 'BackendUnavailableError';
+}
+
+/**
+ * Bytes of activations (kept for the backward pass) per image of the U-Net at this size
+ * and width — about 30 float tensors of size·size·width per image at full resolution,
+ * summed over the levels (each level is a quarter of the pixels, twice the channels).
+ */
+export function unetActivationBytesPerImage(size: number, width: number, heads: number): number {
+  let perPixelChannels = 0;
+  for (let level = 0; level <= 4; level++) perPixelChannels += (14 * width * 2 ** level) / 4 ** level;
+  return size * size * 4 * (perPixelChannels + 3 * heads + 4);
+}
+
+/** The largest micro-batch ≤ batch whose activations fit the budget (at least 1). */
+export function chooseMicroBatch(batch: number, size: number, width: number, heads: number, budgetBytes: number): number {
+  const per = unetActivationBytesPerImage(size, width, heads);
+  return Math.max(1, Math.min(batch, Math.floor(budgetBytes / per)));
+}

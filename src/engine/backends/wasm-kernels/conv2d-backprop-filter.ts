@@ -1,0 +1,136 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { KernelCalls, type Info } from './kernel-calls.ts';
+
+/**
+ * Conv2DBackpropFilter for backends that lack it (tfjs-backend-wasm) or whose own is slow,
+ * built from kernels that run on XNNPACK's fast paths (matmul without transposeA).
+ *
+ * dW[a, b, ci, co] = Σ_{n,i,j} x_pad[n, i·s + a, j·s + b, ci] · dy[n, i, j, co]
+ *
+ * - kernel == stride, no padding (the U-Net's 2×2 stride-2 up-convolution): one matmul of
+ *   x rearranged into (s·s·Ci, N·H·W) with dy as (N·H·W, Co).
+ * - otherwise: the input is transposed once to (Ci, N, H, W); the kh·kw (strided) tap
+ *   slices of it are stacked into a (kh·kw·Ci, N·H·W) column matrix and multiplied by dy
+ *   as (N·H·W, Co) — one large matmul (XNNPACK does small-M matmuls poorly), with no
+ *   transposeA (which would take a scalar loop), in chunks of images to bound memory.
+ */
+export function conv2dBackpropFilterMatmul(
+  args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap },
+  backendName: string,
+  maxColumnBytes = 96 * 1024 * 1024,
+): Info {
+  const { inputs, backend } = args;
+  const attrs = (args.attrs ?? {}) as unknown as {
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+    dataFormat: 'NHWC' | 'NCHW';
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    filterShape: [number, number, number, number];
+  };
+  const x = inputs.x as Info;
+  const dy = inputs.dy as Info;
+  if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter: only NHWC is supported');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const [n, inH, inW, ci] = x.shape;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, outChannels: co } = info;
+  const { top, bottom, left, right } = info.padInfo;
+  const calls = new KernelCalls(backend, backendName);
+  try {
+    const m = n * oh * ow;
+    if (kh === sh && kw === sw && top === 0 && bottom === 0 && left === 0 && right === 0 && inH === oh * sh && inW === ow * sw) {
+      const x6 = calls.reshape(x, [n, oh, sh, ow, sw, ci]);
+      const xt = calls.transpose(x6, [2, 4, 5, 0, 1, 3]);
+      const x2 = calls.reshape(xt, [sh * sw * ci, m]);
+      const dy2 = calls.reshape(dy, [m, co]);
+      const dw = calls.matMul(x2, dy2);
+      return calls.finish(calls.reshape(dw, [kh, kw, ci, co]));
+    }
+    if (sh === 1 && sw === 1) return calls.finish(shiftedRows(calls, x, dy, { n, kh, kw, ci, co, oh, ow, top, bottom, left, right }));
+    // im2col, transposed: rows (tap, ci), columns (n, i, j); one matmul per chunk of images
+    // with dy as (N·H·W, Co). Chunks keep the column matrix under `maxColumnBytes`.
+    const padded = top || bottom || left || right ? calls.call(tf.PadV2, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }) : x;
+    const xt = calls.transpose(padded, [3, 0, 1, 2]);
+    if (padded !== x) calls.free(padded);
+    const dy2 = calls.reshape(dy, [m, co]);
+    const perImage = kh * kw * ci * oh * ow * 4;
+    const chunk = Math.max(1, Math.min(n, Math.floor(maxColumnBytes / perImage)));
+    let acc: Info | null = null;
+    for (let n0 = 0; n0 < n; n0 += chunk) {
+      const nc = Math.min(chunk, n - n0);
+      const rows: Info[] = [];
+      for (let a = 0; a < kh; a++) {
+        for (let b = 0; b < kw; b++) {
+          const patch =
+            sh === 1 && sw === 1
+              ? calls.call(tf.Slice, { x: xt }, { begin: [0, n0, a, b], size: [ci, nc, oh, ow] })
+              : calls.call(
+                  tf.StridedSlice,
+                  { x: xt },
+                  { begin: [0, n0, a, b], end: [ci, n0 + nc, a + (oh - 1) * sh + 1, b + (ow - 1) * sw + 1], strides: [1, 1, sh, sw], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 },
+                );
+          rows.push(calls.reshape(patch, [ci, nc * oh * ow]));
+          calls.free(patch);
+        }
+      }
+      const columns = rows.length === 1 ? rows[0] : calls.call(tf.Concat, rows as unknown as Record<string, Info>, { axis: 0 });
+      if (rows.length > 1) calls.free(...rows);
+      const dyc = nc === n ? dy2 : calls.call(tf.Slice, { x: dy2 }, { begin: [n0 * oh * ow, 0], size: [nc * oh * ow, co] });
+      const part = calls.matMul(columns, dyc);
+      calls.free(columns);
+      if (dyc !== dy2) calls.free(dyc);
+      if (acc === null) acc = part;
+      else {
+        const sum = calls.call(tf.Add, { a: acc, b: part });
+        calls.free(acc, part);
+        acc = sum;
+      }
+    }
+    return calls.finish(calls.reshape(acc as Info, [kh, kw, ci, co]));
+  } catch (error) {
+    calls.abort();
+    throw error;
+  }
+}
+
+/**
+ * Stride 1, no column matrix at all: with x padded to (N, Hp, Wp, Ci) and dy zero-padded
+ * to the same grid, a filter tap (a, b) pairs dy's flat row p with x's flat row
+ * p + a·Wp + b, so each tap is one contiguous row range of x (a cheap slice) times dyᵀ:
+ *   dW[a, b]ᵀ = dyᵀ[:, 0:L] · x[off : off + L],  off = a·Wp + b,  L = N·Hp·Wp − max off.
+ * The zero rows of the padded dy make the pairs that wrap across a row or an image vanish.
+ */
+function shiftedRows(
+  calls: KernelCalls,
+  x: Info,
+  dy: Info,
+  d: { n: number; kh: number; kw: number; ci: number; co: number; oh: number; ow: number; top: number; bottom: number; left: number; right: number },
+): Info {
+  const { n, kh, kw, ci, co, oh, ow, top, bottom, left, right } = d;
+  const hp = x.shape[1] + top + bottom;
+  const wp = x.shape[2] + left + right;
+  const padded = top || bottom || left || right ? calls.call(tf.PadV2, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }) : x;
+  const total = n * hp * wp;
+  const x2 = calls.reshape(padded, [total, ci]);
+  const dyPadded = hp !== oh || wp !== ow ? calls.call(tf.PadV2, { x: dy }, { paddings: [[0, 0], [0, hp - oh], [0, wp - ow], [0, 0]], constantValue: 0 }) : dy;
+  const dyT = calls.transpose(calls.reshape(dyPadded, [total, co]), [1, 0]);
+  const span = total - ((kh - 1) * wp + (kw - 1));
+  const a2 = span === total ? dyT : calls.call(tf.Slice, { x: dyT }, { begin: [0, 0], size: [co, span] });
+  const taps: Info[] = [];
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      const off = a * wp + b;
+      const rows = off === 0 && span === total ? x2 : calls.call(tf.Slice, { x: x2 }, { begin: [off, 0], size: [span, ci] });
+      taps.push(calls.reshape(calls.matMul(a2, rows), [1, co, ci]));
+      if (rows !== x2) calls.free(rows);
+    }
+  }
+  const stacked = taps.length === 1 ? taps[0] : calls.call(tf.Concat, taps as unknown as Record<string, Info>, { axis: 0 });
+  return calls.reshape(calls.transpose(stacked, [0, 2, 1]), [kh, kw, ci, co]);
+}

@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilterMatmul } from './conv2d-backprop-filter.ts';
+import { conv2dBackpropInputFast } from './conv2d-backprop-input.ts';
+import { registerFastSlicing } from './fast-slice.ts';
+
+/**
+ * Makes a backend able to train conv nets fast: registers Conv2DBackpropFilter where it is
+ * missing (wasm), and replaces Conv2DBackpropInput by the forward-conv / matmul form.
+ * Idempotent. `replaceInput` is for backends whose own backprop-input is a slow loop.
+ */
+const done = new Set<string>();
+
+export function registerTrainingKernels(backendName: string, options: { replaceInput?: boolean; replaceFilter?: boolean; fastSlicing?: boolean } = {}): void {
+  if (done.has(backendName)) return;
+  done.add(backendName);
+  if (options.fastSlicing) registerFastSlicing(backendName);
+  const filterKernel = tf.getKernel(tf.Conv2DBackpropFilter, backendName);
+  if (!filterKernel || options.replaceFilter) {
+    if (filterKernel) tf.unregisterKernel(tf.Conv2DBackpropFilter, backendName);
+    tf.registerKernel({
+      kernelName: tf.Conv2DBackpropFilter,
+      backendName,
+      kernelFunc: (args) => conv2dBackpropFilterMatmul(args as Parameters<typeof conv2dBackpropFilterMatmul>[0], backendName),
+    });
+  }
+  if (options.replaceInput ?? true) {
+    const original = tf.getKernel(tf.Conv2DBackpropInput, backendName);
+    if (original) tf.unregisterKernel(tf.Conv2DBackpropInput, backendName);
+    tf.registerKernel({
+      kernelName: tf.Conv2DBackpropInput,
+      backendName,
+      kernelFunc: (args) => conv2dBackpropInputFast(args as Parameters<typeof conv2dBackpropInputFast>[0], backendName, original?.kernelFunc),
+    });
+  }
+}
