@@ -110,6 +110,22 @@ write('mr-u12-highbits', u12, 12, False, modality='MR',
 write('sc-u8', pattern(64, 64, 0, 255, seed=4)[None], 8, False, modality='OT', bits_allocated=8)
 # Three frames, signed 12-bit, 32x32; each frame different.
 write('ct-s12-3f', np.stack([pattern(32, 32, -2048, 2047, seed=10 + f) for f in range(3)]), 12, True)
+
+# Float Pixel Data (7FE0,0008), 8x8, as parametric maps store it; no BitsStored applies.
+meta = FileMetaDataset()
+meta.MediaStorageSOPClassUID = SECONDARY_CAPTURE
+meta.MediaStorageSOPInstanceUID = generate_uid(entropy_srcs=['float'])
+meta.TransferSyntaxUID = ExplicitVRLittleEndian
+ds = Dataset()
+ds.file_meta = meta
+ds.is_little_endian, ds.is_implicit_VR = True, False
+ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, 'MONOCHROME2'
+ds.Rows, ds.Columns, ds.BitsAllocated = 8, 8, 32
+values = (np.arange(64, dtype=np.float32) - 32) / 8
+ds.FloatPixelData = values.astype('<f4').tobytes()
+ds.save_as('map-f32.dcm', write_like_original=False)
+values.astype('<f4').tofile('map-f32.raw')
 PYEOF
 
 # 2. Re-encodings with the real tools. Name: <source>.<syntax>[.<tool or variant>].dcm

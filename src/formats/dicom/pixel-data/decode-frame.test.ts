@@ -124,6 +124,12 @@ describe('decodeFrame on generated fixtures', () => {
     await expect(decodeFrame(dataSet, 0, layout)).rejects.toThrow(/12-bit lossy JPEG \(JPEG Extended, process 4\) is not supported/);
   });
 
+  it('reads Float Pixel Data (7FE0,0008) as Float32Array', async () => {
+    const { decoded } = await decodeAll('map-f32.dcm', 1);
+    expect(decoded[0]).toBeInstanceOf(Float32Array);
+    expect(Array.from(decoded[0])).toEqual(Array.from({ length: 64 }, (_, i) => (i - 32) / 8));
+  });
+
   it('refuses a frame index out of range', async () => {
     const { dataSet, layout } = loadDicom(new URL('ct-s12-3f.dcm', GENERATED));
     await expect(decodeFrame(dataSet, 3, layout)).rejects.toBeInstanceOf(PixelDataError);

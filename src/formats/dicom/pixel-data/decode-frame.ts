@@ -25,8 +25,8 @@ export async function decodeFrame(dataSet: DataSet, frameIndex: number, layout: 
   const syntax = describeTransferSyntax(layout.transferSyntaxUid);
   const codec = pixelCodecOf(layout.transferSyntaxUid);
   if (!syntax || !codec) throw new PixelDataError(unsupportedTransferSyntaxReason(layout.transferSyntaxUid));
-  checkLayout(layout, frameIndex);
   const element = pixelDataElement(dataSet);
+  checkLayout(layout, frameIndex, element.tag === 'x7fe00008');
 
   if (element.tag !== 'x7fe00010') {
     if (element.tag === 'x7fe00009') throw new PixelDataError('double float pixel data (7FE0,0009) is not supported');

@@ -85,9 +85,6 @@ export function decodeFloatFrame(
   layout: PixelLayout,
   bigEndian: boolean,
 ): Float32Array {
-  if (layout.bitsAllocated !== 32) {
-    throw new PixelDataError(`float pixel data with bits allocated ${layout.bitsAllocated} (expected 32)`);
-  }
   checkNativeLength(dataSet, element, layout);
   const pixels = layout.rows * layout.cols;
   const bytes = dataSet.byteArray;

@@ -29,8 +29,11 @@ export type StoredPixels = Uint8Array | Int8Array | Uint16Array | Int16Array | U
  */
 export const MAX_FRAME_PIXELS = 16384 * 16384;
 
-/** Throws a PixelDataError when the layout cannot describe a grayscale frame we decode. */
-export function checkLayout(layout: PixelLayout, frameIndex: number): void {
+/**
+ * Throws a PixelDataError when the layout cannot describe a grayscale frame we decode.
+ * Float Pixel Data has no BitsStored, HighBit or PixelRepresentation to check.
+ */
+export function checkLayout(layout: PixelLayout, frameIndex: number, floatPixels = false): void {
   const { rows, cols, bitsAllocated, bitsStored, highBit, samplesPerPixel, numberOfFrames } = layout;
   const photometric = layout.photometricInterpretation.trim().toUpperCase();
   if (samplesPerPixel !== 1) {
@@ -47,13 +50,13 @@ export function checkLayout(layout: PixelLayout, frameIndex: number): void {
   if (rows * cols > MAX_FRAME_PIXELS) {
     throw new PixelDataError(`frame of ${rows} × ${cols} pixels is larger than we decode (at most ${MAX_FRAME_PIXELS} pixels)`);
   }
-  if (![1, 8, 16, 32].includes(bitsAllocated)) {
+  if (floatPixels) {
+    if (bitsAllocated !== 32) throw new PixelDataError(`float pixel data with bits allocated ${bitsAllocated} (expected 32)`);
+  } else if (![1, 8, 16, 32].includes(bitsAllocated)) {
     throw new PixelDataError(`unsupported bits allocated ${bitsAllocated} (expected 1, 8, 16 or 32)`);
-  }
-  if (!Number.isInteger(bitsStored) || bitsStored < 1 || bitsStored > bitsAllocated) {
+  } else if (!Number.isInteger(bitsStored) || bitsStored < 1 || bitsStored > bitsAllocated) {
     throw new PixelDataError(`invalid bits stored ${bitsStored} for bits allocated ${bitsAllocated}`);
-  }
-  if (!Number.isInteger(highBit) || highBit < bitsStored - 1 || highBit >= bitsAllocated) {
+  } else if (!Number.isInteger(highBit) || highBit < bitsStored - 1 || highBit >= bitsAllocated) {
     throw new PixelDataError(`invalid high bit ${highBit} for bits stored ${bitsStored} and bits allocated ${bitsAllocated}`);
   }
   if (!isPositiveInteger(numberOfFrames)) {

@@ -48,7 +48,9 @@ export function decodeRleFrame(frame: Uint8Array, layout: PixelLayout): StoredPi
   const plane = new Uint8Array(pixels);
   bounds.forEach(([start, end], s) => {
     const produced = unpackBits(frame, start, end, plane);
-    if (produced < pixels) {
+    // A segment may carry a byte or so of padding; a whole row more means the header's
+    // size is wrong.
+    if (produced < pixels || produced >= pixels + layout.cols) {
       throw new PixelDataError(`RLE segment ${s + 1} decodes to ${produced} bytes, ${layout.rows} × ${layout.cols} needs ${pixels}`);
     }
     const byteInSample = bytesPerSample - 1 - s; // segment 0 is the most significant byte
@@ -69,24 +71,28 @@ export function decodeRleFrame(frame: Uint8Array, layout: PixelLayout): StoredPi
 /**
  * PackBits: a header byte n, read as signed, is followed by n + 1 literal bytes when
  * 0 ≤ n ≤ 127, or by one byte to repeat 1 − n times when −127 ≤ n ≤ −1; −128 is a no-op.
- * Stops when `out` is full (encoders may pad a segment); returns how many bytes it wrote.
+ * Writes until `out` is full and returns how many bytes the whole segment decodes to,
+ * which may exceed out.length (the caller decides how much excess is padding).
  */
 function unpackBits(input: Uint8Array, start: number, end: number, out: Uint8Array): number {
   let at = start;
-  let written = 0;
-  while (at < end && written < out.length) {
+  let produced = 0;
+  while (at < end) {
     const n = input[at++];
     if (n < 0x80) {
-      const count = Math.min(n + 1, end - at, out.length - written);
-      out.set(input.subarray(at, at + count), written);
-      written += count;
+      const count = Math.min(n + 1, end - at);
+      const room = Math.max(0, Math.min(count, out.length - produced));
+      if (room > 0) out.set(input.subarray(at, at + room), produced);
+      produced += count;
       at += n + 1;
     } else if (n > 0x80) {
       if (at >= end) break;
-      const count = Math.min(257 - n, out.length - written);
-      out.fill(input[at++], written, written + count);
-      written += count;
+      const count = 257 - n;
+      const room = Math.max(0, Math.min(count, out.length - produced));
+      if (room > 0) out.fill(input[at], produced, produced + room);
+      produced += count;
+      at += 1;
     }
   }
-  return written;
+  return produced;
 }
