@@ -155,6 +155,7 @@ enc mr-u12 mr-u12.jpeg-extended    dcmcjpeg +ee +q 90
 # Fragmentation: one frame split over many 1 KiB fragments; frames without a basic
 # offset table, each spread over several fragments.
 enc ct-s16 ct-s16.jpeg-ll-sv1.fragments           dcmcjpeg +e1 +fs 1
+enc ct-s12-3f ct-s12-3f.jpeg-ll-sv1.fragments     dcmcjpeg +e1 +fs 1
 enc ct-s12-3f ct-s12-3f.jpeg-ll-sv1.fragments-nobot dcmcjpeg +e1 +fs 1 -ot
 enc ct-s12-3f ct-s12-3f.jpegls.nobot              dcmcjpls +el -ot
 enc ct-s12-3f ct-s12-3f.jpegls.fragments-nobot    dcmcjpls +el +fs 1 -ot

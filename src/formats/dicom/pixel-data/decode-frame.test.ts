@@ -42,7 +42,7 @@ const LOSSLESS = [
 const LOSSLESS_VARIANTS: Record<string, string[]> = {
   'ct-s16': ['.jpeg-ll-sv1.fragments'],
   'mr-u12': ['.j2k.fragments'],
-  'ct-s12-3f': ['.jpeg-ll-sv1.fragments-nobot', '.jpegls.nobot', '.jpegls.fragments-nobot'],
+  'ct-s12-3f': ['.jpeg-ll-sv1.fragments', '.jpeg-ll-sv1.fragments-nobot', '.jpegls.nobot', '.jpegls.fragments-nobot'],
 };
 
 async function decodeAll(file: string, frames: number) {

@@ -1,9 +1,7 @@
 import type { DataSet, Element } from 'dicom-parser';
 import { PixelDataError } from './errors.ts';
 import { encapsulatedFrameBytes } from './frame-fragments.ts';
-import { decodeJpegBaselineFrame } from './jpeg-baseline.ts';
-import { decodeJpegLosslessFrame } from './jpeg-lossless.ts';
-import { decodeJpegLsFrame } from './jpeg-ls.ts';
+import { decodeJpegFamilyFrame } from './jpeg-family.ts';
 import { decodeJpeg2000Frame } from './jpeg2000.ts';
 import { decodeFloatFrame, decodeNativeFrame } from './native.ts';
 import { checkLayout, type PixelLayout, type StoredPixels } from './pixel-layout.ts';
@@ -45,11 +43,9 @@ export async function decodeFrame(dataSet: DataSet, frameIndex: number, layout: 
     case 'rle':
       return decodeRleFrame(encoded, layout);
     case 'jpeg':
-      return decodeJpegBaselineFrame(encoded, layout);
     case 'jpeg-lossless':
-      return decodeJpegLosslessFrame(encoded, layout);
     case 'jpeg-ls':
-      return decodeJpegLsFrame(encoded, layout);
+      return decodeJpegFamilyFrame(encoded, layout);
     case 'jpeg2000':
       return decodeJpeg2000Frame(encoded, layout);
     default:

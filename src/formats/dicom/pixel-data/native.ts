@@ -56,10 +56,10 @@ export function decodeNativeFrame(
       return out;
     }
     case 8: {
-      const start = element.dataOffset + frameIndex * pixels;
-      // Big endian swaps bytes within each 16-bit word when 8-bit data is encoded as OW.
+      const first = frameIndex * pixels; // byte index within the pixel data
+      // Explicit VR Big Endian swaps the bytes of each 16-bit word when 8-bit data has VR OW.
       const flip = bigEndian && element.vr === 'OW' ? 1 : 0;
-      for (let i = 0; i < pixels; i++) out[i] = toStored(bytes[element.dataOffset + ((start - element.dataOffset + i) ^ flip)]);
+      for (let i = 0; i < pixels; i++) out[i] = toStored(bytes[element.dataOffset + ((first + i) ^ flip)]);
       return out;
     }
     case 16: {
