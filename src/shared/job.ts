@@ -34,6 +34,8 @@ export interface PretrainSummary {
   headLosses: Record<string, number[]>;
   resumed: boolean;
   skipped: SkippedSeriesInfo[];
+  /** 'done', or 'cancelled' / 'stopped' for a run that ended early (resumable) */
+  status: 'done' | 'cancelled' | 'stopped';
 }
 
 export type JobEvent =

@@ -2,6 +2,8 @@ import type { Command } from '../command.ts';
 import { scanCommand } from './scan.ts';
 import { importCommand } from './import.ts';
 import { infoCommand } from './info.ts';
+import { pretrainCommand } from './pretrain.ts';
+import { benchCommand } from './bench.ts';
 
 /** Every `ssmtl` command, in the order `ssmtl help` lists them. */
-export const commands: Command[] = [scanCommand, importCommand, infoCommand];
+export const commands: Command[] = [scanCommand, importCommand, infoCommand, pretrainCommand, benchCommand];

@@ -1,0 +1,214 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../../shared/errors.ts';
+import type { BackendChoice, JobEvent, PretrainSummary } from '../../shared/job.ts';
+import { BackendUnavailableError, chooseMicroBatch } from '../backends/backend-names.ts';
+import type { JobControl } from '../train/control.ts';
+import { NoTrainingDataError } from '../train/errors.ts';
+import { SsmtlTrainer, type TrainerSnapshot } from '../train/ssmtl-trainer.ts';
+import { readCheckpointFile, writeCheckpointFile, type WriteChunk } from './checkpoint-file.ts';
+import { loadBackend } from './load-backend.ts';
+import { Workspace } from './workspace/workspace.ts';
+
+/**
+ * One pre-training run against a workspace: backend, data, trainer, checkpoints and the
+ * model record. Runs inside the job process (see job-child.ts); tests call it directly.
+ * Files in the model's folder: checkpoint.bin (weights + Adam state + position, for
+ * --resume) and, once finished, weights.bin (weights only).
+ */
+export interface PretrainOptions {
+  workspace: string;
+  /** empty: every series in the workspace */
+  seriesIds: string[];
+  method: 'ssmtl';
+  backbone: 'unet';
+  ts: number[];
+  epochs: number;
+  batch: number;
+  size: number;
+  width: number;
+  lr: number;
+  seed: number;
+  backend: BackendChoice;
+  name: string;
+  resume: boolean;
+  /** default 5 minutes */
+  checkpointIntervalMs?: number;
+  /** override the memory-derived micro-batch (tests) */
+  microBatch?: number;
+  /** stop after this many steps in this session, as if killed after a checkpoint (tests) */
+  maxSteps?: number;
+}
+
+export const CHECKPOINT_FILE = 'checkpoint.bin';
+export const WEIGHTS_FILE = 'weights.bin';
+
+export function defaultModelName(o: Pick<PretrainOptions, 'method' | 'ts' | 'size' | 'width' | 'seed'>): string {
+  return `${o.method}-t${o.ts.join('-')}-${o.size}px-w${o.width}-seed${o.seed}`;
+}
+
+interface CheckpointMeta {
+  kind: 'ssmtl-checkpoint';
+  options: Omit<PretrainOptions, 'resume' | 'maxSteps'>;
+  series: string[];
+  snapshot: Omit<TrainerSnapshot, 'tensors'>;
+}
+
+export async function runPretrain(
+  options: PretrainOptions,
+  hooks: { emit?: (event: JobEvent) => void; control?: JobControl; writeChunk?: WriteChunk } = {},
+): Promise<PretrainSummary> {
+  const emit = hooks.emit ?? (() => {});
+  const workspace = Workspace.open(options.workspace, { create: false });
+  let trainer: SsmtlTrainer | null = null;
+  try {
+    const dir = workspace.modelDir(options.name);
+    const checkpointPath = join(dir, CHECKPOINT_FILE);
+    let resumeFrom: { meta: CheckpointMeta; snapshot: TrainerSnapshot } | null = null;
+    let effective = options;
+    if (options.resume) {
+      if (!existsSync(checkpointPath)) throw new InputError(`--resume: model '${options.name}' has no checkpoint in ${dir} (nothing to resume)`);
+      const { header, tensors } = readCheckpointFile(checkpointPath);
+      const meta = header as unknown as CheckpointMeta;
+      if (meta.kind !== 'ssmtl-checkpoint') throw new InputError(`--resume: ${checkpointPath} is not an SSMTL checkpoint`);
+      resumeFrom = { meta, snapshot: { ...meta.snapshot, tensors } };
+      // The run continues with its own settings; only the backend and (a larger) epoch count may change.
+      effective = { ...meta.options, backend: options.backend, epochs: Math.max(options.epochs, meta.options.epochs), resume: true, maxSteps: options.maxSteps, checkpointIntervalMs: options.checkpointIntervalMs ?? meta.options.checkpointIntervalMs };
+      if (meta.snapshot.epoch >= effective.epochs) {
+        throw new InputError(`--resume: model '${options.name}' already finished its ${meta.options.epochs} epochs (give a larger --epochs to train further)`);
+      }
+    } else if (existsSync(checkpointPath) || workspace.getModel(options.name)) {
+      throw new InputError(`model '${options.name}' already exists in ${workspace.dir}: add --resume to continue it, or choose another --name`);
+    }
+
+    let backend;
+    try {
+      backend = await loadBackend(effective.backend);
+    } catch (error) {
+      if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${effective.backend}: ${error.message}`);
+      throw error;
+    }
+    const heads = effective.ts.length * 2;
+    const microBatch = resumeFrom?.snapshot.config.microBatch ?? effective.microBatch ?? chooseMicroBatch(effective.batch, effective.size, effective.width, heads, backend.maxActivationBytes);
+    try {
+      trainer = new SsmtlTrainer(
+        workspace,
+        { ts: effective.ts, size: effective.size, width: effective.width, batch: effective.batch, lr: effective.lr, seed: effective.seed, epochs: effective.epochs, microBatch },
+        { seriesIds: resumeFrom ? resumeFrom.meta.series : effective.seriesIds },
+      );
+    } catch (error) {
+      if (error instanceof NoTrainingDataError) throw new InputError(error.message);
+      throw error;
+    }
+    if (effective.seriesIds.length > 0) {
+      const known = new Set(workspace.listSeries().map((s) => s.id));
+      const unknown = effective.seriesIds.filter((id) => !known.has(id));
+      if (unknown.length > 0) throw new InputError(`--series: no series ${unknown.map((u) => `'${u}'`).join(', ')} in ${workspace.dir}`);
+    }
+    if (resumeFrom) {
+      trainer.restore({ ...resumeFrom.snapshot, config: { ...resumeFrom.snapshot.config, epochs: effective.epochs } });
+    }
+    const active = trainer;
+    const { resume: _resume, maxSteps: _maxSteps, ...persisted } = effective;
+    const baseMeta = () => ({
+      method: effective.method,
+      backbone: effective.backbone,
+      t: effective.ts,
+      size: effective.size,
+      width: effective.width,
+      batch: effective.batch,
+      lr: effective.lr,
+      seed: effective.seed,
+      normalization: 'instance',
+      resize: 'bilinear',
+      heads: active.heads,
+      backend: backend.name,
+      backendDescription: backend.description,
+      series: active.plan.used,
+      skipped: active.plan.skipped,
+      anchors: active.plan.anchors.length,
+    });
+    const saveRecord = (extra: Record<string, unknown>) =>
+      workspace.saveModel({ name: effective.name, kind: 'pretrained', method: effective.method, createdAt: new Date().toISOString(), meta: { ...baseMeta(), ...extra } });
+
+    emit({
+      type: 'started',
+      model: effective.name,
+      method: effective.method,
+      backend: backend.name,
+      backendNotes: [backend.description, ...backend.notes],
+      epochs: effective.epochs,
+      stepsPerEpoch: active.stepsPerEpoch,
+      totalSteps: active.stepsPerEpoch * effective.epochs,
+      anchors: active.plan.anchors.length,
+      series: active.plan.used,
+      skipped: active.plan.skipped,
+      heads: active.heads,
+      resumedFrom: active.resumedFrom,
+      microBatch,
+    });
+    const result = await active.run({
+      control: hooks.control,
+      onEvent: emit,
+      checkpointIntervalMs: effective.checkpointIntervalMs,
+      maxSteps: effective.maxSteps,
+      onCheckpoint: async (snapshot, reason) => {
+        const { tensors, ...rest } = snapshot;
+        const meta: CheckpointMeta = { kind: 'ssmtl-checkpoint', options: persisted, series: active.plan.used, snapshot: rest };
+        writeCheckpointFile(checkpointPath, meta as unknown as Record<string, unknown>, tensors, hooks.writeChunk);
+        if (reason === 'epoch' || reason === 'cancel') {
+          saveRecord({ complete: false, epochsDone: snapshot.epoch, losses: { perEpoch: snapshot.perEpoch, perHead: transpose(active.heads, snapshot.perEpochHeads) }, weights: null, checkpoint: CHECKPOINT_FILE });
+        }
+      },
+    });
+    const headLosses = transpose(active.heads, result.perEpochHeads);
+    if (result.status === 'done') {
+      const params = active.net.params.entries;
+      const tensors = [];
+      for (const { name, variable } of params) tensors.push({ name, shape: [...variable.shape], data: (await variable.data()) as Float32Array });
+      writeCheckpointFile(join(dir, WEIGHTS_FILE), { kind: 'ssmtl-weights', network: 'unet', ...baseMeta() }, tensors, hooks.writeChunk);
+      saveRecord({
+        complete: true,
+        epochsDone: result.perEpoch.length,
+        losses: { perEpoch: result.perEpoch, perHead: headLosses },
+        seconds: result.seconds,
+        imagesPerSecond: result.imagesPerSecond,
+        weights: WEIGHTS_FILE,
+        checkpoint: CHECKPOINT_FILE,
+      });
+    }
+    return {
+      model: effective.name,
+      method: effective.method,
+      backbone: effective.backbone,
+      backend: backend.name,
+      epochs: effective.epochs,
+      steps: result.steps,
+      seconds: round(result.seconds, 3),
+      imagesPerSecond: round(result.imagesPerSecond, 3),
+      loss: { first: result.perEpoch[0] ?? null, last: result.perEpoch.at(-1) ?? null, perEpoch: result.perEpoch },
+      headLosses,
+      resumed: resumeFrom !== null,
+      skipped: active.plan.skipped,
+      status: result.status,
+    } as PretrainSummary;
+  } finally {
+    trainer?.dispose();
+    workspace.close();
+  }
+}
+
+function transpose(heads: string[], perEpochHeads: number[][]): Record<string, number[]> {
+  return Object.fromEntries(heads.map((h, i) => [h, perEpochHeads.map((e) => e[i])]));
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** For callers that only need to know tfjs is idle (tests). */
+export function tensorsInUse(): number {
+  return tf.memory().numTensors;
+}
