@@ -19,6 +19,7 @@ export default tseslint.config(
   {
     // The pure layers must not reach for Node's standard library, even by accident.
     files: ['src/shared/**/*.ts', 'src/formats/**/*.ts'],
+    ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'path', 'os', 'electron'] }],
     },

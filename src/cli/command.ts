@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import type { ProgressBar } from './progress-bar.ts';
 
 /** One `ssmtl` sub-command. `run` returns the JSON document that `--json` prints. */
 export interface Command {
@@ -19,7 +20,7 @@ export interface CommandContext {
   json: boolean;
   /** progress and logs: always stderr, so stdout stays one JSON document */
   log: (line: string) => void;
-  progress: import('./progress-bar.ts').ProgressBar;
+  progress: ProgressBar;
 }
 
 export interface CommandOutput {
