@@ -54,9 +54,10 @@ export const libJpegTurbo = lazyCodec('JPEG (libjpeg-turbo)', () => import('@cor
 
 /**
  * Runs one embind decoder over one frame and returns a copy of the decoded bytes.
- * `checkHeader` sees the frame info before decoding when the decoder can read headers
- * alone, else right after decoding, and throws to refuse the frame. Any codec failure
- * becomes a PixelDataError, and the module is dropped (a wasm abort can leave it broken).
+ * `checkInfo` sees the frame info before decoding when `readHeader` is given, else right
+ * after decoding, and throws to refuse the frame. Any codec failure becomes a
+ * PixelDataError; after a wasm trap or abort the module is dropped, since its memory may
+ * be left inconsistent, and the next frame instantiates a fresh one.
  */
 export function runCodec<D extends CodecDecoder>(
   codecName: string,
@@ -78,15 +79,19 @@ export function runCodec<D extends CodecDecoder>(
     return { info, bytes: decoder.getDecodedBuffer().slice() };
   } catch (error) {
     if (error instanceof PixelDataError) throw error;
-    loader.reset();
+    if (isWasmAbort(error)) loader.reset();
     throw new PixelDataError(`${codecName} data could not be decoded: ${describeCodecFailure(error)}`, { cause: error });
   } finally {
     try {
       decoder.delete();
     } catch {
-      // The module may already be unusable; it has been reset above.
+      // The module may already be unusable after an abort; it has been reset above.
     }
   }
+}
+
+function isWasmAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'RuntimeError' || /\babort/i.test(error.message));
 }
 
 /** The decoded bytes as the typed array the codec wrote (native byte order, i.e. little endian). */

@@ -13,9 +13,13 @@ export class PixelDataError extends Error {
   }
 }
 
-/** A codec's exception as text: embind throws Errors, strings, or bare C++ exception pointers (numbers). */
+/**
+ * A codec's exception as text. The wasm codecs throw C++ exceptions, which reach
+ * JavaScript as bare pointers (numbers) whose message cannot be read; they mean the
+ * codec rejected the data.
+ */
 export function describeCodecFailure(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;
-  return 'the decoder reported an internal error';
+  return 'corrupt or truncated data';
 }
