@@ -4,6 +4,7 @@ import { importCommand } from './import.ts';
 import { infoCommand } from './info.ts';
 import { pretrainCommand } from './pretrain.ts';
 import { benchCommand } from './bench.ts';
+import { sampleCommand } from './sample.ts';
 
 /** Every `ssmtl` command, in the order `ssmtl help` lists them. */
-export const commands: Command[] = [scanCommand, importCommand, infoCommand, pretrainCommand, benchCommand];
+export const commands: Command[] = [scanCommand, importCommand, infoCommand, pretrainCommand, benchCommand, sampleCommand];
