@@ -177,7 +177,8 @@ mkdir -p "$REAL"
 for f in CT_small.dcm MR_small.dcm MR_small_implicit.dcm MR_small_bigendian.dcm MR_small_expb.dcm \
          MR_small_RLE.dcm MR_small_jp2klossless.dcm MR_small_jpeg_ls_lossless.dcm MR_small_padded.dcm \
          MR_truncated.dcm JPEG2000.dcm JPGExtended.dcm image_dfl.dcm rtdose.dcm rtdose_rle.dcm \
-         rtdose_expb.dcm liver_1frame.dcm rtplan.dcm test-SR.dcm SC_rgb_rle.dcm README.txt; do
+         rtdose_expb.dcm liver_1frame.dcm rtplan.dcm test-SR.dcm SC_rgb_rle.dcm \
+         J2K_pixelrep_mismatch.dcm 693_J2KI.dcm README.txt; do
   cp "$PYDICOM_FILES/$f" "$REAL/$f"
 done
 mv "$REAL/README.txt" "$REAL/pydicom-README.txt"

@@ -83,6 +83,22 @@ describe('real files', () => {
     expect(sum(pixels)).toBe(3527976);
   });
 
+  it('J2K_pixelrep_mismatch.dcm: unsigned codestream under PixelRepresentation 1 is sign-corrected as pydicom does', async () => {
+    const { pixels } = await decode('J2K_pixelrep_mismatch.dcm');
+    expect(pixels).toBeInstanceOf(Int16Array);
+    const at = (row: number, col: number) => pixels[row * 512 + col];
+    // The values pydicom's test_pixel_rep_mismatch asserts (pydicom issue #1149).
+    expect(at(0, 0)).toBe(-2000);
+    expect(Array.from({ length: 10 }, (_, k) => at(47 + k, 279))).toEqual([621, 412, 138, -193, -520, -767, -907, -966, -988, -995]);
+    expect(Array.from({ length: 10 }, (_, k) => at(328 + k, 106))).toEqual([-377, -121, 141, 383, 633, 910, 1198, 1455, 1638, 1732]);
+  });
+
+  it('693_J2KI.dcm: codestream precision above BitsStored, as gdcm decodes it', async () => {
+    const { pixels } = await decode('693_J2KI.dcm');
+    expect([0, 1, 1000, 100000].map((i) => pixels[i])).toEqual([-2016, -2016, -2016, 1704]);
+    expect(sum(pixels)).toBe(-2181784);
+  });
+
   it('liver_1frame.dcm: 1-bit segmentation, unpacked to 0/1', async () => {
     const { pixels } = await decode('liver_1frame.dcm');
     expect(pixels).toHaveLength(512 * 512);
