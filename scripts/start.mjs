@@ -3,7 +3,7 @@
 // default workspace and opens the desktop app on it. Where the Electron binary is missing
 // it says how to get it and shows the workspace from the command line instead.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +33,9 @@ if (paths.length > 0) {
   const sample = join(home, 'sample');
   console.error(`No data given: importing the built-in sample (synthetic chest CTs) from ${sample}`);
   if (!existsSync(sample)) ssmtl(['sample', '--out', sample]);
-  ssmtl(['import', sample, '--workspace', workspace]);
+  // Only the scans: the label volumes beside them are ground truth, not images to learn from.
+  const scans = readdirSync(sample).map((subject) => join(sample, subject, 'dicom')).filter((dir) => existsSync(dir));
+  ssmtl(['import', ...scans, '--workspace', workspace]);
 }
 
 function electronBinary() {
