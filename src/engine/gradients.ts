@@ -124,7 +124,7 @@ const configs: tf.GradConfig[] = [
     gradFunc: (dy, saved, attrs) => {
       const axis = util.parseAxisParam((attrs as Attrs).axis as number, saved[0].shape)[0];
       const parts = tf.split(dy as tf.Tensor, saved.map((t) => t.shape[axis]), axis);
-      return parts.map((t) => () => t) as unknown as tf.NamedGradientMap;
+      return parts.map((t) => () => t) as unknown as Record<string, () => tf.Tensor>;
     },
   },
   {

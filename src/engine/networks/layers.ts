@@ -8,8 +8,8 @@ import '../gradients.ts';
  * (dy·[y > 0]), so the fused forward is safe to differentiate.
  */
 export function conv2dBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D {
-  const op = tf.customGrad((...args: tf.Tensor[]) => {
-    const [input, w, b, save] = args as unknown as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, (tensors: tf.Tensor[]) => void];
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const [input, w, b, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, (tensors: tf.Tensor[]) => void];
     const y = tf.fused.conv2d({ x: input, filter: w, strides: 1, pad: 'same', bias: b, activation: 'relu' });
     save([input, w, y]);
     return {
@@ -25,6 +25,6 @@ export function conv2dBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Ten
         return [dx, dw, db];
       },
     };
-  });
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x, filter, bias) as tf.Tensor4D;
 }

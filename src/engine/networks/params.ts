@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '../random.ts';
+import type { Random } from '../random.ts';
 
 /**
  * A network's weights: named tf.Variables in a fixed order, so that checkpoints, parity

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../shared/errors.ts';
 import type { BackendChoice, JobEvent, PretrainSummary } from '../../shared/job.ts';
@@ -62,8 +62,9 @@ export async function runPretrain(
   const emit = hooks.emit ?? (() => {});
   const workspace = Workspace.open(options.workspace, { create: false });
   let trainer: SsmtlTrainer | null = null;
+  let dir = '';
   try {
-    const dir = workspace.modelDir(options.name);
+    dir = workspace.modelDir(options.name);
     const checkpointPath = join(dir, CHECKPOINT_FILE);
     let resumeFrom: { meta: CheckpointMeta; snapshot: TrainerSnapshot } | null = null;
     let effective = options;
@@ -195,6 +196,8 @@ export async function runPretrain(
     } as PretrainSummary;
   } finally {
     trainer?.dispose();
+    // A run that failed before its first checkpoint leaves no empty model folder behind.
+    if (dir && readdirSync(dir).length === 0 && !workspace.getModel(options.name)) rmSync(dir, { recursive: true, force: true });
     workspace.close();
   }
 }

@@ -170,19 +170,19 @@ export class SsmtlTrainer {
           let perHead: tf.Tensor1D | null = null;
           const { grads: g } = tf.variableGrads(() => {
             const loss = multiTaskMse(this.net.predict(input), target);
-            perHead = tf.keep(tf.mul(loss.perHead, weight));
+            perHead = tf.keep(tf.mul(loss.perHead, weight)) as tf.Tensor1D;
             return tf.mul(loss.total, weight) as tf.Scalar;
           }, vars);
           return { g: vars.map((v) => g[v.name]), perHead: perHead as unknown as tf.Tensor1D };
         });
         if (grads === null) {
           grads = result.g;
-          perHeadSum = result.perHead;
+          perHeadSum = result.perHead as tf.Tensor1D;
         } else {
           const previous: tf.Tensor[] = grads;
           grads = previous.map((acc, i) => tf.add(acc, result.g[i]));
           const p = perHeadSum as tf.Tensor1D;
-          perHeadSum = tf.add(p, result.perHead);
+          perHeadSum = tf.add(p, result.perHead) as tf.Tensor1D;
           tf.dispose([...previous, ...result.g, p, result.perHead]);
         }
       }
