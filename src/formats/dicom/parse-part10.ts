@@ -35,8 +35,18 @@ export function parseDicomBytes(bytes: Uint8Array): { dataSet: DataSet; truncate
     // dicom-parser throws strings, or objects carrying the partial data set.
     const partial = (thrown as { dataSet?: DataSet } | undefined)?.dataSet;
     const message = describeThrown(thrown);
-    // A partial data set means the file ended (or broke) part-way through.
-    if (partial && Object.keys(partial.elements).length > 0) return { dataSet: partial, truncated: true };
+    // A partial data set means the file ended (or broke) part-way through. It lacks the
+    // file meta information, so merge that back in: the transfer syntax decides the rest.
+    if (partial && Object.keys(partial.elements).length > 0) {
+      if (hasPreamble) {
+        try {
+          for (const [tag, element] of Object.entries(dicomParser.readPart10Header(bytes).elements)) partial.elements[tag] ??= element;
+        } catch {
+          // the meta header itself is cut: nothing to merge
+        }
+      }
+      return { dataSet: partial, truncated: true };
+    }
     throw new NotDicomError(`unreadable DICOM (${message.replace(/^dicomParser\.[A-Za-z0-9.]*:\s*/, '')})`);
   }
 }

@@ -104,6 +104,7 @@ async function* decodeDicomSlices(series: DicomSeries, skipped: SkippedFile[], p
   // Consecutive slices often come from one multi-frame file: parse it once.
   let cachedPath = '';
   let cachedDataSet: DataSet | null = null;
+  const values = new Float32Array(series.rows * series.cols);
   for (const slice of series.slices) {
     progress(slice.path);
     try {
@@ -112,8 +113,8 @@ async function* decodeDicomSlices(series: DicomSeries, skipped: SkippedFile[], p
         cachedPath = slice.path;
       }
       const stored = await decodeFrame(cachedDataSet, slice.frameIndex, series.layout);
-      const values = applyModalityLut(stored, slice.rescaleSlope, slice.rescaleIntercept);
-      if (values.length !== series.rows * series.cols) throw new Error(`decoded ${values.length} pixels, expected ${series.rows * series.cols}`);
+      if (stored.length !== values.length) throw new Error(`decoded ${stored.length} pixels, expected ${values.length}`);
+      applyModalityLut(stored, slice.rescaleSlope, slice.rescaleIntercept, values);
       yield { values, position: slice.position, sourceFile: slice.path, sourceFrame: slice.frameIndex };
     } catch (error) {
       const reason = (error as { reason?: string }).reason ?? errorMessage(error);
@@ -126,9 +127,10 @@ async function* niftiSlices(source: NiftiSource, progress: (detail: string) => v
   const volume = readNifti(readFileSync(source.path));
   const [, , slices] = volume.dims;
   const sliceStep = volume.spacing[2];
+  const values = new Float32Array(source.series.rows * source.series.cols);
   for (let k = 0; k < slices; k++) {
     progress(source.path);
-    yield { values: volume.readSlice(k), position: k * sliceStep, sourceFile: source.path, sourceFrame: k };
+    yield { values: volume.readSlice(k, values), position: k * sliceStep, sourceFile: source.path, sourceFrame: k };
   }
 }
 

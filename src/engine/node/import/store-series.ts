@@ -25,6 +25,7 @@ export interface SeriesDescription {
 }
 
 export interface SliceInput {
+  /** consumed before the next slice is asked for, so producers may reuse one buffer */
   values: Float32Array;
   position: number;
   sourceFile: string;
@@ -53,9 +54,11 @@ export async function storeSeries(workspace: Workspace, series: SeriesDescriptio
   const rows: { idx: number; position: number; mean: number; min: number; max: number; source_file: string; source_frame: number }[] = [];
   try {
     for await (const slice of slices) {
-      const stats = sliceStats(slice.values);
-      if (!fits(writer.dtype, stats)) writer = widenToFloat32(writer, partial);
-      writer.append(slice.values);
+      let stats = writer.tryAppend(slice.values);
+      if (!stats) {
+        writer = widenToFloat32(writer, partial);
+        stats = writer.tryAppend(slice.values) as NonNullable<typeof stats>;
+      }
       rows.push({ idx: rows.length, position: slice.position, ...stats, source_file: slice.sourceFile, source_frame: slice.sourceFrame });
     }
     writer.finish();
@@ -125,27 +128,6 @@ export async function storeSeries(workspace: Workspace, series: SeriesDescriptio
   return rows.length;
 }
 
-function sliceStats(values: Float32Array): { mean: number; min: number; max: number; integral: boolean } {
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  let integral = true;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
-    sum += v;
-    if (integral && v !== Math.round(v)) integral = false;
-  }
-  return { mean: sum / values.length, min, max, integral };
-}
-
-function fits(dtype: PixelDtype, stats: { min: number; max: number; integral: boolean }): boolean {
-  if (dtype === 'float32') return true;
-  if (!stats.integral) return false;
-  return dtype === 'int16' ? stats.min >= -32768 && stats.max <= 32767 : stats.min >= 0 && stats.max <= 65535;
-}
-
 /** The header promised integers in range and a slice broke the promise: rewrite what was written as float32. */
 function widenToFloat32(writer: PixelWriter, partial: string): PixelWriter {
   writer.finish();
@@ -153,7 +135,7 @@ function widenToFloat32(writer: PixelWriter, partial: string): PixelWriter {
   renameSync(partial, narrow);
   const reader = new PixelReader(narrow, writer.dtype, writer.sliceValues);
   const wide = new PixelWriter(partial, 'float32', writer.sliceValues);
-  for (let i = 0; i < writer.slicesWritten; i++) wide.append(reader.read(i));
+  for (let i = 0; i < writer.slicesWritten; i++) wide.tryAppend(reader.read(i));
   reader.close();
   rmSync(narrow, { force: true });
   return wide;

@@ -29,11 +29,31 @@ export class PixelWriter {
     this.view = typedView(dtype, this.scratch);
   }
 
-  append(values: Float32Array): void {
+  /**
+   * Appends a slice and returns its statistics, or null (writing nothing) when a value
+   * does not survive the narrowing to this file's type: non-integral or out of range.
+   * Narrowing, statistics and the check share one pass over the values.
+   */
+  tryAppend(values: Float32Array): { mean: number; min: number; max: number } | null {
     if (values.length !== this.sliceValues) throw new Error(`slice has ${values.length} values, expected ${this.sliceValues}`);
-    this.view.set(values);
+    const view = this.view;
+    const checked = this.dtype !== 'float32';
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    let exact = true;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      view[i] = v;
+      if (checked && view[i] !== v) exact = false;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      sum += v;
+    }
+    if (!exact) return null;
     writeSync(this.fd, this.scratch, 0, this.scratch.byteLength);
     this.slicesWritten++;
+    return { mean: sum / values.length, min, max };
   }
 
   /** Flushes to the disk before the caller renames the file into place. */

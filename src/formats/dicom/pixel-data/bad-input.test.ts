@@ -2,7 +2,7 @@ import type { DataSet, Element } from 'dicom-parser';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from './decode-frame.ts';
 import { PixelDataError } from './errors.ts';
-import { GENERATED, loadDicom } from './test-fixtures.ts';
+import { GENERATED, loadDicom } from '../../../../tests/helpers/dicom-fixtures.ts';
 
 /** Bad input must end in a PixelDataError with a reason, never another exception or a hang. */
 function reasonOf(promise: Promise<unknown>): Promise<string> {

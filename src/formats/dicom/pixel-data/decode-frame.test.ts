@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from './decode-frame.ts';
 import { PixelDataError } from './errors.ts';
-import { GENERATED, loadDicom, maxAbsDifference, readRaw } from './test-fixtures.ts';
+import { GENERATED, loadDicom, maxAbsDifference, readRaw } from '../../../../tests/helpers/dicom-fixtures.ts';
 
 /**
  * Every generated fixture (scripts/make-dicom-fixtures.sh: pydicom sources re-encoded

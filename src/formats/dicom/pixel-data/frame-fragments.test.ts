@@ -1,7 +1,7 @@
 import type { DataSet, Element } from 'dicom-parser';
 import { describe, expect, it } from 'vitest';
 import { encapsulatedFrameBytes } from './frame-fragments.ts';
-import { GENERATED, loadDicom } from './test-fixtures.ts';
+import { GENERATED, loadDicom } from '../../../../tests/helpers/dicom-fixtures.ts';
 
 /** Three frames, each over several 1 KiB fragments (dcmcjpeg +fs 1), with or without a basic offset table. */
 function load(file: string) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from './decode-frame.ts';
 import { PixelDataError } from './errors.ts';
-import { loadDicom, REAL } from './test-fixtures.ts';
+import { loadDicom, REAL } from '../../../../tests/helpers/dicom-fixtures.ts';
 
 /**
  * Real scans from pydicom's test files (tests/fixtures/real/README.md). Expected values

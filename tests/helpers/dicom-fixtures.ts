@@ -1,50 +1,18 @@
 /**
- * Test-only helpers: load committed fixture files and build the PixelLayout the way the
- * header reader does. Imported by *.test.ts only, never by product code; it is the one
- * file in this layer that touches node:fs, because tests run under Node.
+ * Test helpers for the pixel-data decoders: load committed fixture files (through the
+ * product's own parser) and build the PixelLayout the way the header reader does.
  */
-// eslint-disable-next-line no-restricted-imports -- test-only: reads committed fixtures under Node
 import { readFileSync } from 'node:fs';
-import * as dicomParserModule from 'dicom-parser';
 import type { DataSet } from 'dicom-parser';
-import { inflateSync } from 'fflate';
-import type { PixelLayout } from './pixel-layout.ts';
+import { parseDicomBytes } from '../../src/formats/dicom/parse-part10.ts';
+import type { PixelLayout } from '../../src/formats/dicom/pixel-data/pixel-layout.ts';
 
-// dicom-parser is a UMD bundle: Node's ESM loader exposes it as the default export only.
-const dicomParser: typeof dicomParserModule =
-  (dicomParserModule as unknown as { default?: typeof dicomParserModule }).default ?? dicomParserModule;
-
-const REPO = new URL('../../../../', import.meta.url);
+const REPO = new URL('../../', import.meta.url);
 export const GENERATED = new URL('tests/fixtures/dicom/', REPO);
 export const REAL = new URL('tests/fixtures/real/', REPO);
 
 export function readBytes(url: URL): Uint8Array {
   return new Uint8Array(readFileSync(url));
-}
-
-/**
- * parseDicom with an inflater for the deflated syntax. A file cut short makes parseDicom
- * throw { exception, dataSet } where dataSet holds what was read but lacks the file
- * meta information; it is merged back so that the transfer syntax is known.
- */
-export function parse(bytes: Uint8Array): DataSet {
-  try {
-    return dicomParser.parseDicom(bytes, {
-      inflater: (array: Uint8Array, position: number) => {
-        const inflated = inflateSync(array.subarray(position));
-        const whole = new Uint8Array(position + inflated.length);
-        whole.set(array.subarray(0, position));
-        whole.set(inflated, position);
-        return whole;
-      },
-    } as dicomParserModule.ParseDicomOptions);
-  } catch (error) {
-    const partial = (error as { dataSet?: DataSet }).dataSet;
-    if (!partial) throw error;
-    const meta = dicomParser.readPart10Header(bytes);
-    for (const [tag, element] of Object.entries(meta.elements)) partial.elements[tag] ??= element;
-    return partial;
-  }
 }
 
 export function layoutOf(dataSet: DataSet): PixelLayout {
@@ -64,7 +32,7 @@ export function layoutOf(dataSet: DataSet): PixelLayout {
 }
 
 export function loadDicom(url: URL): { dataSet: DataSet; layout: PixelLayout } {
-  const dataSet = parse(readBytes(url));
+  const dataSet = parseDicomBytes(readBytes(url)).dataSet;
   return { dataSet, layout: layoutOf(dataSet) };
 }
 
