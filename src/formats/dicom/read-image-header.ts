@@ -1,6 +1,6 @@
 import type { DataSet, Element } from 'dicom-parser';
 import type { PixelLayout } from './pixel-data/decode-frame.ts';
-import { describeTransferSyntax } from './pixel-data/transfer-syntax.ts';
+import { describeTransferSyntax, unsupportedTransferSyntaxReason } from './pixel-data/transfer-syntax.ts';
 import { NON_SCAN_SOP_CLASSES, Tag } from './tags.ts';
 import { normalize, sliceNormal, type PlaneOrientation, type Vec3 } from './geometry.ts';
 
@@ -109,7 +109,7 @@ function readLayout(dataSet: DataSet): PixelLayout {
 function checkLayout(layout: PixelLayout): void {
   const { rows, cols, bitsAllocated, bitsStored, samplesPerPixel, numberOfFrames } = layout;
   if (!describeTransferSyntax(layout.transferSyntaxUid)) {
-    throw new UnusableImageError(`unsupported transfer syntax ${layout.transferSyntaxUid}`);
+    throw new UnusableImageError(unsupportedTransferSyntaxReason(layout.transferSyntaxUid));
   }
   if (rows === 0 || cols === 0) throw new UnusableImageError(`image has no size (Rows ${rows}, Columns ${cols})`);
   if (rows * cols > MAX_FRAME_PIXELS || rows * cols * numberOfFrames > MAX_TOTAL_PIXELS) {

@@ -126,7 +126,7 @@ function shiftedRows(
   for (let a = 0; a < kh; a++) {
     for (let b = 0; b < kw; b++) {
       const off = a * wp + b;
-      const rows = off === 0 && span === total ? x2 : calls.call(tf.Slice, { x: x2 }, { begin: [off, 0], size: [span, ci] });
+      const rows = off === 0 && span === total ? x2 : (calls.rowView(x2, off, span, ci) ?? calls.call(tf.Slice, { x: x2 }, { begin: [off, 0], size: [span, ci] }));
       taps.push(calls.reshape(calls.matMul(a2, rows), [1, co, ci]));
       if (rows !== x2) calls.free(rows);
     }

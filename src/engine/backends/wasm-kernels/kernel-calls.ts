@@ -35,30 +35,66 @@ export class KernelCalls {
     return this.call(tf.BatchMatMul, { a, b }, { transposeA: false, transposeB });
   }
 
+  /**
+   * A zero-copy view of `count` rows (each `rowLength` float32 values) of a contiguous
+   * tensor, starting at row `firstRow`: a TensorInfo registered at an offset inside the
+   * tensor's memory on the wasm heap (possible because the wasm backend lets an output
+   * live at any heap address). Only for the wasm backend; freed with the other temps,
+   * without releasing the memory it borrows.
+   */
+  rowView(x: Info, firstRow: number, count: number, rowLength: number): Info | null {
+    const backend = this.backend as unknown as WasmInternals;
+    if (this.backendName !== 'wasm' || typeof backend.makeOutput !== 'function' || !backend.dataIdMap?.get) return null;
+    const entry = backend.dataIdMap.get(x.dataId);
+    if (!entry || entry.memoryOffset == null || x.dtype !== 'float32') return null;
+    const view = backend.makeOutput([count, rowLength], 'float32', entry.memoryOffset + firstRow * rowLength * 4);
+    this.views.add(view.dataId);
+    this.temps.push(view);
+    return view;
+  }
+
+  private readonly views = new Set<object>();
+
+  private release(info: Info): void {
+    const backend = this.backend as unknown as WasmInternals;
+    if (this.views.has(info.dataId)) {
+      // Unregister without freeing: the memory belongs to the viewed tensor.
+      const entry = backend.dataIdMap.get(info.dataId);
+      if (entry) backend.wasm.tfjs.disposeData(entry.id);
+      backend.dataIdMap.delete(info.dataId);
+      this.views.delete(info.dataId);
+      return;
+    }
+    (this.backend as unknown as { disposeData(id: object): void }).disposeData(info.dataId);
+  }
+
   /** Frees intermediates that are no longer needed (keeps peak memory down in loops). */
   free(...infos: Info[]): void {
     for (const info of infos) {
       const i = this.temps.indexOf(info);
       if (i >= 0) {
         this.temps.splice(i, 1);
-        (this.backend as unknown as { disposeData(id: object): void }).disposeData(info.dataId);
+        this.release(info);
       }
     }
   }
 
   /** Marks `result` as the kernel's output and frees every other intermediate. */
   finish(result: Info): Info {
-    for (const t of this.temps) {
-      if (t === result) continue;
-      (this.backend as unknown as { disposeData(id: object): void }).disposeData(t.dataId);
-    }
+    for (const t of this.temps) if (t !== result) this.release(t);
     this.temps.length = 0;
     return result;
   }
 
   /** Frees everything (on error). */
   abort(): void {
-    for (const t of this.temps) (this.backend as unknown as { disposeData(id: object): void }).disposeData(t.dataId);
+    for (const t of this.temps) this.release(t);
     this.temps.length = 0;
   }
+}
+
+interface WasmInternals {
+  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number): Info;
+  dataIdMap: { get(id: object): { id: number; memoryOffset: number | null } | undefined; delete(id: object): void };
+  wasm: { tfjs: { disposeData(id: number): void } };
 }
