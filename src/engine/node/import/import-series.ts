@@ -126,12 +126,20 @@ async function* decodeDicomSlices(series: DicomSeries, skipped: SkippedFile[], p
 async function* niftiSlices(source: NiftiSource, progress: (detail: string) => void): AsyncGenerator<SliceInput> {
   const volume = readNifti(readFileSync(source.path));
   const [, , slices] = volume.dims;
-  const sliceStep = volume.spacing[2];
   const values = new Float32Array(source.series.rows * source.series.cols);
   for (let k = 0; k < slices; k++) {
     progress(source.path);
-    yield { values: volume.readSlice(k, values), position: k * sliceStep, sourceFile: source.path, sourceFrame: k };
+    yield { values: volume.readSlice(k, values), position: slicePosition(volume.affine, k), sourceFile: source.path, sourceFrame: k };
   }
+}
+
+/** mm along the slice axis (the affine's third column) of slice k's first voxel, in RAS. */
+function slicePosition(affine: number[][], k: number): number {
+  const axis = [affine[0][2], affine[1][2], affine[2][2]];
+  const length = Math.hypot(axis[0], axis[1], axis[2]) || 1;
+  let position = 0;
+  for (let i = 0; i < 3; i++) position += ((affine[i][3] + k * axis[i]) * axis[i]) / length;
+  return position;
 }
 
 /** From the header alone: integer rescales of n-bit values give integers in a known range. */

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Times the SSMTL step of every available tfjs backend and of the PyTorch reference on
+// the same configuration, one after the other in one run, and prints a table with each
+// backend's images/s as a fraction of PyTorch's.
+//
+//   node bench/compare.mjs [--size 128] [--width 16] [--batch 4] [--steps 5] [--backends wasm,webgpu,cpu] [--python /usr/bin/python3]
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '128' },
+    width: { type: 'string', default: '16' },
+    batch: { type: 'string', default: '4' },
+    steps: { type: 'string', default: '5' },
+    backends: { type: 'string', default: 'wasm,webgpu,tensorflow' },
+    python: { type: 'string', default: '/usr/bin/python3' },
+    'cpu-steps': { type: 'string', default: '1' },
+  },
+});
+const cfg = ['--size', values.size, '--width', values.width, '--batch', values.batch];
+const rows = [];
+const run = (label, cmd, args, env = {}) => {
+  try {
+    const out = execFileSync(cmd, args, { cwd: root, env: { ...process.env, SSMTL_QUIET: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
+    const json = JSON.parse(out.toString().trim().split('\n').at(-1));
+    rows.push({ label, ...json });
+    process.stderr.write(`${label}: ${json.msPerStep} ms/step, ${json.imagesPerSecond} img/s\n`);
+  } catch (error) {
+    const why = (error.stderr?.toString() || error.message).trim().split('\n').at(-1);
+    rows.push({ label, error: why });
+    process.stderr.write(`${label}: unavailable (${why})\n`);
+  }
+};
+run('pytorch (default threads)', values.python, [join(root, 'bench/unet_reference.py'), ...cfg, '--steps', values.steps]);
+run('pytorch (1 thread)', values.python, [join(root, 'bench/unet_reference.py'), ...cfg, '--steps', values.steps, '--threads', '1'], { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' });
+for (const backend of values.backends.split(',').filter(Boolean)) {
+  const steps = backend === 'cpu' ? values['cpu-steps'] : values.steps;
+  run(`tfjs ${backend}`, process.execPath, [join(root, 'bin/ssmtl.mjs'), 'bench', ...cfg, '--steps', steps, '--backend', backend, '--json']);
+}
+const reference = rows.find((r) => r.label === 'pytorch (default threads)' && !r.error);
+console.log(`\nSSMTL U-Net step, size ${values.size}, width ${values.width}, batch ${values.batch}\n`);
+console.log('| run | ms/step | images/s | × PyTorch (default threads) | peak RSS MB |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  if (r.error) console.log(`| ${r.label} | – | – | – | – (${r.error.slice(0, 80)}) |`);
+  else console.log(`| ${r.label}${r.backendDescription ? ` — ${r.backendDescription}` : ''} | ${r.msPerStep} | ${r.imagesPerSecond} | ${reference ? (r.imagesPerSecond / reference.imagesPerSecond).toFixed(2) : '?'} | ${r.peakRssMb} |`);
+}
