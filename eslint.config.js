@@ -2,7 +2,7 @@ import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', 'coverage/', 'tests/fixtures/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'tmp/', 'out/', 'dist/', 'coverage/', 'tests/fixtures/', 'bench/results/'] },
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
   {

@@ -172,6 +172,9 @@ function buildSeries(id: string, uid: string, entries: FrameEntry[]): { series: 
     warnings.push(`GantryDetectorTilt is ${first.header.gantryTilt}° in the header`);
   }
 
+  if (first.header.layout.photometricInterpretation.trim() === 'MONOCHROME1') {
+    warnings.push('MONOCHROME1: low values display bright; values are kept as the modality LUT gives them, not inverted');
+  }
   const pixelSpacing = first.frame.pixelSpacing;
   if (!pixelSpacing) warnings.push('no PixelSpacing: 1 mm pixels assumed');
   const slices: SliceRef[] = kept.map(({ entry, position }) => ({

@@ -120,6 +120,8 @@ describe('import', () => {
     const record = workspace.requireSeries(join(source, 'anatomical.nii'));
     expect(record.geometry).toEqual({ kind: 'nifti', affine: expected.affine });
     workspace.sliceStats(record.key).forEach((stats, k) => {
+      // the affine's slice axis is +2 mm in z from z = -16 mm
+      expect(stats.position).toBeCloseTo(-16 + 2 * k, 6);
       expect(stats.mean).toBeCloseTo(expected.slices[k].mean, 3);
       expect(stats.max).toBe(expected.slices[k].max);
     });

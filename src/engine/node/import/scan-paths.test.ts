@@ -104,6 +104,11 @@ describe('scan orders slices by position along the normal', () => {
     expect(result.series[1].warnings[0]).toMatch(/split from series 2\.25\.77: 1 image\(s\) of 12 × 16 sagittal unlike the main 8 × 8 axial/);
   });
 
+  it('says when a series is MONOCHROME1', () => {
+    writeStack([0, 1], { photometric: 'MONOCHROME1' });
+    expect(scanPaths([dir]).result.series[0].warnings).toEqual([expect.stringMatching(/^MONOCHROME1: low values display bright/)]);
+  });
+
   it('falls back to InstanceNumber without positions, and says so', () => {
     const seriesUid = testUid();
     const paths = [3, 1, 2].map((n) => put(`n${n}.dcm`, { seriesUid, instanceNumber: n }));
