@@ -499,7 +499,7 @@ function drawAnatomy(random: Random): Anatomy {
   const d = densities;
   const deg = Math.PI / 180;
 
-  const a = random.uniform(135, 165);
+  const a = random.uniform(128, 158);
   const bAnterior = random.uniform(95, 115);
   const bPosterior = random.uniform(100, 118);
   const fat = random.uniform(8, 28);
@@ -541,9 +541,10 @@ function drawAnatomy(random: Random): Anatomy {
   torso.tableY = torso.centerY + bPosterior + random.uniform(3, 10);
 
   // The heart: a frame at the centre of the mitral valve plane, H, in body coordinates.
-  const heartScale = random.uniform(0.88, 1.12);
+  const heartScale = random.uniform(1.02, 1.22);
   const heartZ = 0;
-  const heartBody: Vec3 = [12 + random.uniform(-8, 8), -28 + random.uniform(-5, 5), heartZ];
+  // Placed from the spine backwards-forwards, so the left atrium meets the oesophagus whatever the heart's size.
+  const heartBody: Vec3 = [8 + random.uniform(-8, 8), torso.spineY - 32 - 36 * heartScale + random.uniform(-3, 3), heartZ];
   const heartOrigin = bodyMap(torso, heartBody[0], heartBody[1], heartBody[2]);
   const rotation = mulMats(
     rotationZ(bodyAngle + random.uniform(-10, 10) * deg),
@@ -561,9 +562,9 @@ function drawAnatomy(random: Random): Anatomy {
   ];
 
   // Long axis from base to apex points left, forwards and down.
-  const u = normalize([0.709, -0.497, -0.5]);
+  const u = normalize([0.765, -0.407, -0.5]);
   const towardsRv = (() => {
-    const raw: Vec3 = [-1, -0.5, 0];
+    const raw: Vec3 = [-0.7, -1, 0];
     return normalize(add(raw, scale(u, -dot(raw, u))));
   })();
   const w = cross(u, towardsRv);
@@ -593,15 +594,15 @@ function drawAnatomy(random: Random): Anatomy {
   });
 
   // Right ventricle: wraps the LV in front and to the right; its septal side is LV myocardium.
-  const rvCentre = toHeart(add(scale(u, 28 * jitter(0.1)), scale(towardsRv, 26 * jitter(0.1))));
-  const rvRadii: Vec3 = [44 * jitter(0.1) * s, 21 * jitter(0.12) * s, 36 * jitter(0.1) * s];
+  const rvCentre = toHeart(add(scale(u, 28 * jitter(0.1)), scale(towardsRv, 29 * jitter(0.1))));
+  const rvRadii: Vec3 = [44 * jitter(0.1) * s, 24 * jitter(0.12) * s, 38 * jitter(0.1) * s];
   const rvShape = harmonics(0.08);
   const rvCavity = ellipsoid(rvCentre, heartAxes, rvRadii, { clip: basePlane(-4, 1), harmonics: rvShape });
   const rvWall = ellipsoid(rvCentre, heartAxes, add(rvRadii, [4, 4, 4]), { clip: basePlane(-6, 1), harmonics: rvShape });
 
   // Atria sit above the valve plane: the left one behind, the right one to the right.
   const laCentre = toHeart([-4 + random.uniform(-3, 3), 19 + random.uniform(-3, 3), 10 + random.uniform(-3, 3)]);
-  const laRadii: Vec3 = [25 * jitter(0.12) * s, 15 * jitter(0.12) * s, 19 * jitter(0.12) * s];
+  const laRadii: Vec3 = [29 * jitter(0.12) * s, 17 * jitter(0.12) * s, 21 * jitter(0.12) * s];
   const laShape = harmonics(0.06);
   const la = ellipsoid(laCentre, identityAxes, laRadii, { clip: basePlane(-2, -1), harmonics: laShape });
   const laWall = ellipsoid(laCentre, identityAxes, add(laRadii, [2.5, 2.5, 2.5]), { clip: basePlane(-4, -1), harmonics: laShape });
@@ -784,7 +785,7 @@ function drawLungVessels(
   for (const side of [-1, 1]) {
     const hilum = toHeart([side > 0 ? 46 : -44, 22, 30]);
     const lateral = toBody([side * torso.cavityA * 0.75, torso.cavityCenterY, 0]);
-    for (let tree = 0; tree < 9; tree++) {
+    for (let tree = 0; tree < 12; tree++) {
       const artery = tree % 2 === 0;
       const start: Vec3 = add(hilum, [random.uniform(-6, 6), random.uniform(-6, 6), random.uniform(-25, 10)]);
       const target: Vec3 = [
