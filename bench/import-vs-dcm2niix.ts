@@ -19,7 +19,9 @@ const runs = Number(values.runs);
 const root = join(import.meta.dirname, '..');
 const data = join(tmpdir(), `ssmtl-bench-${slices}x${size}`);
 
-if (!existsSync(join(data, 'done'))) {
+const marker = `${data}.complete`;
+if (!existsSync(marker)) {
+  rmSync(data, { recursive: true, force: true });
   mkdirSync(data, { recursive: true });
   const seriesUid = testUid();
   const pixels = new Int16Array(size * size);
@@ -33,9 +35,7 @@ if (!existsSync(join(data, 'done'))) {
     }
     writeFileSync(join(data, `slice-${(k * 7919) % slices}.dcm`), writeDicom({ seriesUid, position: [0, 0, k * 1.25], instanceNumber: slices - k, rows: size, cols: size, pixels, rescaleIntercept: -1024 }));
   }
-  writeFileSync(join(data, 'done'), '');
-  rmSync(join(data, 'done'));
-  writeFileSync(join(data, 'done'), '');
+  writeFileSync(marker, '');
 }
 const inputBytes = readdirSync(data).reduce((sum, name) => sum + statSync(join(data, name)).size, 0);
 
