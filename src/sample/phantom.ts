@@ -69,6 +69,8 @@ const enum Tissue {
   Blood,
   Myocardium,
   Airway,
+  /** skin, subcutaneous fat and chest-wall muscle: the heart may press on it, not into it */
+  Wall,
 }
 
 const bit = (tissue: Tissue): number => 1 << tissue;
@@ -323,10 +325,11 @@ interface Torso {
   ribPhase: number;
   ribDroop: number;
   sternumBottom: number;
-  domeRight: Vec3;
-  domeLeft: Vec3;
-  domeCentre: Vec3;
-  domeCurvature: number;
+  /** diaphragm height under the heart, and how far the right and left domes rise above it */
+  diaphragmZ: number;
+  diaphragmRight: number;
+  diaphragmLeft: number;
+  diaphragmCurvature: number;
   stomachGasY: number;
   tableY: number;
 }
@@ -366,10 +369,9 @@ function torsoAt(torso: Torso, d: Densities, x: number, y: number, z: number, ou
     }
     return;
   }
-  out.tissue = Tissue.Fat;
+  out.tissue = Tissue.Wall;
   out.hu = d.fat;
   if (outline(bx, by, torso.a - torso.fat * 1.3, torso.bAnterior - torso.fat, torso.bPosterior - torso.fat * 0.7) <= 1) {
-    out.tissue = Tissue.Muscle;
     out.hu = d.muscle;
   }
 
@@ -384,9 +386,11 @@ function torsoAt(torso: Torso, d: Densities, x: number, y: number, z: number, ou
     const dome = diaphragmHeight(torso, bx, by);
     if (z < dome) {
       out.tissue = Tissue.Abdomen;
-      if (bx < 25 || (by < -35 && bx < 60)) out.hu = d.liver;
-      else if (by > 5) out.hu = d.spleen;
-      else out.hu = by < torso.stomachGasY && z > dome - 45 ? d.air : d.stomach;
+      out.hu = d.liver;
+      const spleen = ((bx - 75) / 32) ** 2 + ((by - 45) / 45) ** 2;
+      const stomach = ((bx - 55) / 45) ** 2 + ((by + 25) / 40) ** 2;
+      if (spleen <= 1) out.hu = d.spleen;
+      else if (stomach <= 1) out.hu = by < torso.stomachGasY ? d.air : d.stomach;
     } else {
       out.tissue = Tissue.Lung;
       out.hu = d.lung + (d.lungGradient * (by - torso.cavityCenterY)) / 100;
@@ -397,20 +401,22 @@ function torsoAt(torso: Torso, d: Densities, x: number, y: number, z: number, ou
   spine(torso, d, bx, by, z, out);
 }
 
-/** Three domes (right, left, central tendon under the heart); the right one sits higher. */
+/**
+ * The diaphragm: a smooth sheet, highest in the right dome, lower in the left, with the
+ * heart on the central tendon between them, falling away to the sides and, further,
+ * to the back (the posterior costophrenic recesses reach lowest). One smooth function
+ * rather than a maximum of domes, whose seams would be straight lines in the image.
+ */
 function diaphragmHeight(torso: Torso, bx: number, by: number): number {
-  return Math.max(
-    domeHeight(torso.domeRight, torso.domeCurvature, bx, by),
-    domeHeight(torso.domeLeft, torso.domeCurvature, bx, by),
-    domeHeight(torso.domeCentre, torso.domeCurvature, bx, by),
+  const right = (bx + 50) / 40;
+  const left = (bx - 52) / 40;
+  const back = by > 0 ? 1.8 : 1;
+  return (
+    torso.diaphragmZ +
+    torso.diaphragmRight * Math.exp(-right * right) +
+    torso.diaphragmLeft * Math.exp(-left * left) -
+    torso.diaphragmCurvature * (0.5 * bx * bx + back * by * by)
   );
-}
-
-function domeHeight(dome: Vec3, curvature: number, bx: number, by: number): number {
-  const ex = bx - dome[0];
-  const ey = by - dome[1];
-  // Falls faster towards the back: the posterior costophrenic recesses reach lowest.
-  return dome[2] - curvature * (ey > 0 ? 1.8 : 1) * (ex * ex + ey * ey);
 }
 
 function ribsAndSternum(torso: Torso, d: Densities, bx: number, by: number, z: number, rho: number, cy: number, out: SliceCell): void {
@@ -443,7 +449,7 @@ function ribsAndSternum(torso: Torso, d: Densities, bx: number, by: number, z: n
   const r = u * u + v * v;
   if (r > 1) return;
   if (front > 2.45) {
-    out.tissue = Tissue.Muscle;
+    out.tissue = Tissue.Wall;
     out.hu = d.cartilage;
   } else {
     out.tissue = Tissue.Bone;
@@ -468,7 +474,7 @@ function spine(torso: Torso, d: Densities, bx: number, by: number, z: number, ou
   const cyc = by - torso.canalY;
   const canal = Math.hypot(cx, cyc);
   if (canal <= 7) {
-    out.tissue = Tissue.Muscle;
+    out.tissue = Tissue.Wall;
     out.hu = d.csf;
     return;
   }
@@ -528,11 +534,11 @@ function drawAnatomy(random: Random): Anatomy {
     ribPhase: random.uniform(0, 32),
     ribDroop: random.uniform(70, 100),
     sternumBottom: 0,
-    domeRight: [0, 0, 0],
-    domeLeft: [0, 0, 0],
-    domeCentre: [0, 0, 0],
-    domeCurvature: random.uniform(0.005, 0.008),
-    stomachGasY: random.uniform(-60, -35),
+    diaphragmZ: 0,
+    diaphragmRight: random.uniform(8, 16),
+    diaphragmLeft: random.uniform(-2, 5),
+    diaphragmCurvature: random.uniform(0.003, 0.0045),
+    stomachGasY: random.uniform(-62, -50),
     tableY: 0,
   };
   const bodyAngle = random.uniform(-4, 4) * deg;
@@ -606,8 +612,8 @@ function drawAnatomy(random: Random): Anatomy {
   const laShape = harmonics(0.06);
   const la = ellipsoid(laCentre, identityAxes, laRadii, { clip: basePlane(-2, -1), harmonics: laShape });
   const laWall = ellipsoid(laCentre, identityAxes, add(laRadii, [2.5, 2.5, 2.5]), { clip: basePlane(-4, -1), harmonics: laShape });
-  const raCentre = toHeart([-40 + random.uniform(-4, 4), 2 + random.uniform(-4, 4), 6 + random.uniform(-3, 3)]);
-  const raRadii: Vec3 = [22 * jitter(0.12) * s, 24 * jitter(0.12) * s, 27 * jitter(0.12) * s];
+  const raCentre = toHeart([-34 + random.uniform(-4, 4), -6 + random.uniform(-4, 4), 5 + random.uniform(-3, 3)]);
+  const raRadii: Vec3 = [24 * jitter(0.12) * s, 25 * jitter(0.12) * s, 28 * jitter(0.12) * s];
   const raShape = harmonics(0.08);
   const ra = ellipsoid(raCentre, identityAxes, raRadii, { clip: basePlane(-5, -1), harmonics: raShape });
   const raWall = ellipsoid(raCentre, identityAxes, add(raRadii, [2.5, 2.5, 2.5]), { clip: basePlane(-7, -1), harmonics: raShape });
@@ -641,7 +647,7 @@ function drawAnatomy(random: Random): Anatomy {
   ];
   const leftPa = [heartNode(10, 4, 44, 11 * paRadius), heartNode(30, 14, 46, 10 * paRadius), heartNode(50, 24, 40, 8 * paRadius)];
   const rightPa = [heartNode(10, 4, 44, 11 * paRadius), heartNode(-14, 18, 42, 10 * paRadius), heartNode(-42, 22, 36, 8 * paRadius)];
-  const svc = [heartNode(-42, 4, 26, 10), heartNode(-46, 2, 60, 10), heartNode(-44, 0, 140, 10)];
+  const svc = [heartNode(-40, 4, 26, 10), heartNode(-40, 2, 60, 10), heartNode(-38, 0, 140, 10)];
   const ivc = [heartNode(-36, 8, -14, 12), heartNode(-30, 16, -60, 12), heartNode(-26, 20, -200, 12)];
   const pulmonaryVeins = [
     [heartNode(12, 22, 18, 7), heartNode(44, 24, 28, 7)],
@@ -671,9 +677,7 @@ function drawAnatomy(random: Random): Anatomy {
 
   torso.sternumBottom = heartZ - 50 * s;
   const heartBottomZ = heartZ - 48 * s;
-  torso.domeCentre = [heartBody[0] - 4, heartBody[1] - 2, heartBottomZ + random.uniform(-4, 0)];
-  torso.domeRight = [-50, -2, heartBottomZ + random.uniform(-2, 6)];
-  torso.domeLeft = [52, 4, heartBottomZ - random.uniform(6, 14)];
+  torso.diaphragmZ = heartBottomZ - random.uniform(0, 6);
 
   const tubeLayer = (nodes: TubeNode[], tissue: Tissue, hu: number, label = 0, grow = 0, over?: number): Layer => ({
     shape: tube(nodes, grow),
@@ -685,11 +689,13 @@ function drawAnatomy(random: Random): Anatomy {
   const L = SAMPLE_LABELS;
   const myo = d.myocardium;
   const fatOnly = bit(Tissue.Fat);
+  // Structures along the spine may run through the paravertebral muscle; the heart may not.
+  const besideSpine = ~(bit(Tissue.Air) | bit(Tissue.Table) | bit(Tissue.Bone));
   const layers: Layer[] = [
-    tubeLayer(esophagus, Tissue.Muscle, d.muscle),
+    tubeLayer(esophagus, Tissue.Muscle, d.muscle, 0, 0, besideSpine),
     ...airways.map((nodes) => tubeLayer(nodes, Tissue.Muscle, d.muscle + 20, 0, 1.8)),
     ...airways.map((nodes) => tubeLayer(nodes, Tissue.Airway, d.air)),
-    tubeLayer(descending, Tissue.Blood, d.bloodLeft),
+    tubeLayer(descending, Tissue.Blood, d.bloodLeft, 0, 0, besideSpine),
     tubeLayer(ivc, Tissue.Blood, d.ivc),
     tubeLayer(svc, Tissue.Blood, d.svc),
     ...pulmonaryVeins.map((nodes) => tubeLayer(nodes, Tissue.Blood, d.bloodLeft)),
@@ -726,7 +732,7 @@ function drawAnatomy(random: Random): Anatomy {
     tube(pulmonaryTrunk, 4),
     tube(leftPa, 2),
     tube(rightPa, 2),
-    tube(svc, 6),
+    tube(svc, 8),
     tube(ivc, 3),
     tube(esophagus, 4),
     tube(airways[0], 4),
@@ -884,7 +890,7 @@ export function generateSubject(options: SubjectOptions): SubjectVolume {
         }
       }
     }
-    const paintable = ~(bit(Tissue.Air) | bit(Tissue.Table) | bit(Tissue.Bone));
+    const paintable = ~(bit(Tissue.Air) | bit(Tissue.Table) | bit(Tissue.Bone) | bit(Tissue.Wall));
     for (const layer of [...layers, ...lungVessels]) {
       const box = layer.shape.bounds(z);
       const range = box && pixelRange(box);
