@@ -4,6 +4,8 @@ import { BackendUnavailableError, chooseMicroBatch, isBackendChoice } from '../.
 import { InMemorySliceSource } from '../../engine/data/slice-source.ts';
 import { UNet } from '../../engine/networks/unet.ts';
 import { loadBackend } from '../../engine/node/load-backend.ts';
+import { WorkerGradients } from '../../engine/node/parallel/worker-gradients.ts';
+import { availableParallelism } from 'node:os';
 import { Random } from '../../engine/random.ts';
 import { SsmtlTrainer } from '../../engine/train/ssmtl-trainer.ts';
 import type { Command } from '../command.ts';
@@ -16,7 +18,7 @@ import { optionalNumber, optionalString } from '../options.ts';
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'Time pre-training steps on random data (after one warm-up step).',
-  usage: 'bench [--method ssmtl] [--size 256] [--width 64] [--batch 16] [--steps 5] [--backend auto] [--t 5] [--micro-batch N] [--profile] [--json]',
+  usage: 'bench [--method ssmtl] [--size 256] [--width 64] [--batch 16] [--steps 5] [--backend auto] [--t 5] [--micro-batch N] [--threads N] [--profile] [--json]',
   options: {
     method: { type: 'string' },
     size: { type: 'string' },
@@ -26,6 +28,7 @@ export const benchCommand: Command = {
     backend: { type: 'string' },
     t: { type: 'string' },
     'micro-batch': { type: 'string' },
+    threads: { type: 'string' },
     profile: { type: 'boolean' },
   },
   async run(context) {
@@ -62,9 +65,11 @@ export const benchCommand: Command = {
     const volume = new Float32Array(slices * size * size);
     for (let i = 0; i < volume.length; i++) volume[i] = random.normal();
     const source = new InMemorySliceSource().add('bench', slices, size, size, volume);
-    const trainer = new SsmtlTrainer(source, { ts: [t], size, width, batch, lr: 1e-3, seed: 0, epochs: 1_000_000, microBatch });
+    const threads = optionalNumber(context, 'threads', WorkerGradients.defaultWorkers(backend.name, availableParallelism(), size, width), { integer: true, min: 1, max: 64 });
+    const parallel = threads > 1 ? new WorkerGradients(threads, { backend: backend.name, width, heads: ['t-', 't+'], size, microBatch }) : undefined;
+    const trainer = new SsmtlTrainer(source, { ts: [t], size, width, batch, lr: 1e-3, seed: 0, epochs: 1_000_000, microBatch }, { parallel });
     try {
-      context.log(`bench: ${backend.description}, size ${size}, width ${width}, batch ${batch}${microBatch < batch ? ` (micro-batch ${microBatch})` : ''}, ${trainer.net.params.count} parameters`);
+      context.log(`bench: ${backend.description}${threads > 1 ? ` × ${threads} worker threads` : ''}, size ${size}, width ${width}, batch ${batch}${microBatch < batch ? ` (micro-batch ${microBatch})` : ''}, ${trainer.net.params.count} parameters`);
       await trainer.run({ maxSteps: 1 });
       const t0 = performance.now();
       let kernels: { name: string; ms: number }[] | undefined;
@@ -94,16 +99,18 @@ export const benchCommand: Command = {
         peakRssMb,
         backendDescription: backend.description,
         microBatch,
+        threads,
         steps,
         parameters: trainer.net.params.count,
         ...(kernels ? { kernelMsPerStep: kernels } : {}),
       };
       const text =
-        `${backend.description}: ${json.msPerStep} ms/step, ${json.imagesPerSecond} images/s, peak RSS ${peakRssMb} MB` +
+        `${backend.description}${threads > 1 ? ` × ${threads} threads` : ''}: ${json.msPerStep} ms/step, ${json.imagesPerSecond} images/s, peak RSS ${peakRssMb} MB` +
         (kernels ? `\n${kernels.map((k) => `  ${k.name}: ${k.ms} ms`).join('\n')}` : '');
       return { json, text };
     } finally {
       trainer.dispose();
+      await parallel?.dispose();
     }
   },
 };

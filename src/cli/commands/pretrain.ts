@@ -14,7 +14,7 @@ export const pretrainCommand: Command = {
   name: 'pretrain',
   summary: 'Self-supervised multi-task pre-training (SSMTL) of a U-Net on the workspace\'s series; resumable.',
   usage:
-    'pretrain --workspace DIR [--series ID]… [--method ssmtl] [--t 5]… [--backbone unet] [--epochs 100] [--batch 16] [--size 256] [--width 64] [--lr 0.001] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--name NAME] [--resume] [--json]',
+    'pretrain --workspace DIR [--series ID]… [--method ssmtl] [--t 5]… [--backbone unet] [--epochs 100] [--batch 16] [--size 256] [--width 64] [--lr 0.001] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--name NAME] [--resume] [--threads N] [--json]',
   options: {
     workspace: { type: 'string' },
     series: { type: 'string', multiple: true },
@@ -31,6 +31,7 @@ export const pretrainCommand: Command = {
     backend: { type: 'string' },
     name: { type: 'string' },
     resume: { type: 'boolean' },
+    threads: { type: 'string' },
     'checkpoint-minutes': { type: 'string' },
   },
   async run(context) {
@@ -89,6 +90,7 @@ export function parsePretrainOptions(context: CommandContext): PretrainOptions {
     name: explicitName ?? defaultModelName({ method: 'ssmtl', ts, size, width, seed }),
     resume,
     checkpointIntervalMs: minutes * 60_000,
+    ...(context.values.threads !== undefined ? { threads: optionalNumber(context, 'threads', 1, { integer: true, min: 1, max: 64 }) } : {}),
   };
 }
 

@@ -9,6 +9,9 @@ import { NoTrainingDataError } from '../train/errors.ts';
 import { SsmtlTrainer, type TrainerSnapshot } from '../train/ssmtl-trainer.ts';
 import { readCheckpointFile, writeCheckpointFile, type WriteChunk } from './checkpoint-file.ts';
 import { loadBackend } from './load-backend.ts';
+import { WorkerGradients } from './parallel/worker-gradients.ts';
+import { headNames } from '../data/sampler.ts';
+import { availableParallelism } from 'node:os';
 import { Workspace } from './workspace/workspace.ts';
 
 /**
@@ -35,6 +38,8 @@ export interface PretrainOptions {
   resume: boolean;
   /** default 5 minutes */
   checkpointIntervalMs?: number;
+  /** data-parallel gradient worker threads (CPU backends); default: one per core for wasm */
+  threads?: number;
   /** override the memory-derived micro-batch (tests) */
   microBatch?: number;
   /** stop after this many steps in this session, as if killed after a checkpoint (tests) */
@@ -62,6 +67,7 @@ export async function runPretrain(
   const emit = hooks.emit ?? (() => {});
   const workspace = Workspace.open(options.workspace, { create: false });
   let trainer: SsmtlTrainer | null = null;
+  let parallel: WorkerGradients | null = null;
   let dir = '';
   try {
     dir = workspace.modelDir(options.name);
@@ -92,11 +98,14 @@ export async function runPretrain(
     }
     const heads = effective.ts.length * 2;
     const microBatch = resumeFrom?.snapshot.config.microBatch ?? effective.microBatch ?? chooseMicroBatch(effective.batch, effective.size, effective.width, heads, backend.maxActivationBytes);
+    const threads = resumeFrom?.meta.options.threads ?? effective.threads ?? WorkerGradients.defaultWorkers(backend.name, availableParallelism(), effective.size, effective.width);
+    effective = { ...effective, threads };
+    if (threads > 1) parallel = new WorkerGradients(threads, { backend: backend.name, width: effective.width, heads: headNames(effective.ts), size: effective.size, microBatch });
     try {
       trainer = new SsmtlTrainer(
         workspace,
         { ts: effective.ts, size: effective.size, width: effective.width, batch: effective.batch, lr: effective.lr, seed: effective.seed, epochs: effective.epochs, microBatch },
-        { seriesIds: resumeFrom ? resumeFrom.meta.series : effective.seriesIds },
+        { seriesIds: resumeFrom ? resumeFrom.meta.series : effective.seriesIds, parallel: parallel ?? undefined },
       );
     } catch (error) {
       if (error instanceof NoTrainingDataError) throw new InputError(error.message);
@@ -126,6 +135,7 @@ export async function runPretrain(
       heads: active.heads,
       backend: backend.name,
       backendDescription: backend.description,
+      threads,
       series: active.plan.used,
       skipped: active.plan.skipped,
       anchors: active.plan.anchors.length,
@@ -196,6 +206,7 @@ export async function runPretrain(
     } as PretrainSummary;
   } finally {
     trainer?.dispose();
+    await parallel?.dispose();
     // A run that failed before its first checkpoint leaves no empty model folder behind.
     if (dir && readdirSync(dir).length === 0 && !workspace.getModel(options.name)) rmSync(dir, { recursive: true, force: true });
     workspace.close();

@@ -4,9 +4,9 @@ import type { JobEvent } from '../../shared/job.ts';
 import { PreprocessedSlices } from '../data/slice-cache.ts';
 import type { SliceSource } from '../data/slice-source.ts';
 import { type Anchor, type AnchorPlan, epochOrder, headNames, planAnchors, stepsPerEpoch, targetIndices } from '../data/sampler.ts';
-import { multiTaskMse } from '../losses.ts';
 import { UNet } from '../networks/unet.ts';
 import { Adam } from './adam.ts';
+import { batchGradients, type ParallelGradients } from './batch-gradients.ts';
 import type { JobControl } from './control.ts';
 import { NoTrainingDataError, NonFiniteLossError } from './errors.ts';
 
@@ -97,12 +97,15 @@ export class SsmtlTrainer {
   private elapsedBefore = 0;
   private imagesSeen = 0;
   resumedFrom: { epoch: number; step: number } | null = null;
+  private parallel: ParallelGradients | null = null;
+  private weightsDirty = true;
 
   constructor(
     readonly source: SliceSource,
     readonly config: SsmtlConfig,
-    options: { cacheBytes?: number; seriesIds?: string[] } = {},
+    options: { cacheBytes?: number; seriesIds?: string[]; parallel?: ParallelGradients } = {},
   ) {
+    this.parallel = options.parallel ?? null;
     UNet.checkSize(config.size);
     let series = source.listSeries();
     if (options.seriesIds && options.seriesIds.length > 0) {
@@ -152,51 +155,66 @@ export class SsmtlTrainer {
    * then Adam — only when the loss is finite, so a NaN never reaches the weights.
    */
   async trainStep(anchors: Anchor[]): Promise<{ loss: number; headLosses: number[] }> {
-    const s = this.config.size;
-    const h = this.heads.length;
-    const batch = anchors.length;
-    const micro = Math.max(1, Math.min(this.config.microBatch, batch));
-    const vars = this.net.params.variables;
-    let grads: tf.Tensor[] | null = null;
-    let perHeadSum: tf.Tensor1D | null = null;
+    if (this.parallel) return this.trainStepParallel(anchors, this.parallel);
+    const { x, y } = this.assemble(anchors);
+    const { grads, perHead } = batchGradients(this.net, x, y, anchors.length, this.config.size, 1, this.config.microBatch);
     try {
-      for (let start = 0; start < batch; start += micro) {
-        const chunk = anchors.slice(start, start + micro);
-        const weight = chunk.length / batch;
-        const { x, y } = this.assemble(chunk);
-        const result = tf.tidy(() => {
-          const input = tf.tensor4d(x, [chunk.length, s, s, 1]);
-          const target = tf.tensor4d(y, [chunk.length, s, s, h]);
-          let perHead: tf.Tensor1D | null = null;
-          const { grads: g } = tf.variableGrads(() => {
-            const loss = multiTaskMse(this.net.predict(input), target);
-            perHead = tf.keep(tf.mul(loss.perHead, weight)) as tf.Tensor1D;
-            return tf.mul(loss.total, weight) as tf.Scalar;
-          }, vars);
-          return { g: vars.map((v) => g[v.name]), perHead: perHead as unknown as tf.Tensor1D };
-        });
-        if (grads === null) {
-          grads = result.g;
-          perHeadSum = result.perHead as tf.Tensor1D;
-        } else {
-          const previous: tf.Tensor[] = grads;
-          grads = previous.map((acc, i) => tf.add(acc, result.g[i]));
-          const p = perHeadSum as tf.Tensor1D;
-          perHeadSum = tf.add(p, result.perHead) as tf.Tensor1D;
-          tf.dispose([...previous, ...result.g, p, result.perHead]);
-        }
-      }
-      const headLosses = Array.from(await (perHeadSum as tf.Tensor1D).data());
-      const loss = headLosses.reduce((a, b) => a + b, 0);
-      if (!Number.isFinite(loss)) {
-        throw new NonFiniteLossError(this.epoch, this.step, Object.fromEntries(this.heads.map((name, i) => [name, headLosses[i]])));
-      }
-      this.adam.apply(grads as tf.Tensor[]);
-      return { loss, headLosses };
+      const headLosses = Array.from(await perHead.data());
+      this.checkFinite(headLosses);
+      this.adam.apply(grads);
+      return { loss: headLosses.reduce((a, b) => a + b, 0), headLosses };
     } finally {
-      if (grads) tf.dispose(grads);
-      if (perHeadSum) perHeadSum.dispose();
+      tf.dispose([...grads, perHead]);
     }
+  }
+
+  /** The same step with the batch split across gradient workers; Adam runs here. */
+  private async trainStepParallel(anchors: Anchor[], parallel: ParallelGradients): Promise<{ loss: number; headLosses: number[] }> {
+    if (this.weightsDirty) {
+      await parallel.setWeights(await this.flatWeights());
+      this.weightsDirty = false;
+    }
+    const parts: { x: Float32Array; y: Float32Array; n: number; weight: number }[] = [];
+    const count = Math.min(parallel.workers, anchors.length);
+    let start = 0;
+    for (let k = 0; k < count; k++) {
+      const n = Math.floor(anchors.length / count) + (k < anchors.length % count ? 1 : 0);
+      const { x, y } = this.assemble(anchors.slice(start, start + n));
+      parts.push({ x, y, n, weight: n / anchors.length });
+      start += n;
+    }
+    const { grads, perHead } = await parallel.compute(parts);
+    const headLosses = Array.from(perHead);
+    this.checkFinite(headLosses);
+    const tensors: tf.Tensor[] = [];
+    let offset = 0;
+    for (const v of this.net.params.variables) {
+      tensors.push(tf.tensor(grads.subarray(offset, offset + v.size), v.shape, 'float32'));
+      offset += v.size;
+    }
+    try {
+      this.adam.apply(tensors);
+    } finally {
+      tf.dispose(tensors);
+    }
+    this.weightsDirty = true;
+    return { loss: headLosses.reduce((a, b) => a + b, 0), headLosses };
+  }
+
+  private checkFinite(headLosses: number[]): void {
+    if (!headLosses.every((v) => Number.isFinite(v))) {
+      throw new NonFiniteLossError(this.epoch, this.step, Object.fromEntries(this.heads.map((name, i) => [name, headLosses[i]])));
+    }
+  }
+
+  private async flatWeights(): Promise<Float32Array> {
+    const flat = new Float32Array(this.net.params.count);
+    let offset = 0;
+    for (const v of this.net.params.variables) {
+      flat.set((await v.data()) as Float32Array, offset);
+      offset += v.size;
+    }
+    return flat;
   }
 
   async run(hooks: RunHooks = {}): Promise<RunResult> {
@@ -353,6 +371,7 @@ export class SsmtlTrainer {
     this.elapsedBefore = snapshot.elapsedSeconds;
     this.imagesSeen = snapshot.imagesSeen;
     this.resumedFrom = { epoch: this.epoch, step: this.step };
+    this.weightsDirty = true;
   }
 
   dispose(): void {

@@ -1,0 +1,94 @@
+import { Worker } from 'node:worker_threads';
+import type { BackendName } from '../../../shared/job.ts';
+import type { ParallelGradients } from '../../train/batch-gradients.ts';
+import type { GradientWorkerData } from './gradient-worker.ts';
+
+/**
+ * Data parallelism over worker threads for the CPU backends: the wasm backend runs one
+ * thread under Node, so on an n-core machine n workers each take 1/n of every batch.
+ * Gradients come back as transferred buffers and are summed in worker order.
+ */
+export class WorkerGradients implements ParallelGradients {
+  private readonly threads: Worker[] = [];
+  private readonly ready: Promise<void>;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: { flat: Float32Array; perHead: Float64Array }) => void; reject: (e: Error) => void }>();
+  private failure: Error | null = null;
+
+  constructor(
+    readonly workers: number,
+    options: GradientWorkerData,
+  ) {
+    const entry = new URL('./gradient-worker-bootstrap.mjs', import.meta.url);
+    const readies: Promise<void>[] = [];
+    for (let i = 0; i < workers; i++) {
+      const worker = new Worker(entry, { workerData: options, stdout: true });
+      // Library banners on a worker's stdout must not reach the CLI's JSON stdout.
+      worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+      this.threads.push(worker);
+      readies.push(
+        new Promise<void>((resolve, reject) => {
+          worker.on('message', (m: { type: string; id?: number; flat?: Float32Array; perHead?: Float64Array; message?: string }) => {
+            if (m.type === 'ready') resolve();
+            else if (m.type === 'grads') {
+              const p = this.pending.get(m.id!);
+              this.pending.delete(m.id!);
+              p?.resolve({ flat: m.flat!, perHead: m.perHead! });
+            } else if (m.type === 'error') this.fail(new Error(`gradient worker ${i}: ${m.message}`), reject);
+          });
+          worker.on('error', (e) => this.fail(e, reject));
+          worker.on('exit', (code) => {
+            if (code !== 0) this.fail(new Error(`gradient worker ${i} exited with code ${code}`), reject);
+          });
+        }),
+      );
+    }
+    this.ready = Promise.all(readies).then(() => undefined);
+  }
+
+  /** One worker per core on wasm, for models big enough to repay a thread's start-up
+   * (about a second each) and the weight traffic; one process otherwise. */
+  static defaultWorkers(backend: BackendName, cpus: number, size: number, width: number): number {
+    if (backend !== 'wasm' || size * size * width < 128 * 128 * 8) return 1;
+    return Math.max(1, Math.min(cpus, 8));
+  }
+
+  private fail(error: Error, reject?: (e: Error) => void): void {
+    this.failure ??= error;
+    reject?.(error);
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+
+  async setWeights(flat: Float32Array): Promise<void> {
+    await this.ready;
+    for (const worker of this.threads) worker.postMessage({ type: 'weights', flat });
+  }
+
+  async compute(parts: { x: Float32Array; y: Float32Array; n: number; weight: number }[]) {
+    await this.ready;
+    if (this.failure) throw this.failure;
+    const results = await Promise.all(
+      parts.map(
+        (part, i) =>
+          new Promise<{ flat: Float32Array; perHead: Float64Array }>((resolve, reject) => {
+            const id = this.nextId++;
+            this.pending.set(id, { resolve, reject });
+            this.threads[i].postMessage({ type: 'compute', id, ...part }, [part.x.buffer as ArrayBuffer, part.y.buffer as ArrayBuffer]);
+          }),
+      ),
+    );
+    const grads = results[0].flat;
+    const perHead = results[0].perHead;
+    for (let k = 1; k < results.length; k++) {
+      const g = results[k].flat;
+      for (let i = 0; i < grads.length; i++) grads[i] += g[i];
+      for (let h = 0; h < perHead.length; h++) perHead[h] += results[k].perHead[h];
+    }
+    return { grads, perHead };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.threads.map((w) => w.terminate()));
+  }
+}
