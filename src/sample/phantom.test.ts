@@ -172,6 +172,25 @@ describe('generateSubject', () => {
       const aorta = meanAndSd(byLabel(SAMPLE_LABELS.AO));
       expect(aorta.mean).toBeGreaterThan(180);
 
+      // Deep inside the LV the blood pool is flat, so its spread is the noise alone.
+      const deep: number[] = [];
+      const lvAt = (k: number, j: number, i: number): boolean => labels[(k * rows + j) * cols + i] === SAMPLE_LABELS.LV;
+      for (let k = 0; k < slices; k++) {
+        for (let j = 3; j < rows - 3; j++) {
+          for (let i = 3; i < cols - 3; i++) {
+            let inside = true;
+            for (let dj = -3; dj <= 3 && inside; dj++) for (let di = -3; di <= 3 && inside; di++) inside = lvAt(k, j + dj, i + di);
+            if (inside) deep.push(hu[(k * rows + j) * cols + i]);
+          }
+        }
+      }
+      expect(deep.length).toBeGreaterThan(100);
+      const pool = meanAndSd(deep);
+      expect(pool.sd).toBeGreaterThan(volume.noiseHu * 0.8);
+      expect(pool.sd).toBeLessThan(volume.noiseHu * 1.2);
+      expect(volume.noiseHu).toBeGreaterThanOrEqual(10);
+      expect(volume.noiseHu).toBeLessThanOrEqual(20);
+
       // Air in the corners of every slice, with noise of 10 to 20 HU (some of it clamped at -1024).
       const corner: number[] = [];
       for (let k = 0; k < slices; k++) for (let j = 0; j < 6; j++) for (let i = 0; i < 6; i++) corner.push(hu[(k * rows + j) * cols + i]);

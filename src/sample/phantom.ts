@@ -487,12 +487,13 @@ function spine(torso: Torso, d: Densities, bx: number, by: number, z: number, ou
   }
 }
 
-/** The mediastinal layers, painted back to front (later layers win). */
+/** Everything drawn for one subject. */
 interface Anatomy {
   torso: Torso;
   densities: Densities;
   /** painted over lung only, as fat: the mediastinum between the lungs */
   mediastinum: Shape[];
+  /** painted back to front: later layers win */
   layers: Layer[];
   lungVessels: Layer[];
   zBottom: number;
@@ -549,7 +550,7 @@ function drawAnatomy(random: Random): Anatomy {
   // The heart: a frame at the centre of the mitral valve plane, H, in body coordinates.
   const heartScale = random.uniform(1.02, 1.22);
   const heartZ = 0;
-  // Placed from the spine backwards-forwards, so the left atrium meets the oesophagus whatever the heart's size.
+  // Measured forwards from the spine, so that the left atrium meets the oesophagus whatever the heart's size.
   const heartBody: Vec3 = [8 + random.uniform(-8, 8), torso.spineY - 32 - 36 * heartScale + random.uniform(-3, 3), heartZ];
   const heartOrigin = bodyMap(torso, heartBody[0], heartBody[1], heartBody[2]);
   const rotation = mulMats(
@@ -910,7 +911,9 @@ export function generateSubject(options: SubjectOptions): SubjectVolume {
 
   const noise = createRandom('ssmtl-sample', seed, subject, 'noise');
   const noiseHu = noise.uniform(10, 20);
-  const hu = addNoiseAndBlur(huFloat, rows, cols, slices, noiseHu, noise);
+  // Reconstruction kernels differ between scanners: softer or sharper.
+  const blurSide = noise.uniform(0.18, 0.28);
+  const hu = addNoiseAndBlur(huFloat, rows, cols, slices, noiseHu, blurSide, noise);
   return {
     hu,
     labels,
@@ -924,15 +927,25 @@ export function generateSubject(options: SubjectOptions): SubjectVolume {
 }
 
 /**
- * White noise followed by a [1 2 1]/4 blur in-plane: the blur stands in for the
- * reconstruction kernel (partial volume at edges, correlated grain), and the noise is
- * scaled up beforehand so that its standard deviation after the blur is `sd`.
+ * White noise followed by a [w, 1 − 2w, w] blur along rows and columns: the blur stands
+ * in for the reconstruction kernel (partial volume at edges, correlated grain), and the
+ * noise is scaled up beforehand so that its standard deviation after the blur is `sd`.
  */
-function addNoiseAndBlur(values: Float32Array, rows: number, cols: number, slices: number, sd: number, random: Random): Int16Array {
+function addNoiseAndBlur(
+  values: Float32Array,
+  rows: number,
+  cols: number,
+  slices: number,
+  sd: number,
+  side: number,
+  random: Random,
+): Int16Array {
   const out = new Int16Array(values.length);
   const plane = rows * cols;
   const scratch = new Float32Array(plane);
-  const rawSd = sd / 0.375;
+  const centre = 1 - 2 * side;
+  // Each 1-D pass scales white noise's standard deviation by √(Σw²); two passes, by Σw².
+  const rawSd = sd / (2 * side * side + centre * centre);
   for (let k = 0; k < slices; k++) {
     const base = k * plane;
     for (let p = 0; p < plane; p++) values[base + p] += random.normal(0, rawSd);
@@ -941,14 +954,14 @@ function addNoiseAndBlur(values: Float32Array, rows: number, cols: number, slice
       for (let i = 0; i < cols; i++) {
         const left = values[row + (i > 0 ? i - 1 : i)];
         const right = values[row + (i < cols - 1 ? i + 1 : i)];
-        scratch[j * cols + i] = 0.25 * left + 0.5 * values[row + i] + 0.25 * right;
+        scratch[j * cols + i] = side * (left + right) + centre * values[row + i];
       }
     }
     for (let j = 0; j < rows; j++) {
       const up = (j > 0 ? j - 1 : j) * cols;
       const down = (j < rows - 1 ? j + 1 : j) * cols;
       for (let i = 0; i < cols; i++) {
-        const v = 0.25 * scratch[up + i] + 0.5 * scratch[j * cols + i] + 0.25 * scratch[down + i];
+        const v = side * (scratch[up + i] + scratch[down + i]) + centre * scratch[j * cols + i];
         out[base + j * cols + i] = Math.max(-1024, Math.min(3071, Math.round(v)));
       }
     }
