@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,26 @@ describe('pre-training jobs on a workspace', () => {
     const { header, tensors } = readCheckpointFile(join(workspace, 'models', 'exploding', CHECKPOINT_FILE));
     expect((header as unknown as { snapshot: { globalStep: number } }).snapshot.globalStep).toBeGreaterThan(0);
     expect(tensors.every((t) => t.data.every((v) => Number.isFinite(v)))).toBe(true);
+  }, 60_000);
+
+  it('fails clearly when the disk fills up while checkpointing, keeping the previous checkpoint', async () => {
+    let files = 0;
+    let chunks = 0;
+    // the first checkpoint succeeds; the second dies halfway with ENOSPC
+    const writeChunk = (fd: number, data: Uint8Array) => {
+      if (Buffer.from(data.subarray(0, 8)).toString('latin1') === 'SSMTLCK1') files++;
+      if (files === 2 && ++chunks === 20) {
+        writeSync(fd, data, 0, data.length >> 1);
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      writeSync(fd, data);
+    };
+    const error = (await runPretrain({ ...base('diskfull'), checkpointIntervalMs: 0 }, { writeChunk }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/could not write the checkpoint.*ENOSPC.*previous checkpoint is kept.*--resume/);
+    const { header } = readCheckpointFile(join(workspace, 'models', 'diskfull', CHECKPOINT_FILE));
+    expect((header as unknown as { snapshot: { globalStep: number } }).snapshot.globalStep).toBe(1);
+    const resumed = await runPretrain({ ...base('diskfull'), resume: true });
+    expect(resumed.status).toBe('done');
   }, 60_000);
 
   it('refuses a backend that is not installed, naming what to install, and leaves no model folder', async () => {

@@ -47,6 +47,11 @@ export interface PretrainOptions {
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
+
+/** Writing a checkpoint failed (e.g. a full disk); the previous one is still valid. */
+export class CheckpointWriteError extends Error {
+  override readonly name = 'CheckpointWriteError';
+}
 export const WEIGHTS_FILE = 'weights.bin';
 
 export function defaultModelName(o: Pick<PretrainOptions, 'method' | 'ts' | 'size' | 'width' | 'seed'>): string {
@@ -167,7 +172,14 @@ export async function runPretrain(
       onCheckpoint: async (snapshot, reason) => {
         const { tensors, ...rest } = snapshot;
         const meta: CheckpointMeta = { kind: 'ssmtl-checkpoint', options: persisted, series: active.plan.used, snapshot: rest };
-        writeCheckpointFile(checkpointPath, meta as unknown as Record<string, unknown>, tensors, hooks.writeChunk);
+        try {
+          writeCheckpointFile(checkpointPath, meta as unknown as Record<string, unknown>, tensors, hooks.writeChunk);
+        } catch (error) {
+          throw new CheckpointWriteError(
+            `could not write the checkpoint of epoch ${snapshot.epoch + (snapshot.step > 0 ? 1 : 0)} to ${checkpointPath} (${(error as Error).message}); ` +
+              `the previous checkpoint is kept: free some disk space and continue with --resume --name ${effective.name}`,
+          );
+        }
         if (reason === 'epoch' || reason === 'cancel') {
           saveRecord({ complete: false, epochsDone: snapshot.epoch, losses: { perEpoch: snapshot.perEpoch, perHead: transpose(active.heads, snapshot.perEpochHeads) }, weights: null, checkpoint: CHECKPOINT_FILE });
         }

@@ -1,0 +1,102 @@
+import type { JobKind, JobSummary, LossPoint, StudioEvent } from '../../../shared/api.ts';
+
+/**
+ * The jobs of one studio session (imports, pre-training, fine-tuning, predictions):
+ * their summaries as the interface shows them, and the events that update it.
+ * Progress is pushed at most a few times a second per job so a fast import cannot
+ * flood a WebSocket or an IPC channel; state changes are pushed at once.
+ */
+const PUSH_INTERVAL_MS = 200;
+/** Loss charts keep at most this many points; older ones are thinned evenly. */
+const MAX_LOSS_POINTS = 400;
+
+export interface JobControls {
+  pause?: () => void;
+  resume?: () => void;
+  cancel: () => void;
+}
+
+export class JobRegistry {
+  private readonly jobs = new Map<string, { summary: JobSummary; controls: JobControls; lastPush: number; pending: ReturnType<typeof setTimeout> | null }>();
+  private nextId = 1;
+
+  constructor(private readonly emit: (event: StudioEvent) => void) {}
+
+  create(kind: JobKind, title: string, controls: JobControls): JobSummary {
+    const id = `${kind}-${this.nextId++}`;
+    const summary: JobSummary = {
+      id,
+      kind,
+      title,
+      state: 'starting',
+      fraction: 0,
+      detail: '',
+      etaSeconds: null,
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      backend: '',
+      backendNotes: [],
+      lossHistory: [],
+      message: null,
+      produced: [],
+      skipped: [],
+      canPause: Boolean(controls.pause),
+    };
+    this.jobs.set(id, { summary, controls, lastPush: 0, pending: null });
+    this.emit({ type: 'job', job: { ...summary } });
+    return { ...summary };
+  }
+
+  get(id: string): JobSummary | undefined {
+    const job = this.jobs.get(id);
+    return job && { ...job.summary };
+  }
+
+  list(): JobSummary[] {
+    return [...this.jobs.values()].map((j) => ({ ...j.summary })).reverse();
+  }
+
+  controls(id: string): JobControls | undefined {
+    return this.jobs.get(id)?.controls;
+  }
+
+  running(): JobSummary[] {
+    return this.list().filter((j) => j.state === 'starting' || j.state === 'running' || j.state === 'paused');
+  }
+
+  /** Changes a job; `urgent` pushes now (state changes), otherwise the push is throttled. */
+  update(id: string, change: Partial<JobSummary>, { urgent = false }: { urgent?: boolean } = {}): void {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    Object.assign(job.summary, change);
+    if (change.state && ['done', 'cancelled', 'failed'].includes(change.state)) job.summary.endedAt = new Date().toISOString();
+    const now = Date.now();
+    if (urgent || now - job.lastPush >= PUSH_INTERVAL_MS) {
+      this.push(id);
+    } else if (!job.pending) {
+      job.pending = setTimeout(() => this.push(id), PUSH_INTERVAL_MS - (now - job.lastPush));
+    }
+  }
+
+  addLoss(id: string, point: LossPoint): void {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    const history = job.summary.lossHistory;
+    history.push(point);
+    if (history.length > MAX_LOSS_POINTS) job.summary.lossHistory = history.filter((_, i) => i % 2 === 0 || i === history.length - 1);
+  }
+
+  private push(id: string): void {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    if (job.pending) clearTimeout(job.pending);
+    job.pending = null;
+    job.lastPush = Date.now();
+    this.emit({ type: 'job', job: { ...job.summary } });
+  }
+
+  /** Cancels every running job (shutdown): each writes its checkpoint and stops. */
+  cancelAll(): void {
+    for (const job of this.running()) this.jobs.get(job.id)?.controls.cancel();
+  }
+}
