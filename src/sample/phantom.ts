@@ -1,13 +1,14 @@
 /**
  * The built-in sample: a procedural thorax CT angiogram with whole-heart ground truth.
  *
- * Why it looks the way it does. SSMTL (the paper in /work/shared/paper.md) learns by
- * predicting slice j±t from slice j, so anatomy has to change smoothly and meaningfully
- * along the slice axis: chambers appear and disappear at different heights, vessels run
- * through, ribs and vertebrae repeat. Subjects differ in position, size, rotation, shape,
- * HU levels and noise, so that a segmentation model has to learn rather than memorise.
- * The contrast phase is CTA-like (blood ≈ +250…+420 HU, myocardium ≈ +100) because in
- * an unenhanced scan the chambers would be invisible.
+ * Why it looks the way it does. SSMTL ("Self-Supervised Multi-Task Representation
+ * Learning for Sequential Medical Images") learns by predicting slice j±t from slice j,
+ * so anatomy has to change smoothly and meaningfully along the slice axis: chambers
+ * appear and disappear at different heights, vessels run through, ribs and vertebrae
+ * repeat. Subjects differ in position, size, rotation, shape, HU levels and noise, so
+ * that a segmentation model has to learn rather than memorise. The contrast phase is
+ * CTA-like (blood ≈ +250…+420 HU, myocardium ≈ +100) because in an unenhanced scan the
+ * chambers would be invisible.
  *
  * Layout: every volume is slice-major, index = z·rows·cols + y·cols + x. Patient
  * coordinates are DICOM's LPS (x to the patient's left, y to the back, z to the head);
@@ -25,7 +26,7 @@ export const SAMPLE_LABELS = {
   LV: 500,
   RA: 550,
   RV: 600,
-  /** ascending aorta */
+  /** ascending aorta, here with the arch; the descending aorta stays unlabelled */
   AO: 820,
   /** pulmonary artery */
   PA: 850,
