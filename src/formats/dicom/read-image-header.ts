@@ -7,6 +7,8 @@ import { normalize, sliceNormal, type PlaneOrientation, type Vec3 } from './geom
 /** Larger frames than this are no scan (a corrupt or hostile header): refuse before allocating. */
 const MAX_FRAME_PIXELS = 8192 * 8192;
 const MAX_TOTAL_PIXELS = 2 ** 31;
+/** Composite image storage SOP classes (PS3.4 B.5); non-image ones under it are listed in NON_SCAN_SOP_CLASSES. */
+const STORAGE_SOP_CLASS_ROOT = '1.2.840.10008.5.1.4.1.1.';
 
 /** Where one frame lies and how its stored values become modality values (HU for CT). */
 export interface FrameHeader {
@@ -60,6 +62,10 @@ export function readImageHeader(dataSet: DataSet, { truncated = false } = {}): D
       throw new UnusableImageError('float pixel data (parametric map) is not supported');
     }
     if (truncated) throw new UnusableImageError('truncated file: it ends before the pixel data');
+    // A file cut exactly between two elements parses cleanly: an image SOP class says what was lost.
+    if (sopClassUid?.startsWith(STORAGE_SOP_CLASS_ROOT)) {
+      throw new UnusableImageError(`image object (SOP class ${sopClassUid}) without pixel data: the file is probably truncated`);
+    }
     throw new UnusableImageError(`not an image: no pixel data${sopClassUid ? ` (SOP class ${sopClassUid})` : ''}`);
   }
 

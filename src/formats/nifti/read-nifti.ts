@@ -10,10 +10,14 @@ export interface NiftiVolume {
   affine: number[][];
   datatype: string;
   description: string | null;
+  /** NIfTI intent code; 1002 (NIFTI_INTENT_LABEL) marks a label volume, not an image */
+  intentCode: number;
   warnings: string[];
   /** Values of slice k after scl_slope/scl_inter, written into `out` (cols × rows, row-major). */
   readSlice(k: number, out?: Float32Array): Float32Array;
 }
+
+export const NIFTI_INTENT_LABEL = 1002;
 
 export class NiftiError extends Error {
   override readonly name = 'NiftiError';
@@ -80,6 +84,7 @@ export function readNifti(bytes: Uint8Array): NiftiVolume {
     affine: header.affine.map((row) => [...row]),
     datatype: type.name,
     description: header.description?.replace(/\0/g, '').trim() || null,
+    intentCode: header.intent_code ?? 0,
     warnings,
     readSlice(k, out = new Float32Array(ni * nj)) {
       if (!(k >= 0 && k < nk)) throw new RangeError(`slice ${k} outside 0..${nk - 1}`);

@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import dcmjs from 'dcmjs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { testUid, writeDicom, type TestImage } from '../../../../tests/helpers/write-dicom.ts';
+import { writeNifti } from '../../../formats/nifti/write-nifti.ts';
 import { scanPaths } from './scan-paths.ts';
 
 let dir: string;
@@ -138,13 +139,23 @@ describe('scan reports every file it cannot use, and goes on', () => {
     expect(reasons['notes.txt']).toMatch(/not a DICOM file/);
     expect(reasons['tiny']).toMatch(/not a DICOM file \(only 1 bytes\)/);
     expect(reasons['truncated.dcm']).toMatch(/truncated file: pixel data \(\d+ of 8192 bytes/);
-    expect(reasons['truncated-header.dcm']).toMatch(/truncated|unreadable/);
+    expect(reasons['truncated-header.dcm']).toMatch(/truncated/);
     expect(reasons['report.dcm']).toMatch(/structured report/);
     expect(reasons['colour.dcm']).toMatch(/colour image/);
     expect(reasons['absurd.dcm']).toMatch(/absurd dimensions \(60000 × 60000 × 5000 frames\)/);
     expect(reasons['short.dcm']).toMatch(/pixel data shorter than declared \(128 of 5120 bytes/);
     expect(reasons['odd-syntax.dcm']).toMatch(/unsupported transfer syntax 1\.2\.3\.4\.5/);
     expect(result.skipped).toHaveLength(9);
+  });
+
+  it('reads NIfTI images but leaves label volumes (intent LABEL) to annotations import', () => {
+    const identity = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+    const volume = { data: new Int16Array(4 * 3 * 2), dims: [4, 3, 2] as [number, number, number], pixdim: [1, 1, 1] as [number, number, number], affine: identity };
+    writeFileSync(join(dir, 'image.nii'), writeNifti(volume));
+    writeFileSync(join(dir, 'labels.nii.gz'), writeNifti({ ...volume, data: new Uint8Array(24), intent: 'label', gzip: true }));
+    const { result } = scanPaths([dir]);
+    expect(result.series.map((s) => [s.id, s.format, s.cols, s.rows, s.slices])).toEqual([[join(dir, 'image.nii'), 'nifti', 4, 3, 2]]);
+    expect(result.skipped).toEqual([{ path: join(dir, 'labels.nii.gz'), reason: expect.stringMatching(/label volume/) }]);
   });
 
   it('exits with a usage error for a path that does not exist', () => {

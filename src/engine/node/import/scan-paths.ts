@@ -7,7 +7,7 @@ import { groupIntoSeries, type DicomSeries, type ScannedImage } from '../../../f
 import { NotDicomError, parseDicomBytes } from '../../../formats/dicom/parse-part10.ts';
 import { isDicomdir, referencedFiles } from '../../../formats/dicom/read-dicomdir.ts';
 import { readImageHeader, UnusableImageError } from '../../../formats/dicom/read-image-header.ts';
-import { NiftiError, readNifti, type NiftiVolume } from '../../../formats/nifti/read-nifti.ts';
+import { NIFTI_INTENT_LABEL, NiftiError, readNifti, type NiftiVolume } from '../../../formats/nifti/read-nifti.ts';
 import { findFiles } from './find-files.ts';
 
 /** A NIfTI file found by a scan; its voxels are read again at import. */
@@ -50,7 +50,10 @@ export function scanPaths(paths: string[], onProgress?: ProgressListener): ScanO
     }
     if (NIFTI_NAME.test(path)) {
       try {
-        nifti.push(describeNifti(path, readNifti(bytes)));
+        const volume = readNifti(bytes);
+        if (volume.intentCode === NIFTI_INTENT_LABEL) {
+          skipped.push({ path, reason: 'NIfTI label volume (intent NIFTI_INTENT_LABEL), not a scan: use `ssmtl annotations import --labels`' });
+        } else nifti.push(describeNifti(path, volume));
       } catch (error) {
         skipped.push({ path, reason: error instanceof NiftiError ? error.reason : `unreadable NIfTI (${errorMessage(error)})` });
       }
