@@ -1,28 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SeriesFormat, Spacing } from '../../../shared/series.ts';
-import type { SeriesGeometry, Workspace } from '../workspace/workspace.ts';
+import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
 import { PixelReader, PixelWriter, type PixelDtype } from '../workspace/pixel-store.ts';
 
-/** What the catalogue keeps of a series, besides its slices. */
-export interface SeriesDescription {
-  id: string;
-  format: SeriesFormat;
-  modality: string | null;
-  description: string | null;
-  patientId: string | null;
-  rows: number;
-  cols: number;
-  spacing: Spacing;
-  geometry: SeriesGeometry;
-  photometric: string | null;
-  files: string[];
-  warnings: string[];
-  fingerprint: string;
+/** What the catalogue keeps of a series, besides what storing its slices decides. */
+export type SeriesDescription = Omit<SeriesRecord, 'key' | 'slices' | 'dtype' | 'pixelFile' | 'importedAt'> & {
   /** the narrowest type the header says can hold the values; widened if a slice disagrees */
   dtypeHint: PixelDtype;
-}
+};
 
 export interface SliceInput {
   /** consumed before the next slice is asked for, so producers may reuse one buffer */
