@@ -69,7 +69,8 @@ export function groupIntoSeries(images: ScannedImage[]): { series: DicomSeries[]
   const series: DicomSeries[] = [];
   const skipped: SkippedFile[] = [];
   for (const [uid, entries] of byUid) {
-    const parts = splitByGeometry(entries).sort((a, b) => b.length - a.length);
+    // Largest part first; ties by file name, so ids do not depend on the order files were found.
+    const parts = splitByGeometry(entries).sort((a, b) => b.length - a.length || firstPath(a).localeCompare(firstPath(b)));
     parts.forEach((part, index) => {
       const id = index === 0 ? uid : `${uid}-part${index + 1}`;
       const built = buildSeries(id, uid, part);
@@ -86,6 +87,10 @@ export function groupIntoSeries(images: ScannedImage[]): { series: DicomSeries[]
     });
   }
   return { series, skipped };
+}
+
+function firstPath(entries: FrameEntry[]): string {
+  return entries.reduce((first, entry) => (entry.path < first ? entry.path : first), entries[0].path);
 }
 
 function geometryKey(entry: FrameEntry): string {

@@ -47,7 +47,7 @@ export function parseDicomBytes(bytes: Uint8Array): { dataSet: DataSet; truncate
       }
       return { dataSet: partial, truncated: true };
     }
-    throw new NotDicomError(`unreadable DICOM (${message.replace(/^dicomParser\.[A-Za-z0-9.]*:\s*/, '')})`);
+    throw new NotDicomError(`truncated or corrupt DICOM (${message.replace(/^dicomParser[.:][A-Za-z0-9.]*:\s*/, '')})`);
   }
 }
 

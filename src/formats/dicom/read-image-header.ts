@@ -64,7 +64,7 @@ export function readImageHeader(dataSet: DataSet, { truncated = false } = {}): D
     if (truncated) throw new UnusableImageError('truncated file: it ends before the pixel data');
     // A file cut exactly between two elements parses cleanly: an image SOP class says what was lost.
     if (sopClassUid?.startsWith(STORAGE_SOP_CLASS_ROOT)) {
-      throw new UnusableImageError(`image object (SOP class ${sopClassUid}) without pixel data: the file is probably truncated`);
+      throw new UnusableImageError(`image object (SOP class ${sopClassUid}) without pixel data: truncated, or written without pixels`);
     }
     throw new UnusableImageError(`not an image: no pixel data${sopClassUid ? ` (SOP class ${sopClassUid})` : ''}`);
   }

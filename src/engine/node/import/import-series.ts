@@ -114,8 +114,8 @@ async function* decodeDicomSlices(series: DicomSeries, skipped: SkippedFile[], p
       }
       const stored = await decodeFrame(cachedDataSet, slice.frameIndex, series.layout);
       if (stored.length !== values.length) throw new Error(`decoded ${stored.length} pixels, expected ${values.length}`);
-      applyModalityLut(stored, slice.rescaleSlope, slice.rescaleIntercept, values);
-      yield { values, position: slice.position, sourceFile: slice.path, sourceFrame: slice.frameIndex };
+      const stats = applyModalityLut(stored, slice.rescaleSlope, slice.rescaleIntercept, values);
+      yield { values, stats, position: slice.position, sourceFile: slice.path, sourceFrame: slice.frameIndex };
     } catch (error) {
       const reason = (error as { reason?: string }).reason ?? errorMessage(error);
       skipped.push({ path: slicePath(series, slice), reason: `pixel data cannot be decoded: ${reason}` });

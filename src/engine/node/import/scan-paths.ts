@@ -72,13 +72,14 @@ export function scanPaths(paths: string[], onProgress?: ProgressListener): ScanO
             added++;
           }
         }
-        skipped.push({ path, reason: `DICOMDIR (a directory index): its ${listed.length} listed files are read directly${added ? `, ${added} of them found through it` : ''}` });
+        skipped.push({ path, reason: `DICOMDIR: a directory index listing ${listed.length} file(s), which are read directly${added ? ` (${added} found only through it)` : ''}` });
         continue;
       }
       images.push({ path, header: readImageHeader(dataSet, { truncated }) });
     } catch (error) {
       if (error instanceof NotDicomError || error instanceof UnusableImageError) skipped.push({ path, reason: error.reason });
-      else skipped.push({ path, reason: `unreadable DICOM (${errorMessage(error)})` });
+      // dicom-parser throws plain strings when an element runs past the end of the bytes.
+      else skipped.push({ path, reason: `truncated or corrupt DICOM (${errorMessage(error).replace(/^dicomParser[.:][A-Za-z0-9.]*:\s*/, '')})` });
     }
   }
   onProgress?.({ stage: 'reading headers', done: queue.length, total: queue.length });

@@ -13,6 +13,8 @@ export type SeriesDescription = Omit<SeriesRecord, 'key' | 'slices' | 'dtype' | 
 export interface SliceInput {
   /** consumed before the next slice is asked for, so producers may reuse one buffer */
   values: Float32Array;
+  /** statistics of the exact values, when the producer had them before rounding to float32 */
+  stats?: { mean: number; min: number; max: number };
   position: number;
   sourceFile: string;
   sourceFrame: number;
@@ -40,12 +42,12 @@ export async function storeSeries(workspace: Workspace, series: SeriesDescriptio
   const rows: { idx: number; position: number; mean: number; min: number; max: number; source_file: string; source_frame: number }[] = [];
   try {
     for await (const slice of slices) {
-      let stats = writer.tryAppend(slice.values);
-      if (!stats) {
+      let written = writer.tryAppend(slice.values);
+      if (!written) {
         writer = widenToFloat32(writer, partial);
-        stats = writer.tryAppend(slice.values) as NonNullable<typeof stats>;
+        written = writer.tryAppend(slice.values) as NonNullable<typeof written>;
       }
-      rows.push({ idx: rows.length, position: slice.position, ...stats, source_file: slice.sourceFile, source_frame: slice.sourceFrame });
+      rows.push({ idx: rows.length, position: slice.position, ...(slice.stats ?? written), source_file: slice.sourceFile, source_frame: slice.sourceFrame });
     }
     writer.finish();
   } catch (error) {

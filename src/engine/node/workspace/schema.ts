@@ -86,37 +86,6 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (series_key, model)
   );
   `,
-  // 2: annotations (issue 4). The label set; each annotated slice's label map lives in a
-  // file named by its row (a new name per save, so a row never points at a half-written
-  // map); stored predictions for review. `annotations` stays the one list of which slices
-  // are annotated.
-  `
-  CREATE TABLE label_set (
-    value INTEGER PRIMARY KEY CHECK (value BETWEEN 1 AND 65535),
-    name TEXT NOT NULL,
-    color TEXT NOT NULL,
-    position INTEGER NOT NULL
-  );
-  -- the default: MM-WHS (shared/labels.ts MMWHS_LABELS, written out so that this migration never changes)
-  INSERT INTO label_set (value, name, color, position) VALUES
-    (500, 'LV', '#ff0000', 0),
-    (600, 'RV', '#00ff00', 1),
-    (420, 'LA', '#0000ff', 2),
-    (550, 'RA', '#ffff00', 3),
-    (205, 'Myocardium', '#00ffff', 4),
-    (820, 'Ascending aorta', '#ff00ff', 5),
-    (850, 'Pulmonary artery', '#ffa500', 6);
-  ALTER TABLE annotations ADD COLUMN label_file TEXT;   -- relative to the workspace; uint16 rows × cols
-  ALTER TABLE annotations ADD COLUMN checksum TEXT;     -- sha256 of the file's bytes
-  CREATE TABLE predictions (
-    series_key INTEGER NOT NULL REFERENCES series(key) ON DELETE CASCADE,
-    model TEXT NOT NULL,
-    label_file TEXT NOT NULL,       -- relative to the workspace; uint16 slices × rows × cols
-    created_at TEXT NOT NULL,
-    meta TEXT NOT NULL,             -- JSON: classes, volumes, per-slice uncertainty, ranking
-    PRIMARY KEY (series_key, model)
-  );
-  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
