@@ -80,7 +80,8 @@ export function parsePretrainOptions(context: CommandContext): PretrainOptions {
     method: 'ssmtl',
     backbone: 'unet',
     ts,
-    epochs: optionalNumber(context, 'epochs', 100, { integer: true, min: 1, max: 1_000_000 }),
+    // Resuming without --epochs keeps the run's own epoch count (0: "as the checkpoint says").
+    epochs: optionalNumber(context, 'epochs', resume ? 0 : 100, { integer: true, min: 1, max: 1_000_000 }),
     batch: optionalNumber(context, 'batch', 16, { integer: true, min: 1, max: 4096 }),
     size,
     width,

@@ -94,6 +94,12 @@ export async function runPretrain(
       throw new InputError(`model '${options.name}' already exists in ${workspace.dir}: add --resume to continue it, or choose another --name`);
     }
 
+    if (effective.seriesIds.length > 0) {
+      const known = new Set(workspace.listSeries().map((s) => s.id));
+      const unknown = effective.seriesIds.filter((id) => !known.has(id));
+      if (unknown.length > 0) throw new InputError(`--series: no series ${unknown.map((u) => `'${u}'`).join(', ')} in ${workspace.dir}`);
+    }
+
     let backend;
     try {
       backend = await loadBackend(effective.backend);
@@ -115,11 +121,6 @@ export async function runPretrain(
     } catch (error) {
       if (error instanceof NoTrainingDataError) throw new InputError(error.message);
       throw error;
-    }
-    if (effective.seriesIds.length > 0) {
-      const known = new Set(workspace.listSeries().map((s) => s.id));
-      const unknown = effective.seriesIds.filter((id) => !known.has(id));
-      if (unknown.length > 0) throw new InputError(`--series: no series ${unknown.map((u) => `'${u}'`).join(', ')} in ${workspace.dir}`);
     }
     if (resumeFrom) {
       trainer.restore({ ...resumeFrom.snapshot, config: { ...resumeFrom.snapshot.config, epochs: effective.epochs } });

@@ -247,6 +247,9 @@ export class SsmtlTrainer {
     while (this.epoch < this.config.epochs) {
       const order = epochOrder(this.plan, this.config.seed, this.epoch);
       while (this.step < this.stepsPerEpoch) {
+        // On synchronous backends (cpu, wasm) every await resolves as a microtask: without
+        // this, pause / cancel messages would wait in the event loop until the run ends.
+        if (control) await yieldToEventLoop();
         if (control?.paused && !control.cancelled) {
           await checkpoint('pause');
           onEvent?.({ type: 'state', state: 'paused' });
@@ -378,6 +381,10 @@ export class SsmtlTrainer {
     this.adam.dispose();
     this.net.dispose();
   }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function now(): number {
