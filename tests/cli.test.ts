@@ -86,7 +86,7 @@ describe('ssmtl exit codes and messages', () => {
 describe('a kill -9 in the middle of an import', () => {
   it('leaves a consistent workspace, and running import again completes it', async () => {
     const data = scratch();
-    for (const series of [0, 1]) {
+    for (const series of [0, 1, 2]) {
       const seriesUid = testUid();
       for (let k = 0; k < 120; k++) {
         writeFileSync(join(data, `s${series}-${k}.dcm`), writeDicom({ seriesUid, position: [0, 0, k], rows: 256, cols: 256, pixels: new Int16Array(256 * 256).fill(k) }));
@@ -106,14 +106,14 @@ describe('a kill -9 in the middle of an import', () => {
     await exited;
 
     const after = JSON.parse(ssmtl('info', '--workspace', workspace, '--json').stdout);
-    // Whatever is listed is whole.
+    // Whatever is listed is whole; the kill came while a pixel file was open, so not all three are there.
     for (const series of after.series) expect(series.slices).toBe(120);
-    expect(after.series.length).toBeLessThan(2);
+    expect(after.series.length).toBeLessThan(3);
 
     const again = ssmtl('import', data, '--workspace', workspace, '--json');
     expect(again.code).toBe(0);
     const final = JSON.parse(ssmtl('info', '--workspace', workspace, '--json').stdout);
-    expect(final.series.map((s: { slices: number }) => s.slices)).toEqual([120, 120]);
+    expect(final.series.map((s: { slices: number }) => s.slices)).toEqual([120, 120, 120]);
     expect(readdirSync(join(workspace, 'series'), { recursive: true }).filter((f) => String(f).endsWith('.partial'))).toEqual([]);
     const stats = JSON.parse(ssmtl('info', '--workspace', workspace, '--series', final.series[0].id, '--json').stdout).series[0].stats;
     expect(stats.map((s: { mean: number }) => s.mean)).toEqual(Array.from({ length: 120 }, (_, k) => k));

@@ -51,6 +51,28 @@ export function parseDicomBytes(bytes: Uint8Array): { dataSet: DataSet; truncate
   }
 }
 
+/**
+ * Parses only up to the Pixel Data element of the first bytes of a file, for a scan that
+ * needs the header alone. Returns null when those bytes are not enough to be sure of it:
+ * the header runs past them, the data set is deflated, or the pixel data is compressed
+ * (whose fragments must be read to tell a truncated file); the caller then reads it all.
+ */
+export function parseDicomHeader(head: Uint8Array): DataSet | null {
+  if (!(head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d)) return null;
+  let dataSet: DataSet;
+  try {
+    dataSet = dicomParser.parseDicom(head, { untilTag: PIXEL_DATA } as dicomParser.ParseDicomOptions);
+  } catch {
+    return null;
+  }
+  const syntax = dataSet.string('x00020010')?.replace(/\0/g, '').trim();
+  if (!dataSet.elements[PIXEL_DATA] || !syntax || !NATIVE_SYNTAXES.has(syntax)) return null;
+  return dataSet;
+}
+
+const PIXEL_DATA = 'x7fe00010';
+const NATIVE_SYNTAXES = new Set([IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, '1.2.840.10008.1.2.2']);
+
 function looksLikeBareDataSet(bytes: Uint8Array): boolean {
   // Group 0008, little endian, element number small: the usual first element of a bare data set.
   return bytes.length >= 8 && bytes[0] === 0x08 && bytes[1] === 0x00 && bytes[3] === 0x00;

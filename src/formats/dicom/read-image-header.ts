@@ -53,7 +53,10 @@ export class UnusableImageError extends Error {
  * per-frame functional groups, or legacy multi-frame), and checks that its pixel data
  * can be decoded. Throws UnusableImageError with a reason for anything else.
  */
-export function readImageHeader(dataSet: DataSet, { truncated = false } = {}): DicomImageHeader {
+export function readImageHeader(
+  dataSet: DataSet,
+  { truncated = false, fileSize = dataSet.byteArray.length }: { truncated?: boolean; fileSize?: number } = {},
+): DicomImageHeader {
   const sopClassUid = text(dataSet, Tag.SopClassUid) ?? text(dataSet, Tag.MediaStorageSopClassUid);
   if (sopClassUid && NON_SCAN_SOP_CLASSES[sopClassUid]) throw new UnusableImageError(NON_SCAN_SOP_CLASSES[sopClassUid]);
   const pixelElement = dataSet.elements[Tag.PixelData];
@@ -72,7 +75,7 @@ export function readImageHeader(dataSet: DataSet, { truncated = false } = {}): D
   const warnings: string[] = [];
   const layout = readLayout(dataSet);
   checkLayout(layout);
-  checkPixelDataLength(dataSet, pixelElement, layout, truncated);
+  checkPixelDataLength(pixelElement, layout, truncated, fileSize);
 
   const frames = readFrames(dataSet, layout.numberOfFrames, warnings);
   return {
@@ -133,9 +136,10 @@ function checkLayout(layout: PixelLayout): void {
 }
 
 /** Native pixel data must hold every declared frame; checked before anything is allocated. */
-function checkPixelDataLength(dataSet: DataSet, element: Element, layout: PixelLayout, truncated: boolean): void {
+/** `fileSize` may exceed the bytes parsed: a scan reads only the header of a native file. */
+function checkPixelDataLength(element: Element, layout: PixelLayout, truncated: boolean, fileSize: number): void {
   const syntax = describeTransferSyntax(layout.transferSyntaxUid);
-  const available = Math.max(0, dataSet.byteArray.length - element.dataOffset);
+  const available = Math.max(0, fileSize - element.dataOffset);
   if (syntax?.encapsulated) {
     if (truncated) throw new UnusableImageError(`truncated file: it ends inside the compressed pixel data (${available} bytes there)`);
     return;

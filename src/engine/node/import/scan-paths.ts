@@ -1,10 +1,10 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { errorMessage } from '../../../shared/errors.ts';
 import type { ProgressListener } from '../../../shared/progress.ts';
 import type { ScanResult, ScannedSeries, SkippedFile } from '../../../shared/series.ts';
 import { groupIntoSeries, type DicomSeries, type ScannedImage } from '../../../formats/dicom/group-series.ts';
-import { NotDicomError, parseDicomBytes } from '../../../formats/dicom/parse-part10.ts';
+import { NotDicomError, parseDicomBytes, parseDicomHeader } from '../../../formats/dicom/parse-part10.ts';
 import { isDicomdir, referencedFiles } from '../../../formats/dicom/read-dicomdir.ts';
 import { readImageHeader, UnusableImageError } from '../../../formats/dicom/read-image-header.ts';
 import { NIFTI_INTENT_LABEL, NiftiError, readNifti, type NiftiVolume } from '../../../formats/nifti/read-nifti.ts';
@@ -42,8 +42,9 @@ export function scanPaths(paths: string[], onProgress?: ProgressListener): ScanO
     const path = queue[i];
     onProgress?.({ stage: 'reading headers', done: i, total: queue.length, detail: path });
     let bytes: Uint8Array;
+    let fileSize: number;
     try {
-      bytes = readFileSync(path);
+      ({ bytes, fileSize } = readHead(path, NIFTI_NAME.test(path)));
     } catch (error) {
       skipped.push({ path, reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})` });
       continue;
@@ -60,6 +61,12 @@ export function scanPaths(paths: string[], onProgress?: ProgressListener): ScanO
       continue;
     }
     try {
+      const header = bytes.length < fileSize ? parseDicomHeader(bytes) : null;
+      if (header) {
+        images.push({ path, header: readImageHeader(header, { fileSize }) });
+        continue;
+      }
+      if (bytes.length < fileSize) bytes = readFileSync(path);
       const { dataSet, truncated } = parseDicomBytes(bytes);
       if (isDicomdir(dataSet)) {
         const listed = referencedFiles(dataSet).map((relative) => resolveCaseInsensitive(dirname(path), relative));
@@ -88,6 +95,22 @@ export function scanPaths(paths: string[], onProgress?: ProgressListener): ScanO
   skipped.push(...grouped.skipped);
   const series = [...grouped.series.map(describeDicom), ...nifti.map((source) => source.series)];
   return { result: { series, skipped }, dicom: grouped.series, nifti };
+}
+
+/** A native DICOM file's header fits in its first bytes; reading only those makes a scan of large series cheap. */
+const HEAD_BYTES = 64 * 1024;
+
+function readHead(path: string, whole: boolean): { bytes: Uint8Array; fileSize: number } {
+  const fd = openSync(path, 'r');
+  try {
+    const fileSize = fstatSync(fd).size;
+    if (whole || fileSize <= 2 * HEAD_BYTES) return { bytes: readFileSync(fd), fileSize };
+    const head = new Uint8Array(HEAD_BYTES);
+    const got = readSync(fd, head, 0, HEAD_BYTES, 0);
+    return { bytes: head.subarray(0, got), fileSize };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function describeDicom(series: DicomSeries): ScannedSeries {
