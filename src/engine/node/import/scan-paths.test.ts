@@ -158,6 +158,16 @@ describe('scan reports every file it cannot use, and goes on', () => {
     expect(result.skipped).toEqual([{ path: join(dir, 'labels.nii.gz'), reason: expect.stringMatching(/label volume/) }]);
   });
 
+  it('checks large native files from their header and size alone, and falls back to the whole file for long headers', () => {
+    const big = writeDicom({ position: [0, 0, 0], rows: 512, cols: 512, pixels: new Int16Array(512 * 512) });
+    writeFileSync(join(dir, 'big-truncated.dcm'), big.subarray(0, big.length - 1000));
+    const longHeader = writeDicom({ position: [0, 0, 0], rows: 512, cols: 512, pixels: new Int16Array(512 * 512), extra: { ImageComments: 'x'.repeat(70_000), _vrMap: { PixelData: 'OW', ImageComments: 'UT' } } });
+    writeFileSync(join(dir, 'long-header.dcm'), longHeader);
+    const { result } = scanPaths([dir]);
+    expect(result.skipped).toEqual([{ path: join(dir, 'big-truncated.dcm'), reason: expect.stringMatching(/truncated file: pixel data \(523288 of 524288 bytes/) }]);
+    expect(result.series[0].files).toEqual([join(dir, 'long-header.dcm')]);
+  });
+
   it('exits with a usage error for a path that does not exist', () => {
     expect(() => scanPaths([join(dir, 'nope')])).toThrow(/nope: no such file or folder/);
   });
