@@ -21,10 +21,8 @@ export class NotDicomError extends Error {
  * caller can say what was cut.
  */
 export function parseDicomBytes(bytes: Uint8Array): { dataSet: DataSet; truncated: boolean } {
-  const hasPreamble = bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
-  if (!hasPreamble && !looksLikeBareDataSet(bytes)) {
-    throw new NotDicomError(bytes.length < 132 ? `not a DICOM file (only ${bytes.length} bytes)` : 'not a DICOM file (no DICM signature at byte 128)');
-  }
+  assertDicomStart(bytes, bytes.length);
+  const hasPreamble = hasPart10Preamble(bytes);
   const options = {
     inflater: inflateDeflatedBody,
     ...(hasPreamble ? {} : { TransferSyntaxUID: bareDataSetSyntax(bytes) }),
@@ -51,6 +49,16 @@ export function parseDicomBytes(bytes: Uint8Array): { dataSet: DataSet; truncate
   }
 }
 
+function hasPart10Preamble(bytes: Uint8Array): boolean {
+  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+/** Throws NotDicomError unless the first bytes of a file of `fileSize` bytes can start a DICOM data set. */
+export function assertDicomStart(head: Uint8Array, fileSize: number): void {
+  if (hasPart10Preamble(head) || looksLikeBareDataSet(head)) return;
+  throw new NotDicomError(fileSize < 132 ? `not a DICOM file (only ${fileSize} bytes)` : 'not a DICOM file (no DICM signature at byte 128)');
+}
+
 /**
  * Parses only up to the Pixel Data element of the first bytes of a file, for a scan that
  * needs the header alone. Returns null when those bytes are not enough to be sure of it:
@@ -58,7 +66,7 @@ export function parseDicomBytes(bytes: Uint8Array): { dataSet: DataSet; truncate
  * (whose fragments must be read to tell a truncated file); the caller then reads it all.
  */
 export function parseDicomHeader(head: Uint8Array): DataSet | null {
-  if (!(head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d)) return null;
+  if (!hasPart10Preamble(head)) return null;
   let dataSet: DataSet;
   try {
     dataSet = dicomParser.parseDicom(head, { untilTag: PIXEL_DATA } as dicomParser.ParseDicomOptions);

@@ -4,7 +4,7 @@ import { errorMessage } from '../../../shared/errors.ts';
 import type { ProgressListener } from '../../../shared/progress.ts';
 import type { ScanResult, ScannedSeries, SkippedFile } from '../../../shared/series.ts';
 import { groupIntoSeries, type DicomSeries, type ScannedImage } from '../../../formats/dicom/group-series.ts';
-import { NotDicomError, parseDicomBytes, parseDicomHeader } from '../../../formats/dicom/parse-part10.ts';
+import { assertDicomStart, NotDicomError, parseDicomBytes, parseDicomHeader } from '../../../formats/dicom/parse-part10.ts';
 import { isDicomdir, referencedFiles } from '../../../formats/dicom/read-dicomdir.ts';
 import { readImageHeader, UnusableImageError } from '../../../formats/dicom/read-image-header.ts';
 import { NIFTI_INTENT_LABEL, NiftiError, readNifti, type NiftiVolume } from '../../../formats/nifti/read-nifti.ts';
@@ -66,6 +66,8 @@ export function scanPaths(paths: string[], onProgress?: ProgressListener): ScanO
         images.push({ path, header: readImageHeader(header, { fileSize }) });
         continue;
       }
+      // Only what could be DICOM is read whole: a stray video or disk image is not.
+      assertDicomStart(bytes, fileSize);
       if (bytes.length < fileSize) bytes = readFileSync(path);
       const { dataSet, truncated } = parseDicomBytes(bytes);
       if (isDicomdir(dataSet)) {
