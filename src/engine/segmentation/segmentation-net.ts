@@ -45,6 +45,20 @@ export function loadBackbone(net: UNet, tensors: NamedTensor[], source: string):
   return loaded;
 }
 
+/**
+ * Starts the head's biases at the log of each class's share of the training pixels (with
+ * a floor), so that the first steps do not spend themselves learning that most pixels are
+ * background (the prior initialisation of Lin et al., "Focal Loss", 2017). The same for
+ * pre-trained and scratch models, so comparisons stay fair.
+ */
+export function setHeadPrior(net: UNet, classes: number[], pixelCounts: number[]): void {
+  const total = pixelCounts.reduce((a, b) => a + b, 0);
+  classes.forEach((v, k) => {
+    const share = Math.max(pixelCounts[k] / Math.max(total, 1), 1e-3);
+    net.params.get(`head.class${v}.b`).assign(tf.tensor1d([Math.log(share)]));
+  });
+}
+
 /** Copies every weight, heads included (a saved segmentation model). */
 export function loadAll(net: UNet, tensors: NamedTensor[], source: string): void {
   const byName = new Map(tensors.map((t) => [t.name, t]));

@@ -25,24 +25,25 @@ export const DEFAULT_STOPPING_RULE: StoppingRuleConfig = {
 export type StopReason = 'converged' | 'fit' | 'max-steps';
 
 export interface StoppingState {
-  best: number;
-  bestStep: number;
+  /** the loss at the last significant improvement, and the step it came at */
+  reference: number;
+  referenceStep: number;
 }
 
 export class StoppingRule {
-  state: StoppingState = { best: Infinity, bestStep: 0 };
+  state: StoppingState = { reference: Infinity, referenceStep: 0 };
 
   constructor(readonly config: StoppingRuleConfig = DEFAULT_STOPPING_RULE) {}
 
   /** After an epoch ending at `step` (optimizer steps so far) with mean loss `loss`: stop, and why? */
   update(loss: number, step: number): StopReason | null {
-    const { best } = this.state;
-    if (loss < best * (1 - this.config.minImprovement)) this.state = { best: loss, bestStep: step };
-    else if (loss < best) this.state = { ...this.state, best: loss };
+    // Measured against the loss at the last significant improvement, not the running best:
+    // a slow, steady decrease adds up to a significant one and keeps training going.
+    if (loss < this.state.reference * (1 - this.config.minImprovement)) this.state = { reference: loss, referenceStep: step };
     if (step >= this.config.maxSteps) return 'max-steps';
     if (step < this.config.minSteps) return null;
     if (loss < this.config.floor) return 'fit';
-    if (step - this.state.bestStep >= this.config.patienceSteps) return 'converged';
+    if (step - this.state.referenceStep >= this.config.patienceSteps) return 'converged';
     return null;
   }
 }

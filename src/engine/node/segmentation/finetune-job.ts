@@ -1,0 +1,188 @@
+import { InputError } from '../../../shared/errors.ts';
+import type { BackendChoice } from '../../../shared/job.ts';
+import type { FinetuneSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
+import { BackendUnavailableError, chooseMicroBatch } from '../../backends/backend-names.ts';
+import { preprocessSlice } from '../../data/preprocess.ts';
+import { UNet } from '../../networks/unet.ts';
+import { FinetuneTrainer, type SegmentationExample } from '../../segmentation/finetune-trainer.ts';
+import { classesOf, resizeLabelsNearest, toClassIndices } from '../../segmentation/label-maps.ts';
+import { createSegmentationNet, IncompatibleWeightsError, loadBackbone, setHeadPrior } from '../../segmentation/segmentation-net.ts';
+import type { JobControl } from '../../train/control.ts';
+import { readSliceAnnotations } from '../annotations/annotation-store.ts';
+import { loadBackend } from '../load-backend.ts';
+import { Workspace, type ModelRecord } from '../workspace/workspace.ts';
+import { readModelWeights, saveSegmentationModel } from './segmentation-model.ts';
+
+/**
+ * One fine-tuning run: every annotated slice of the workspace (or of the series named)
+ * becomes a training example; the network starts from a pre-trained model's backbone
+ * (heads dropped, a new softmax head over the label values present) or from random
+ * weights. The model is written only when training finishes: an interrupted run leaves
+ * the workspace — and any earlier model of that name — as it was.
+ */
+export interface FinetuneOptions {
+  workspace: string;
+  name: string;
+  /** a model name, 'none', or null: the newest finished pre-trained model */
+  init: string | null;
+  /** null: until convergence */
+  epochs: number | null;
+  seed: number;
+  backend: BackendChoice;
+  batch: number;
+  lr: number;
+  /** only with init 'none' (otherwise they must match the pre-trained model's) */
+  size?: number;
+  width?: number;
+  /** empty: every series */
+  seriesIds?: string[];
+  microBatch?: number;
+}
+
+export const DEFAULT_FINETUNE = { batch: 8, lr: 0.001, size: 256, width: 64 } as const;
+
+function isFinishedPretrained(m: ModelRecord): boolean {
+  const meta = m.meta as { complete?: boolean; weights?: string | null };
+  return m.kind === 'pretrained' && meta.complete === true && Boolean(meta.weights);
+}
+
+export async function runFinetune(options: FinetuneOptions, hooks: { emit?: (event: SegmentationJobEvent) => void; control?: JobControl } = {}): Promise<FinetuneSummary & { status: 'done' | 'cancelled' }> {
+  const emit = hooks.emit ?? (() => {});
+  const workspace = Workspace.open(options.workspace, { create: false });
+  let net: UNet | null = null;
+  let trainer: FinetuneTrainer | null = null;
+  try {
+    const existing = workspace.getModel(options.name);
+    if (existing && existing.kind !== 'segmentation') throw new InputError(`--name ${options.name} is a ${existing.kind} model; choose another name for the segmentation model`);
+    workspace.modelDir(options.name); // validates the name before any work
+
+    // The training data: annotated slices only.
+    const wanted = options.seriesIds && options.seriesIds.length > 0 ? options.seriesIds.map((id) => workspace.requireSeries(id)) : workspace.listSeries();
+    const annotated = wanted.map((series) => ({ series, maps: readSliceAnnotations(workspace, series) })).filter((a) => a.maps.length > 0);
+    const trainSlices = annotated.reduce((n, a) => n + a.maps.length, 0);
+    if (trainSlices === 0) {
+      throw new InputError(
+        `no annotated slices in ${workspace.dir}${options.seriesIds?.length ? ` for series ${options.seriesIds.join(', ')}` : ''}: annotate some slices in the app, or take them from a label volume with 'ssmtl annotations import --workspace ${options.workspace} --series ID --labels FILE'`,
+      );
+    }
+    const classes = classesOf(annotated.flatMap((a) => a.maps.map((m) => m.labels)));
+    if (classes.length < 2) throw new InputError(`the ${trainSlices} annotated slices hold only background: paint at least one structure before fine-tuning`);
+
+    // Where the weights start.
+    let initRecord: ModelRecord | null = null;
+    if (options.init === null) {
+      const finished = workspace.listModels().filter(isFinishedPretrained);
+      initRecord = finished.at(-1) ?? null;
+      if (!initRecord) throw new InputError(`no finished pre-trained model in ${workspace.dir}: run ssmtl pretrain first, name one with --init MODEL, or train from random weights with --init none`);
+    } else if (options.init !== 'none') {
+      initRecord = workspace.getModel(options.init) ?? null;
+      if (!initRecord) {
+        const names = workspace.listModels().map((m) => m.name);
+        throw new InputError(`--init: no model '${options.init}' in ${workspace.dir} (it has: ${names.length ? names.join(', ') : 'none'}); use --init none for random weights`);
+      }
+    }
+    let size: number;
+    let width: number;
+    if (initRecord) {
+      const meta = initRecord.meta as { size?: number; width?: number; network?: string; backbone?: string };
+      if (!meta.size || !meta.width) throw new InputError(`--init ${initRecord.name}: the model does not record its size and width`);
+      if ((meta.backbone ?? meta.network ?? 'unet') !== 'unet') throw new InputError(`--init ${initRecord.name}: a ${meta.backbone} backbone cannot start a U-Net segmentation model`);
+      for (const [flag, asked, has] of [['size', options.size, meta.size], ['width', options.width, meta.width]] as const) {
+        if (asked !== undefined && asked !== has) throw new InputError(`--${flag} ${asked} does not match the pre-trained model '${initRecord.name}' (size ${meta.size}, width ${meta.width}): leave --${flag} out or pre-train at that ${flag}`);
+      }
+      size = meta.size;
+      width = meta.width;
+    } else {
+      // From scratch: by default the architecture of the newest pre-trained model, so that scratch and pre-trained compare like for like.
+      const reference = workspace.listModels().filter(isFinishedPretrained).at(-1)?.meta as { size?: number; width?: number } | undefined;
+      size = options.size ?? reference?.size ?? DEFAULT_FINETUNE.size;
+      width = options.width ?? reference?.width ?? DEFAULT_FINETUNE.width;
+    }
+    try {
+      UNet.checkSize(size);
+    } catch (error) {
+      throw new InputError(`--size: ${(error as Error).message}`);
+    }
+
+    let backend;
+    try {
+      backend = await loadBackend(options.backend);
+    } catch (error) {
+      if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${options.backend}: ${error.message}`);
+      throw error;
+    }
+
+    net = createSegmentationNet(width, classes, options.seed);
+    if (initRecord) {
+      const tensors = readModelWeights(workspace, initRecord);
+      try {
+        loadBackbone(net, tensors, `pre-trained model '${initRecord.name}' (size ${size}, width ${width})`);
+      } catch (error) {
+        if (error instanceof IncompatibleWeightsError) throw new InputError(`--init ${initRecord.name}: ${error.message}`);
+        throw error;
+      }
+    }
+
+    const examples: SegmentationExample[] = [];
+    for (const { series, maps } of annotated) {
+      for (const { index, labels } of maps) {
+        examples.push({
+          image: preprocessSlice(workspace.readSlice(series.id, index), series.rows, series.cols, size),
+          target: toClassIndices(resizeLabelsNearest(labels, series.rows, series.cols, size, size), classes),
+        });
+      }
+    }
+    const pixelCounts = classes.map(() => 0);
+    for (const e of examples) for (let p = 0; p < e.target.length; p++) pixelCounts[e.target[p]]++;
+    setHeadPrior(net, classes, pixelCounts);
+    const microBatch = options.microBatch ?? chooseMicroBatch(options.batch, size, width, classes.length, backend.maxActivationBytes);
+    trainer = new FinetuneTrainer(net, examples, { size, classes: classes.length, batch: options.batch, lr: options.lr, seed: options.seed, epochs: options.epochs, microBatch });
+    const init = initRecord?.name ?? 'none';
+    emit({ type: 'started', model: options.name, backend: backend.name, backendNotes: [backend.description, ...backend.notes], trainSlices, classes, init, epochs: options.epochs, stepsPerEpoch: trainer.stepsPerEpoch, microBatch });
+    const result = await trainer.run({ control: hooks.control, onEvent: emit });
+    const seriesUsed = annotated.map((a) => ({ id: a.series.id, slices: a.maps.map((m) => m.index) }));
+    const summary = {
+      model: options.name,
+      init,
+      backend: backend.name,
+      epochs: result.epochs,
+      seconds: Math.round(result.seconds * 1000) / 1000,
+      trainSlices,
+      classes,
+      steps: result.steps,
+      stopReason: result.stopReason === 'cancelled' ? ('epochs' as const) : result.stopReason,
+      size,
+      width,
+      loss: { first: result.perEpoch[0] ?? null, last: result.perEpoch.at(-1) ?? null, perEpoch: result.perEpoch },
+      series: seriesUsed,
+      status: result.status,
+    };
+    if (result.status === 'done') {
+      await saveSegmentationModel(workspace, options.name, net, {
+        network: 'unet',
+        size,
+        width,
+        classes,
+        init,
+        seed: options.seed,
+        lr: options.lr,
+        batch: options.batch,
+        normalization: 'instance',
+        resize: 'bilinear',
+        trainSlices,
+        series: seriesUsed,
+        epochs: result.epochs,
+        steps: result.steps,
+        stopReason: result.stopReason,
+        seconds: result.seconds,
+        backend: backend.name,
+        loss: result.perEpoch,
+      });
+    }
+    return summary;
+  } finally {
+    trainer?.dispose();
+    net?.dispose();
+    workspace.close();
+  }
+}

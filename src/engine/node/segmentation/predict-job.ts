@@ -1,0 +1,68 @@
+import { InputError } from '../../../shared/errors.ts';
+import type { BackendChoice } from '../../../shared/job.ts';
+import type { PredictSummary } from '../../../shared/segmentation.ts';
+import { BackendUnavailableError } from '../../backends/backend-names.ts';
+import { rankByUncertainty } from '../../segmentation/predict.ts';
+import { readLabelSet } from '../annotations/label-set.ts';
+import { loadBackend } from '../load-backend.ts';
+import { Workspace } from '../workspace/workspace.ts';
+import { exportFormatOf, exportLabels } from './export-labels.ts';
+import { labelVolumesMl, predictSeries } from './predict-series.ts';
+import { savePrediction } from './prediction-store.ts';
+import { loadSegmentationNet } from './segmentation-model.ts';
+
+/** `predict`: segments every slice, stores the result for review, and exports it when asked. */
+export interface PredictOptions {
+  workspace: string;
+  model: string;
+  seriesId: string;
+  out: string | null;
+  backend: BackendChoice;
+}
+
+export async function runPredict(options: PredictOptions, hooks: { onSlice?: (done: number, total: number) => void } = {}): Promise<PredictSummary> {
+  if (options.out) exportFormatOf(options.out);
+  const workspace = Workspace.open(options.workspace, { create: false });
+  try {
+    const series = workspace.requireSeries(options.seriesId);
+    try {
+      await loadBackend(options.backend);
+    } catch (error) {
+      if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${options.backend}: ${error.message}`);
+      throw error;
+    }
+    const { net, meta } = loadSegmentationNet(workspace, options.model);
+    const t0 = performance.now();
+    let prediction;
+    try {
+      prediction = predictSeries(workspace, net, meta, series, hooks.onSlice);
+    } finally {
+      net.dispose();
+    }
+    const volumesMl = labelVolumesMl(prediction.labels, meta.classes, series.spacing);
+    const suggestedSlices = rankByUncertainty(prediction.entropy, workspace.annotatedSlices(series.key));
+    const uncertainty = prediction.entropy.map((h) => Math.round(h * 1e6) / 1e6);
+    savePrediction(workspace, series, options.model, prediction.labels, { classes: meta.classes, volumesMl, uncertainty, suggestedSlices });
+    let out: string | null = null;
+    if (options.out) {
+      const known = new Map(readLabelSet(workspace).map((l) => [l.value, l]));
+      const segments = meta.classes.filter((v) => v !== 0).map((v) => known.get(v) ?? { value: v, name: `label ${v}`, color: '#808080' });
+      out = exportLabels(workspace, series, prediction.labels, segments, options.out, {
+        description: `SSMTL Studio segmentation by model ${options.model}`,
+        algorithm: `SSMTL Studio U-Net (${meta.init === 'none' ? 'trained from scratch' : `fine-tuned from ${meta.init}`})`,
+      });
+    }
+    return {
+      series: series.id,
+      slices: series.slices,
+      seconds: Math.round((performance.now() - t0) / 10) / 100,
+      volumesMl,
+      out,
+      model: options.model,
+      uncertainty,
+      suggestedSlices,
+    };
+  } finally {
+    workspace.close();
+  }
+}

@@ -1,0 +1,51 @@
+/** The shapes of CONTRACT.md's `annotations import`, `finetune`, `predict` and `evaluate` answers. */
+
+export interface FinetuneSummary {
+  model: string;
+  /** the pre-trained model the backbone came from, or 'none' */
+  init: string;
+  backend: string;
+  epochs: number;
+  seconds: number;
+  trainSlices: number;
+  /** label values the model predicts (background 0 first) */
+  classes: number[];
+  /** additions to the contract's fields */
+  steps: number;
+  stopReason: 'converged' | 'fit' | 'max-steps' | 'epochs';
+  size: number;
+  width: number;
+  loss: { first: number | null; last: number | null; perEpoch: number[] };
+  series: { id: string; slices: number[] }[];
+}
+
+export interface PredictSummary {
+  series: string;
+  slices: number;
+  seconds: number;
+  /** mL per label value (background left out) */
+  volumesMl: Record<string, number>;
+  out: string | null;
+  /** additions: mean per-pixel entropy (nats) per slice, and unannotated slices by it, most uncertain first */
+  model: string;
+  uncertainty: number[];
+  suggestedSlices: number[];
+}
+
+export interface EvaluateSummary {
+  series: string;
+  slicesScored: number;
+  iou: Record<string, number | null>;
+  miou: number | null;
+  dice: Record<string, number | null>;
+  /** additions */
+  model: string;
+  /** label values in the truth that the model does not predict (scored as background) */
+  unknownTruthLabels: number[];
+}
+
+export type SegmentationJobEvent =
+  | { type: 'started'; model: string; backend: string; backendNotes: string[]; trainSlices: number; classes: number[]; init: string; epochs: number | null; stepsPerEpoch: number; microBatch: number }
+  | { type: 'progress'; epoch: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number | null; loss: number; etaSeconds: number | null }
+  | { type: 'epoch'; epoch: number; loss: number }
+  | { type: 'log'; message: string };
