@@ -10,7 +10,15 @@ import '../gradients.ts';
 export function conv2dBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D {
   const op = tf.customGrad(((...args: unknown[]) => {
     const [input, w, b, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, (tensors: tf.Tensor[]) => void];
-    const y = tf.fused.conv2d({ x: input, filter: w, strides: 1, pad: 'same', bias: b, activation: 'relu' });
+    // The FusedConv2D kernel directly: tf.fused.conv2d would split it into three kernels here.
+    const y = tf.engine().runKernel(tf.FusedConv2D, { x: input, filter: w, bias: b }, {
+      strides: [1, 1],
+      pad: 'same',
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+      dimRoundingMode: undefined,
+      activation: 'relu',
+    } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
     save([input, w, y]);
     return {
       value: y,

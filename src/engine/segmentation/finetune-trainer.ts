@@ -5,13 +5,14 @@ import { Random } from '../random.ts';
 import { Adam } from '../train/adam.ts';
 import type { JobControl } from '../train/control.ts';
 import { NonFiniteLossError } from '../train/errors.ts';
-import { softmaxCrossEntropy } from './segmentation-loss.ts';
+import { softDice, softmaxCrossEntropy } from './segmentation-loss.ts';
 import { DEFAULT_STOPPING_RULE, StoppingRule, type StopReason, type StoppingRuleConfig } from './stopping-rule.ts';
 
 /**
  * Fine-tuning for segmentation on annotated slices only: every example is a whole
  * annotated slice (image preprocessed like pre-training, labels as class indices at the
- * same size), so pixels of unannotated slices never enter the loss. Adam at the paper's
+ * same size), so pixels of unannotated slices never enter the loss (cross-entropy plus
+ * soft Dice over the structures; with micro-batches the Dice is per micro-batch). Adam at the paper's
  * lr; data order from the seed; "until convergence" by the StoppingRule unless a fixed
  * number of epochs is asked for.
  */
@@ -86,7 +87,10 @@ export class FinetuneTrainer {
       const result = tf.tidy(() => {
         const input = tf.tensor4d(x, [part.length, size, size, 1]);
         const target = tf.tensor4d(y, [part.length, size, size, classes]);
-        const { value, grads: g } = tf.variableGrads(() => tf.mul(softmaxCrossEntropy(this.net.predict(input), target), weight) as tf.Scalar, vars);
+        const { value, grads: g } = tf.variableGrads(() => {
+          const logits = this.net.predict(input);
+          return tf.mul(tf.add(softmaxCrossEntropy(logits, target), softDice(logits, target)), weight) as tf.Scalar;
+        }, vars);
         return { g: vars.map((v) => g[v.name]), value: tf.keep(value) };
       });
       loss += result.value.dataSync()[0];
