@@ -2,7 +2,9 @@ import type { StudioApi } from '../shared/api.ts';
 
 declare global {
   interface Window {
-    studio: StudioApi;
+    /** Electron only; under `ssmtl serve` the renderer uses the WebSocket client. */
+    studio?: StudioApi;
+    studioFiles?: { pathForFile(file: File): string };
   }
 }
 export {};

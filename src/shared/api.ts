@@ -1,17 +1,178 @@
-import type { SeriesInfo } from './series.ts';
+import type { BackendChoice, JobCommand, JobState } from './job.ts';
+import type { ModelInfo, SeriesInfo, SkippedFile } from './series.ts';
 
 /**
  * The one API contract between the interface and the engine. Electron exposes it
- * through the preload bridge; `ssmtl serve` will expose it over a WebSocket.
+ * through the preload bridge (IPC); `ssmtl serve` exposes it over a WebSocket. Pixel
+ * data never travels through it: slices, masks and predictions are fetched by URL
+ * (see pixel-urls.ts), served by the app protocol or by serve's HTTP server.
+ *
+ * Every function takes plain JSON-able arguments (plus Uint8Array for a mask) and is
+ * validated on the receiving side (api-validation.ts) before it reaches the engine.
  */
 export interface StudioApi {
-  /** The open workspace's folder, or null when none is open. */
-  workspace(): Promise<string | null>;
-  listSeries(): Promise<SeriesInfo[]>;
+  /** The open workspace and what the engine runs on. */
+  workspace(): Promise<WorkspaceStatus>;
+  /** Series with their annotation status, in import order. */
+  listSeries(): Promise<SeriesStatus[]>;
+  listModels(): Promise<ModelInfo[]>;
+  /** The workspace's label palette, in order (the MM-WHS heart structures by default). */
+  listLabels(): Promise<PaletteLabel[]>;
+  /** Every job of this session, newest first, with progress and loss history. */
+  listJobs(): Promise<JobSummary[]>;
+  /** Imports DICOM/NIfTI files or folders (a path typed or chosen in the native dialog). */
+  startImport(paths: string[]): Promise<JobSummary>;
+  /** Writes the built-in synthetic chest CT sample into the workspace and imports it. */
+  startImportSample(): Promise<JobSummary>;
+  startPretrain(settings: PretrainSettings): Promise<JobSummary>;
+  startFinetune(settings: FinetuneSettings): Promise<JobSummary>;
+  /** Segments every slice of a series with a segmentation model; results appear as overlays. */
+  startPredict(settings: PredictSettings): Promise<JobSummary>;
+  controlJob(jobId: string, command: JobCommand['type']): Promise<JobSummary>;
+  /**
+   * Saves one slice's labels (rows × cols label values, 0 = background, little-endian
+   * uint16 bytes). An all-zero mask removes the slice's annotation.
+   */
+  saveAnnotation(seriesId: string, index: number, mask: Uint8Array): Promise<AnnotationSaved>;
+  exportSegmentation(request: ExportRequest): Promise<ExportResult>;
+  /** Electron only: the native folder dialog; serve answers null (a browser cannot browse the disk). */
+  chooseFolder(): Promise<string | null>;
+  /** Pushes events (job progress, workspace changes); returns the unsubscribe function. */
+  onEvent(listener: (event: StudioEvent) => void): () => void;
 }
 
-/** IPC channel names, one per API function. */
+export type StudioMethod = Exclude<keyof StudioApi, 'onEvent'>;
+
+export interface WorkspaceStatus {
+  /** absolute folder; the catalogue may not exist yet (an empty workspace) */
+  dir: string;
+  /** true once something was imported */
+  exists: boolean;
+  /** 'electron' or 'serve': the interface hides what its transport cannot do */
+  transport: 'electron' | 'serve';
+  /** the default compute backend jobs ask for, and what the last job actually ran on */
+  backend: { requested: BackendChoice; lastUsed: string | null; notes: string[] };
+}
+
+export interface SeriesStatus extends SeriesInfo {
+  /** segmentation models that have predictions stored for this series */
+  predictedBy: string[];
+}
+
+export interface PaletteLabel {
+  /** the stored label value (1..65535) */
+  value: number;
+  name: string;
+  /** '#rrggbb' */
+  color: string;
+}
+
+export type JobKind = 'import' | 'pretrain' | 'finetune' | 'predict';
+
+/** One point of a loss chart: the step and each head's loss (pre-training heads, or 'loss'). */
+export interface LossPoint {
+  step: number;
+  losses: Record<string, number>;
+}
+
+export interface JobSummary {
+  id: string;
+  kind: JobKind;
+  /** a line a person reads, e.g. "Pre-training ssmtl-t5-64px-w8-seed0" */
+  title: string;
+  state: JobState;
+  /** 0..1 */
+  fraction: number;
+  /** e.g. "epoch 3/10 · loss 0.0123", "slice 40/256" */
+  detail: string;
+  etaSeconds: number | null;
+  startedAt: string;
+  endedAt: string | null;
+  /** the backend a training job runs on ('' until known) */
+  backend: string;
+  backendNotes: string[];
+  /** bounded: down-sampled when long */
+  lossHistory: LossPoint[];
+  /** why it failed, or what it produced, in words */
+  message: string | null;
+  /** model name for training jobs, series ids for imports */
+  produced: string[];
+  skipped: SkippedFile[];
+  /** pause/resume are offered only when the job can do them */
+  canPause: boolean;
+}
+
+export interface PretrainSettings {
+  /** empty: every series */
+  seriesIds: string[];
+  method: 'ssmtl';
+  t: number;
+  epochs: number;
+  size: number;
+  width: number;
+  batch: number;
+  backend: BackendChoice;
+  /** empty: derived from the settings */
+  name: string;
+}
+
+export interface FinetuneSettings {
+  /** a pre-trained model, or null to start from random weights */
+  init: string | null;
+  epochs: number;
+  backend: BackendChoice;
+  /** empty: derived */
+  name: string;
+}
+
+export interface PredictSettings {
+  model: string;
+  seriesId: string;
+}
+
+export interface AnnotationSaved {
+  seriesId: string;
+  index: number;
+  annotatedSlices: number[];
+}
+
+export interface ExportRequest {
+  seriesId: string;
+  /** the segmentation model whose prediction is exported, or null for the annotations */
+  model: string | null;
+  format: 'dicom-seg' | 'nifti';
+}
+
+export interface ExportResult {
+  /** where the file was written, inside the workspace's exports folder */
+  path: string;
+  bytes: number;
+}
+
+export type StudioEvent =
+  | { type: 'job'; job: JobSummary }
+  | { type: 'series-changed' }
+  | { type: 'models-changed' }
+  | { type: 'annotation-saved'; saved: AnnotationSaved };
+
+/** IPC channel names, one per API function, plus the event channel. */
 export const API_CHANNELS = {
   workspace: 'studio:workspace',
   listSeries: 'studio:list-series',
-} as const satisfies Record<keyof StudioApi, string>;
+  listModels: 'studio:list-models',
+  listLabels: 'studio:list-labels',
+  listJobs: 'studio:list-jobs',
+  startImport: 'studio:start-import',
+  startImportSample: 'studio:start-import-sample',
+  startPretrain: 'studio:start-pretrain',
+  startFinetune: 'studio:start-finetune',
+  startPredict: 'studio:start-predict',
+  controlJob: 'studio:control-job',
+  saveAnnotation: 'studio:save-annotation',
+  exportSegmentation: 'studio:export-segmentation',
+  chooseFolder: 'studio:choose-folder',
+} as const satisfies Record<StudioMethod, string>;
+
+export const EVENT_CHANNEL = 'studio:event';
+
+export const STUDIO_METHODS = Object.keys(API_CHANNELS) as StudioMethod[];

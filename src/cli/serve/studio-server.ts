@@ -1,0 +1,120 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { PIXEL_ROUTE_PREFIX, parsePixelRoute } from '../../shared/pixel-urls.ts';
+import { errorMessage } from '../../shared/errors.ts';
+import type { StudioService } from '../../engine/node/studio/studio-service.ts';
+import { RequestGuard, TOKEN_COOKIE, newToken } from './request-guard.ts';
+import { readStaticFile } from './static-files.ts';
+import { MAX_FRAME_BYTES, serveWebSocket } from './websocket-api.ts';
+
+/**
+ * The HTTP side of `ssmtl serve`: the built interface, pixel data by URL, and the API
+ * over a WebSocket at /api/ws. Every request passes the RequestGuard first.
+ */
+export const WEBSOCKET_PATH = '/api/ws';
+
+/** The same policy as the page's meta tag, sent as a header too (it also covers the WebSocket). */
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export interface StudioServer {
+  url: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+export async function startStudioServer(options: {
+  service: StudioService;
+  webRoot: string;
+  host: string;
+  port: number;
+  log: (line: string) => void;
+}): Promise<StudioServer> {
+  const { service, webRoot, host, log } = options;
+  const token = newToken();
+  let guard: RequestGuard | null = null;
+  const server: Server = createServer((request, response) => {
+    try {
+      handle(request, response);
+    } catch (error) {
+      log(`request failed: ${errorMessage(error)}`);
+      if (!response.headersSent) respond(response, 500, 'internal error');
+    }
+  });
+
+  function handle(request: IncomingMessage, response: ServerResponse): void {
+    const url = new URL(request.url ?? '/', 'http://placeholder');
+    const refusal = (guard as RequestGuard).check(request, url, { requireOrigin: false });
+    if (refusal) return respond(response, refusal.status, refusal.reason);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return respond(response, 405, 'only GET');
+    if (url.pathname.startsWith(`/${PIXEL_ROUTE_PREFIX}`)) {
+      const route = parsePixelRoute(url.pathname.slice(PIXEL_ROUTE_PREFIX.length + 1));
+      const answer = route && service.readPixels(route);
+      if (!answer) return respond(response, 404, 'no such slice');
+      response.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': answer.bytes.byteLength,
+        'X-Rows': answer.rows,
+        'X-Cols': answer.cols,
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+      });
+      response.end(request.method === 'HEAD' ? undefined : answer.bytes);
+      return;
+    }
+    const file = readStaticFile(webRoot, url.pathname);
+    if (!file) return respond(response, 404, 'not found');
+    const headers: Record<string, string | number> = {
+      'Content-Type': file.type,
+      'Content-Length': file.body.byteLength,
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cache-Control': url.pathname.startsWith('/assets/') ? 'private, max-age=31536000, immutable' : 'no-store',
+    };
+    // The first load carries the token in the URL; later requests (assets, reloads, the
+    // WebSocket) carry it in a cookie no script can read and no other site can send.
+    if (url.searchParams.has('token')) headers['Set-Cookie'] = `${TOKEN_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`;
+    response.writeHead(200, headers);
+    response.end(request.method === 'HEAD' ? undefined : file.body);
+  }
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', 'http://placeholder');
+    const refusal = url.pathname === WEBSOCKET_PATH ? (guard as RequestGuard).check(request, url, { requireOrigin: true }) : { status: 404, reason: 'not found' };
+    if (refusal) {
+      socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${refusal.reason}\n`);
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => serveWebSocket(ws, service, log));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostHeader = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  guard = new RequestGuard(token, hostHeader);
+  return {
+    url: `http://${hostHeader}/?token=${token}`,
+    token,
+    close: async () => {
+      for (const client of sockets.clients) client.close(1001, 'server stopping');
+      sockets.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function respond(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  response.end(`${text}\n`);
+}

@@ -1,0 +1,38 @@
+import type { WebSocket } from 'ws';
+import { InputError, errorMessage } from '../../shared/errors.ts';
+import { decodeBytes, encodeBytes, type RpcPush, type RpcRequest, type RpcResponse } from '../../shared/rpc.ts';
+import type { StudioService } from '../../engine/node/studio/studio-service.ts';
+
+/** Largest request frame: a 4096² uint16 mask in base64, with room to spare. */
+export const MAX_FRAME_BYTES = 48 * 1024 * 1024;
+
+/**
+ * One browser tab's connection: requests in, answers and pushed events out (shared/rpc.ts).
+ * Every request is validated by the service before it reaches the engine; an error
+ * answers that request only and never closes the connection.
+ */
+export function serveWebSocket(socket: WebSocket, service: StudioService, log: (line: string) => void): void {
+  const send = (message: RpcResponse | RpcPush) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message, encodeBytes));
+  };
+  const unsubscribe = service.onEvent((event) => send({ event }));
+  socket.on('close', unsubscribe);
+  socket.on('message', (data, isBinary) => {
+    let request: RpcRequest;
+    try {
+      if (isBinary) throw new InputError('binary frames are not part of the protocol');
+      request = JSON.parse(data.toString(), decodeBytes) as RpcRequest;
+      if (typeof request !== 'object' || request === null || typeof request.id !== 'number') throw new InputError('expected { id, method, params }');
+    } catch (error) {
+      send({ id: -1, error: `bad request: ${errorMessage(error)}` });
+      return;
+    }
+    service.call(request.method, request.params).then(
+      (result) => send({ id: request.id, result: result ?? null }),
+      (error: unknown) => {
+        if (!(error instanceof InputError)) log(`${String(request.method)}: ${errorMessage(error)}`);
+        send({ id: request.id, error: errorMessage(error) });
+      },
+    );
+  });
+}

@@ -1,0 +1,30 @@
+import { annotationUrl, predictionUrl, sliceUrl } from '../../../shared/pixel-urls.ts';
+
+/**
+ * Pixel data by URL (shared/pixel-urls.ts): relative to the page, so the same code
+ * reads serve's HTTP routes and Electron's app protocol.
+ */
+async function fetchBytes(url: string): Promise<ArrayBuffer | null> {
+  const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
+  if (response.status === 404) return null;
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  return response.arrayBuffer();
+}
+
+/** Modality values (HU for CT) of one slice, row-major. */
+export async function fetchSlice(seriesId: string, index: number): Promise<Float32Array> {
+  const bytes = await fetchBytes(sliceUrl(seriesId, index));
+  if (!bytes) throw new Error(`slice ${index} of ${seriesId} is missing from the workspace`);
+  return new Float32Array(bytes);
+}
+
+/** Label values of an annotated slice, or null when it has none. */
+export async function fetchAnnotation(seriesId: string, index: number): Promise<Uint16Array | null> {
+  const bytes = await fetchBytes(annotationUrl(seriesId, index));
+  return bytes && new Uint16Array(bytes);
+}
+
+export async function fetchPrediction(seriesId: string, model: string, index: number): Promise<Uint16Array | null> {
+  const bytes = await fetchBytes(predictionUrl(seriesId, model, index));
+  return bytes && new Uint16Array(bytes);
+}

@@ -1,0 +1,76 @@
+import { STUDIO_METHODS, type StudioApi, type StudioEvent, type StudioMethod } from '../../../shared/api.ts';
+import { decodeBytes, encodeBytes, type RpcPush, type RpcResponse } from '../../../shared/rpc.ts';
+
+/**
+ * The API contract over `ssmtl serve`'s WebSocket (shared/rpc.ts). The session token
+ * travels in the HttpOnly cookie the first page load set, so this code never sees it.
+ * A dropped connection (the server restarted, the laptop slept) is retried with
+ * back-off; calls made meanwhile wait for it, calls in flight fail with a clear message.
+ */
+const WEBSOCKET_PATH = 'api/ws';
+
+export function connectWebSocketApi(onConnectionChange: (connected: boolean) => void): StudioApi {
+  const listeners = new Set<(event: StudioEvent) => void>();
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+  let socket: WebSocket | null = null;
+  let ready: Promise<WebSocket> | null = null;
+  let retryMs = 250;
+
+  function open(): Promise<WebSocket> {
+    if (ready) return ready;
+    ready = new Promise((resolve) => {
+      const url = new URL(WEBSOCKET_PATH, window.location.href);
+      url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+      url.search = '';
+      const ws = new WebSocket(url);
+      ws.onopen = () => {
+        socket = ws;
+        retryMs = 250;
+        onConnectionChange(true);
+        resolve(ws);
+      };
+      ws.onmessage = (message) => {
+        const data = JSON.parse(String(message.data), decodeBytes) as RpcResponse | RpcPush;
+        if ('event' in data) {
+          for (const listener of listeners) listener(data.event);
+          return;
+        }
+        const call = pending.get(data.id);
+        if (!call) return;
+        pending.delete(data.id);
+        if ('error' in data) call.reject(new Error(data.error));
+        else call.resolve(data.result);
+      };
+      ws.onclose = () => {
+        socket = null;
+        ready = null;
+        onConnectionChange(false);
+        for (const call of pending.values()) call.reject(new Error('the connection to ssmtl serve was lost; is it still running?'));
+        pending.clear();
+        setTimeout(() => void open().then(resolve), retryMs);
+        retryMs = Math.min(retryMs * 2, 5000);
+      };
+    });
+    return ready;
+  }
+
+  async function call(method: StudioMethod, params: unknown[]): Promise<unknown> {
+    const ws = socket ?? (await open());
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      ws.send(JSON.stringify({ id, method, params }, encodeBytes));
+    });
+  }
+
+  void open();
+  const api: Record<string, unknown> = {
+    onEvent: (listener: (event: StudioEvent) => void) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  for (const method of STUDIO_METHODS) api[method] = (...params: unknown[]) => call(method, params);
+  return api as unknown as StudioApi;
+}

@@ -1,0 +1,1 @@
+export type Screen = 'library' | 'annotate' | 'train' | 'review' | 'export';

@@ -1,0 +1,91 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { JobSummary, PaletteLabel, SeriesStatus, StudioEvent, WorkspaceStatus } from '../../../shared/api.ts';
+import type { ModelInfo } from '../../../shared/series.ts';
+import { studioApi } from '../api/studio-api.ts';
+
+/**
+ * What the engine reports about the open workspace (series, models, labels) and the
+ * session's jobs, kept current by the engine's pushed events.
+ */
+export const useStudioStore = defineStore('studio', () => {
+  const workspace = ref<WorkspaceStatus | null>(null);
+  const series = ref<SeriesStatus[]>([]);
+  const models = ref<ModelInfo[]>([]);
+  const labels = ref<PaletteLabel[]>([]);
+  const jobs = ref<JobSummary[]>([]);
+  const error = ref<string | null>(null);
+  let subscribed = false;
+
+  const pretrainedModels = computed(() => models.value.filter((m) => m.kind === 'pretrained'));
+  const segmentationModels = computed(() => models.value.filter((m) => m.kind === 'segmentation'));
+  const runningJobs = computed(() => jobs.value.filter((j) => ['starting', 'running', 'paused'].includes(j.state)));
+
+  /** Runs an API call, showing its error in the interface instead of throwing. */
+  async function attempt<T>(action: () => Promise<T>): Promise<T | null> {
+    try {
+      const result = await action();
+      error.value = null;
+      return result;
+    } catch (caught) {
+      error.value = caught instanceof Error ? caught.message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '') : String(caught);
+      return null;
+    }
+  }
+
+  async function refreshSeries(): Promise<void> {
+    const api = studioApi();
+    const [ws, list] = await Promise.all([api.workspace(), api.listSeries()]);
+    workspace.value = ws;
+    series.value = list;
+  }
+
+  async function refreshModels(): Promise<void> {
+    models.value = await studioApi().listModels();
+  }
+
+  async function refresh(): Promise<void> {
+    const api = studioApi();
+    if (!subscribed) {
+      subscribed = true;
+      api.onEvent(onEvent);
+    }
+    await attempt(async () => {
+      await Promise.all([refreshSeries(), refreshModels()]);
+      labels.value = await api.listLabels();
+      jobs.value = await api.listJobs();
+    });
+  }
+
+  function onEvent(event: StudioEvent): void {
+    switch (event.type) {
+      case 'job': {
+        const at = jobs.value.findIndex((j) => j.id === event.job.id);
+        if (at >= 0) jobs.value.splice(at, 1, event.job);
+        else jobs.value.unshift(event.job);
+        if (event.job.state === 'done' || event.job.state === 'failed' || event.job.state === 'cancelled') void attempt(refreshSeries);
+        break;
+      }
+      case 'series-changed':
+        void attempt(async () => {
+          await refreshSeries();
+          labels.value = await studioApi().listLabels();
+        });
+        break;
+      case 'models-changed':
+        void attempt(refreshModels);
+        break;
+      case 'annotation-saved': {
+        const item = series.value.find((s) => s.id === event.saved.seriesId);
+        if (item) item.annotatedSlices = event.saved.annotatedSlices;
+        break;
+      }
+    }
+  }
+
+  function latestJob(kind: JobSummary['kind']): JobSummary | null {
+    return jobs.value.find((j) => j.kind === kind) ?? null;
+  }
+
+  return { workspace, series, models, labels, jobs, error, pretrainedModels, segmentationModels, runningJobs, attempt, refresh, latestJob };
+});

@@ -1,0 +1,350 @@
+import { cache, Enums, eventTarget, imageLoader, init as initCore, RenderingEngine, utilities, type Types } from '@cornerstonejs/core';
+import {
+  addTool,
+  BrushTool,
+  CircleScissorsTool,
+  Enums as ToolEnums,
+  init as initTools,
+  PaintFillTool,
+  PanTool,
+  segmentation,
+  StackScrollTool,
+  ToolGroupManager,
+  WindowLevelTool,
+  ZoomTool,
+} from '@cornerstonejs/tools';
+import type { PaletteLabel } from '../../../../shared/api.ts';
+import type { SeriesInfo } from '../../../../shared/series.ts';
+import { fetchAnnotation, fetchPrediction } from '../../api/pixels.ts';
+import { imageIdsFor, registerSliceImages } from './slice-images.ts';
+import type { ToolName } from '../viewer-store.ts';
+
+/**
+ * One series on screen: Cornerstone's rendering engine, a stack viewport, a tool group
+ * and two labelmaps (the annotations being edited, the predictions being reviewed).
+ * Everything Cornerstone-owned lives here, outside Vue's reactivity (the component
+ * holds this object with markRaw): Vue proxies would break Cornerstone's identity
+ * checks and make every render walk huge typed arrays.
+ *
+ * Labels: a labelmap holds segment indices 1..255; the palette's order maps segment
+ * index i to label value labels[i - 1].value, both ways, when loading and saving.
+ */
+const LABELMAP_TYPE = ToolEnums.SegmentationRepresentations.Labelmap;
+const ANNOTATION_SEGMENTATION = 'annotations';
+const PREDICTION_SEGMENTATION = 'predictions';
+/** Cornerstone's tool instances behind our tool names. */
+const TOOL_INSTANCES: Record<ToolName, string> = {
+  brush: 'SsmtlBrush',
+  eraser: 'SsmtlEraser',
+  threshold: 'SsmtlThresholdBrush',
+  scissors: CircleScissorsTool.toolName,
+  fill: PaintFillTool.toolName,
+  windowLevel: WindowLevelTool.toolName,
+  pan: PanTool.toolName,
+  zoom: ZoomTool.toolName,
+};
+
+let initialized: Promise<void> | null = null;
+let sessionCount = 0;
+
+function initializeCornerstone(): Promise<void> {
+  initialized ??= (async () => {
+    await initCore();
+    initTools();
+    registerSliceImages();
+    for (const tool of [BrushTool, CircleScissorsTool, PaintFillTool, PanTool, ZoomTool, WindowLevelTool, StackScrollTool]) addTool(tool);
+  })();
+  return initialized;
+}
+
+export interface SessionCallbacks {
+  onSliceChange(index: number): void;
+  /** a slice's annotation changed (a stroke, an undo): its label values, to be saved */
+  onAnnotationEdited(index: number, labels: Uint16Array): void;
+}
+
+export class StackSession {
+  private readonly id = ++sessionCount;
+  private readonly engine: RenderingEngine;
+  private readonly viewportId: string;
+  private readonly toolGroupId: string;
+  private readonly imageIds: string[];
+  private annotationImageIds: string[] = [];
+  private predictionImageIds: string[] = [];
+  private predictionModel: string | null = null;
+  private readonly predictionLoaded = new Set<number>();
+  private suppressEdits = false;
+  private readonly removeListeners: (() => void)[] = [];
+  private labels: PaletteLabel[] = [];
+  private destroyed = false;
+
+  private constructor(
+    private readonly element: HTMLDivElement,
+    readonly series: SeriesInfo,
+    private readonly callbacks: SessionCallbacks,
+  ) {
+    this.engine = new RenderingEngine(`ssmtl-engine-${this.id}`);
+    this.viewportId = `ssmtl-viewport-${this.id}`;
+    this.toolGroupId = `ssmtl-tools-${this.id}`;
+    this.imageIds = imageIdsFor(series);
+  }
+
+  static async open(element: HTMLDivElement, series: SeriesInfo, labels: PaletteLabel[], startIndex: number, callbacks: SessionCallbacks): Promise<StackSession> {
+    await initializeCornerstone();
+    const session = new StackSession(element, series, callbacks);
+    await session.start(labels, Math.min(Math.max(0, startIndex), series.slices - 1));
+    return session;
+  }
+
+  private get viewport(): Types.IStackViewport {
+    return this.engine.getViewport(this.viewportId) as Types.IStackViewport;
+  }
+
+  private async start(labels: PaletteLabel[], startIndex: number): Promise<void> {
+    this.engine.enableElement({ viewportId: this.viewportId, type: Enums.ViewportType.STACK, element: this.element, defaultOptions: { background: [0, 0, 0] } });
+    await this.viewport.setStack(this.imageIds, startIndex);
+    this.setupTools();
+    await this.setupAnnotations(labels);
+    const onNewImage = () => {
+      const index = this.viewport.getCurrentImageIdIndex();
+      this.callbacks.onSliceChange(index);
+      void this.loadPredictionSlice(index);
+    };
+    this.element.addEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
+    this.removeListeners.push(() => this.element.removeEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage));
+    const onModified = (event: Event) => {
+      const detail = (event as CustomEvent<{ segmentationId: string }>).detail;
+      if (detail.segmentationId === ANNOTATION_SEGMENTATION && !this.suppressEdits && !this.destroyed) this.reportEdit(this.viewport.getCurrentImageIdIndex());
+    };
+    eventTarget.addEventListener(ToolEnums.Events.SEGMENTATION_DATA_MODIFIED, onModified);
+    this.removeListeners.push(() => eventTarget.removeEventListener(ToolEnums.Events.SEGMENTATION_DATA_MODIFIED, onModified));
+    this.viewport.render();
+  }
+
+  private setupTools(): void {
+    const group = ToolGroupManager.createToolGroup(this.toolGroupId);
+    if (!group) throw new Error('could not create the viewer tool group');
+    group.addViewport(this.viewportId, this.engine.id);
+    group.addToolInstance(TOOL_INSTANCES.brush, BrushTool.toolName, { activeStrategy: 'FILL_INSIDE_CIRCLE' });
+    group.addToolInstance(TOOL_INSTANCES.eraser, BrushTool.toolName, { activeStrategy: 'ERASE_INSIDE_CIRCLE' });
+    group.addToolInstance(TOOL_INSTANCES.threshold, BrushTool.toolName, {
+      activeStrategy: 'THRESHOLD_INSIDE_CIRCLE',
+      // Contrast-filled blood pool on CT; the annotator paints over it and only these HU fill.
+      threshold: { range: [100, 700], isDynamic: false },
+    });
+    for (const name of [CircleScissorsTool.toolName, PaintFillTool.toolName, PanTool.toolName, ZoomTool.toolName, WindowLevelTool.toolName, StackScrollTool.toolName]) group.addTool(name);
+    // Fixed bindings whatever the primary tool: wheel scrolls, middle pans, right zooms.
+    group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Wheel }] });
+    group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Auxiliary }] });
+    group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Secondary }] });
+  }
+
+  private async setupAnnotations(labels: PaletteLabel[]): Promise<void> {
+    this.labels = labels;
+    const images = imageLoader.createAndCacheDerivedLabelmapImages(this.imageIds, {
+      getDerivedImageId: (referenced: string) => `${referenced}:annotation:${this.id}`,
+    } as never);
+    this.annotationImageIds = images.map((image) => image.imageId);
+    // Load what is already annotated before showing it, so nothing flickers in later.
+    await Promise.all(
+      this.series.annotatedSlices.map(async (index) => {
+        const values = await fetchAnnotation(this.series.id, index);
+        if (values) this.writeLabels(this.annotationImageIds[index], values);
+      }),
+    );
+    segmentation.addSegmentations([{ segmentationId: ANNOTATION_SEGMENTATION + this.id, representation: { type: LABELMAP_TYPE, data: { imageIds: this.annotationImageIds } } }]);
+    await segmentation.addLabelmapRepresentationToViewport(this.viewportId, [{ segmentationId: ANNOTATION_SEGMENTATION + this.id }]);
+    segmentation.activeSegmentation.setActiveSegmentation(this.viewportId, ANNOTATION_SEGMENTATION + this.id);
+    this.applyColors(ANNOTATION_SEGMENTATION + this.id);
+    segmentation.config.style.setRenderInactiveSegmentations(this.viewportId, true);
+  }
+
+  private applyColors(segmentationId: string): void {
+    this.labels.forEach((label, i) => {
+      const [r, g, b] = hexColor(label.color);
+      segmentation.config.color.setSegmentIndexColor(this.viewportId, segmentationId, i + 1, [r, g, b, 255]);
+    });
+  }
+
+  /** Label values → segment indices, into a labelmap image. */
+  private writeLabels(labelmapImageId: string, values: Uint16Array): void {
+    const image = cache.getImage(labelmapImageId);
+    if (!image?.voxelManager) return;
+    const indexOf = new Map(this.labels.map((l, i) => [l.value, i + 1]));
+    const data = image.voxelManager.getScalarData() as Uint8Array;
+    for (let i = 0; i < data.length; i++) data[i] = values[i] ? indexOf.get(values[i]) ?? 0 : 0;
+  }
+
+  /** Segment indices → label values of one annotated slice. */
+  readLabels(index: number): Uint16Array {
+    const image = cache.getImage(this.annotationImageIds[index]);
+    const data = (image?.voxelManager?.getScalarData() ?? new Uint8Array(this.series.rows * this.series.cols)) as Uint8Array;
+    const out = new Uint16Array(data.length);
+    for (let i = 0; i < data.length; i++) out[i] = data[i] ? this.labels[data[i] - 1]?.value ?? 0 : 0;
+    return out;
+  }
+
+  private reportEdit(index: number): void {
+    this.callbacks.onAnnotationEdited(index, this.readLabels(index));
+  }
+
+  get sliceIndex(): number {
+    return this.viewport.getCurrentImageIdIndex();
+  }
+
+  async goToSlice(index: number): Promise<void> {
+    const clamped = Math.min(Math.max(0, index), this.imageIds.length - 1);
+    if (clamped !== this.viewport.getCurrentImageIdIndex()) await this.viewport.setImageIdIndex(clamped);
+  }
+
+  setTool(tool: ToolName): void {
+    const group = ToolGroupManager.getToolGroup(this.toolGroupId);
+    if (!group) return;
+    for (const [name, instance] of Object.entries(TOOL_INSTANCES)) {
+      if (name === tool) continue;
+      // Pan and zoom keep their fixed (middle/right) buttons when not primary.
+      if (instance === PanTool.toolName) group.setToolActive(instance, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Auxiliary }] });
+      else if (instance === ZoomTool.toolName) group.setToolActive(instance, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Secondary }] });
+      else group.setToolPassive(instance);
+    }
+    group.setToolActive(TOOL_INSTANCES[tool], { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }] });
+  }
+
+  setBrushRadiusMm(radiusMm: number): void {
+    for (const tool of [TOOL_INSTANCES.brush, TOOL_INSTANCES.eraser, TOOL_INSTANCES.threshold]) {
+      ToolGroupManager.getToolGroup(this.toolGroupId)?.setToolConfiguration(tool, { brushSize: radiusMm });
+    }
+  }
+
+  setActiveLabel(value: number): void {
+    const index = this.labels.findIndex((l) => l.value === value);
+    if (index >= 0) segmentation.segmentIndex.setActiveSegmentIndex(ANNOTATION_SEGMENTATION + this.id, index + 1);
+  }
+
+  /** center/width in HU; width 0 = the slice's own range (MR, unknown units). */
+  setWindow(center: number, width: number): void {
+    if (width <= 0) {
+      this.viewport.resetProperties();
+    } else {
+      this.viewport.setProperties({ voiRange: { lower: center - width / 2, upper: center + width / 2 } });
+    }
+    this.viewport.render();
+  }
+
+  resetView(): void {
+    this.viewport.resetCamera();
+    this.viewport.render();
+  }
+
+  undo(): void {
+    utilities.HistoryMemo.DefaultHistoryMemo.undo();
+    this.afterHistory();
+  }
+
+  redo(): void {
+    utilities.HistoryMemo.DefaultHistoryMemo.redo();
+    this.afterHistory();
+  }
+
+  private afterHistory(): void {
+    this.viewport.render();
+    this.reportEdit(this.viewport.getCurrentImageIdIndex());
+  }
+
+  /** Replaces a slice's annotation (a prediction accepted as-is becomes the annotation). */
+  setAnnotation(index: number, values: Uint16Array): void {
+    this.suppressEdits = true;
+    try {
+      this.writeLabels(this.annotationImageIds[index], values);
+      segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(ANNOTATION_SEGMENTATION + this.id);
+    } finally {
+      this.suppressEdits = false;
+    }
+    this.reportEdit(index);
+    this.viewport.render();
+  }
+
+  /** Shows a segmentation model's predictions (null hides them); slices load as they are shown. */
+  async showPredictions(model: string | null): Promise<void> {
+    if (model === this.predictionModel) return;
+    const segmentationId = PREDICTION_SEGMENTATION + this.id;
+    if (this.predictionModel !== null) {
+      segmentation.removeSegmentationRepresentation(this.viewportId, { segmentationId, type: LABELMAP_TYPE });
+      segmentation.removeSegmentation(segmentationId);
+    }
+    this.predictionModel = model;
+    this.predictionLoaded.clear();
+    if (model === null) {
+      this.viewport.render();
+      return;
+    }
+    if (this.predictionImageIds.length === 0) {
+      const images = imageLoader.createAndCacheDerivedLabelmapImages(this.imageIds, {
+        getDerivedImageId: (referenced: string) => `${referenced}:prediction:${this.id}`,
+      } as never);
+      this.predictionImageIds = images.map((image) => image.imageId);
+    } else {
+      for (const id of this.predictionImageIds) (cache.getImage(id)?.voxelManager?.getScalarData() as Uint8Array | undefined)?.fill(0);
+    }
+    segmentation.addSegmentations([{ segmentationId, representation: { type: LABELMAP_TYPE, data: { imageIds: this.predictionImageIds } } }]);
+    await segmentation.addLabelmapRepresentationToViewport(this.viewportId, [{ segmentationId }]);
+    this.applyColors(segmentationId);
+    // Editing stays on the annotations; predictions are only shown.
+    segmentation.activeSegmentation.setActiveSegmentation(this.viewportId, ANNOTATION_SEGMENTATION + this.id);
+    await this.loadPredictionSlice(this.viewport.getCurrentImageIdIndex());
+  }
+
+  private async loadPredictionSlice(index: number): Promise<void> {
+    const model = this.predictionModel;
+    if (model === null || this.predictionLoaded.has(index)) return;
+    this.predictionLoaded.add(index);
+    const values = await fetchPrediction(this.series.id, model, index);
+    if (!values || model !== this.predictionModel || this.destroyed) return;
+    this.writeLabels(this.predictionImageIds[index], values);
+    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(PREDICTION_SEGMENTATION + this.id);
+    this.viewport.render();
+  }
+
+  /** The current slice's prediction, as label values (to accept it as the annotation). */
+  async predictionAt(index: number): Promise<Uint16Array | null> {
+    return this.predictionModel ? fetchPrediction(this.series.id, this.predictionModel, index) : null;
+  }
+
+  setOverlayStyle(opacity: number, hiddenLabels: number[]): void {
+    for (const segmentationId of [ANNOTATION_SEGMENTATION + this.id, PREDICTION_SEGMENTATION + this.id]) {
+      if (segmentationId.startsWith(PREDICTION_SEGMENTATION) && this.predictionModel === null) continue;
+      segmentation.config.style.setStyle(
+        { viewportId: this.viewportId, segmentationId, type: LABELMAP_TYPE },
+        { fillAlpha: opacity, fillAlphaInactive: opacity, outlineOpacity: Math.min(1, opacity + 0.3), outlineOpacityInactive: Math.min(1, opacity + 0.3) },
+      );
+      this.labels.forEach((label, i) => {
+        segmentation.config.visibility.setSegmentIndexVisibility(this.viewportId, { segmentationId, type: LABELMAP_TYPE }, i + 1, !hiddenLabels.includes(label.value));
+      });
+    }
+    this.viewport.render();
+  }
+
+  resize(): void {
+    this.engine.resize(true, true);
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    for (const remove of this.removeListeners) remove();
+    ToolGroupManager.destroyToolGroup(this.toolGroupId);
+    for (const id of [ANNOTATION_SEGMENTATION + this.id, PREDICTION_SEGMENTATION + this.id]) {
+      try {
+        segmentation.removeSegmentation(id);
+      } catch {
+        // not added
+      }
+    }
+    this.engine.destroy();
+    for (const id of [...this.annotationImageIds, ...this.predictionImageIds]) cache.removeImageLoadObject(id);
+  }
+}
+
+function hexColor(color: string): [number, number, number] {
+  const match = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+  return match ? [parseInt(match[1], 16), parseInt(match[2], 16), parseInt(match[3], 16)] : [255, 0, 0];
+}

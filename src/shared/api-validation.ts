@@ -1,0 +1,107 @@
+import { STUDIO_METHODS, type StudioMethod } from './api.ts';
+import { InputError } from './errors.ts';
+
+/**
+ * Checks every API call that arrives from a renderer (IPC or WebSocket) before it
+ * reaches the engine: the method exists, the argument count and every argument's shape
+ * are right. A renderer is not trusted: a compromised page must not be able to pass a
+ * path where a name is expected, a huge number, or an object where a string is.
+ */
+type Check = (value: unknown, name: string) => void;
+
+const MAX_TEXT = 4096;
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
+const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+function fail(name: string, what: string): never {
+  throw new InputError(`${name}: ${what}`);
+}
+
+const text: Check = (v, name) => {
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_TEXT) fail(name, 'expected a non-empty string');
+};
+const modelName: Check = (v, name) => {
+  if (typeof v !== 'string' || !MODEL_NAME.test(v)) fail(name, "expected a model name (letters, digits, '.', '_', '+', '-')");
+};
+const optionalModelName: Check = (v, name) => {
+  if (v !== '' && v !== null) modelName(v, name);
+};
+const integer = (min: number, max: number): Check => (v, name) => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(name, `expected an integer in [${min}, ${max}]`);
+};
+const oneOf = (values: readonly string[]): Check => (v, name) => {
+  if (typeof v !== 'string' || !values.includes(v)) fail(name, `expected one of ${values.join(', ')}`);
+};
+const list = (item: Check, max: number): Check => (v, name) => {
+  if (!Array.isArray(v) || v.length > max) fail(name, `expected a list of at most ${max}`);
+  v.forEach((x, i) => item(x, `${name}[${i}]`));
+};
+const bytes = (maxBytes: number): Check => (v, name) => {
+  if (!(v instanceof Uint8Array) || v.byteLength > maxBytes) fail(name, `expected bytes (at most ${maxBytes})`);
+};
+const record = (fields: Record<string, Check>): Check => (v, name) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(name, 'expected an object');
+  const object = v as Record<string, unknown>;
+  for (const key of Object.keys(object)) if (!(key in fields)) fail(name, `unexpected field '${key}'`);
+  for (const [key, check] of Object.entries(fields)) check(object[key], `${name}.${key}`);
+};
+
+/** 4096² slices of uint16 labels: far above any CT or MR slice. */
+const MAX_MASK_BYTES = 4096 * 4096 * 2;
+
+const SIGNATURES: Record<StudioMethod, Check[]> = {
+  workspace: [],
+  listSeries: [],
+  listModels: [],
+  listLabels: [],
+  listJobs: [],
+  startImport: [list(text, 1000)],
+  startImportSample: [],
+  startPretrain: [
+    record({
+      seriesIds: list(text, 10_000),
+      method: oneOf(['ssmtl']),
+      t: integer(1, 1000),
+      epochs: integer(1, 100_000),
+      size: integer(16, 2048),
+      width: integer(1, 512),
+      batch: integer(1, 4096),
+      backend: oneOf(BACKENDS),
+      name: optionalModelName,
+    }),
+  ],
+  startFinetune: [
+    record({
+      init: optionalModelName,
+      epochs: integer(1, 100_000),
+      backend: oneOf(BACKENDS),
+      name: optionalModelName,
+    }),
+  ],
+  startPredict: [record({ model: modelName, seriesId: text })],
+  controlJob: [text, oneOf(['pause', 'resume', 'cancel'])],
+  saveAnnotation: [text, integer(0, 100_000), bytes(MAX_MASK_BYTES)],
+  exportSegmentation: [
+    record({
+      seriesId: text,
+      model: (v, name) => {
+        if (v !== null) modelName(v, name);
+      },
+      format: oneOf(['dicom-seg', 'nifti']),
+    }),
+  ],
+  chooseFolder: [],
+};
+
+export function validateCall(method: unknown, params: unknown): { method: StudioMethod; params: unknown[] } {
+  if (typeof method !== 'string' || !(STUDIO_METHODS as string[]).includes(method)) {
+    throw new InputError(`unknown API method '${String(method).slice(0, 100)}'`);
+  }
+  const known = method as StudioMethod;
+  const signature = SIGNATURES[known];
+  if (!Array.isArray(params) || params.length !== signature.length) {
+    throw new InputError(`${known} takes ${signature.length} argument(s)`);
+  }
+  signature.forEach((check, i) => check(params[i], `${known} argument ${i + 1}`));
+  return { method: known, params };
+}
