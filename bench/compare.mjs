@@ -3,7 +3,7 @@
 // the same configuration, one after the other in one run, and prints a table with each
 // backend's images/s as a fraction of PyTorch's.
 //
-//   node bench/compare.mjs [--size 128] [--width 16] [--batch 4] [--steps 5] [--backends wasm,webgpu,cpu] [--python /usr/bin/python3]
+//   node bench/compare.mjs [--size 128] [--width 16] [--batch 4] [--steps 5] [--backends wasm,wasm:1,webgpu,tensorflow,cpu] [--python /usr/bin/python3]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -16,7 +16,7 @@ const { values } = parseArgs({
     width: { type: 'string', default: '16' },
     batch: { type: 'string', default: '4' },
     steps: { type: 'string', default: '5' },
-    backends: { type: 'string', default: 'wasm,webgpu,tensorflow' },
+    backends: { type: 'string', default: 'wasm,wasm:1,webgpu,tensorflow' },
     python: { type: 'string', default: '/usr/bin/python3' },
     'cpu-steps': { type: 'string', default: '1' },
   },
@@ -37,12 +37,16 @@ const run = (label, cmd, args, env = {}) => {
 };
 run('pytorch (default threads)', values.python, [join(root, 'bench/unet_reference.py'), ...cfg, '--steps', values.steps]);
 run('pytorch (1 thread)', values.python, [join(root, 'bench/unet_reference.py'), ...cfg, '--steps', values.steps, '--threads', '1'], { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' });
-for (const backend of values.backends.split(',').filter(Boolean)) {
+// An entry "wasm:1" pins the number of data-parallel worker threads.
+for (const entry of values.backends.split(',').filter(Boolean)) {
+  const [backend, threads] = entry.split(':');
   const steps = backend === 'cpu' ? values['cpu-steps'] : values.steps;
-  run(`tfjs ${backend}`, process.execPath, [join(root, 'bin/ssmtl.mjs'), 'bench', ...cfg, '--steps', steps, '--backend', backend, '--json']);
+  const extra = threads ? ['--threads', threads] : [];
+  run(`tfjs ${backend}${threads ? ` (${threads} thread${threads === '1' ? '' : 's'})` : ''}`, process.execPath, [join(root, 'bin/ssmtl.mjs'), 'bench', ...cfg, '--steps', steps, '--backend', backend, ...extra, '--json']);
 }
 const reference = rows.find((r) => r.label === 'pytorch (default threads)' && !r.error);
 console.log(`\nSSMTL U-Net step, size ${values.size}, width ${values.width}, batch ${values.batch}\n`);
+console.log(`<!-- ${new Date().toISOString()}, ${(await import('node:os')).cpus().length} CPUs, load ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} (1/5/15-min load: other work on the machine skews the numbers) -->`);
 console.log('| run | ms/step | images/s | × PyTorch (default threads) | peak RSS MB |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const r of rows) {

@@ -12,8 +12,7 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 fi
-apt-get update -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/bookworm-backports.sources \
-  -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 || apt-get update
+apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
   -t bookworm-backports mesa-vulkan-drivers libvulkan1
 # Show which Vulkan ICDs are present (lvp_icd*.json is lavapipe).

@@ -85,7 +85,7 @@ async function loadWasm(): Promise<ActiveBackend> {
   if (!(await activate('wasm'))) throw new Error('the wasm backend did not initialize');
   registerTrainingKernels('wasm', { fastSlicing: true });
   // The wasm heap is capped at 4 GiB (DESIGN.md): keep activations well below it.
-  return { name: 'wasm', description: 'wasm (XNNPACK, SIMD, one thread)', notes: [], software: true, maxActivationBytes: 1.5 * GiB };
+  return { name: 'wasm', description: 'wasm (XNNPACK, SIMD)', notes: [], software: true, maxActivationBytes: 1.5 * GiB };
 }
 
 interface GpuAdapterLike {

@@ -40,3 +40,13 @@ describe('data-parallel gradient workers', () => {
     expect(Array.from(c.w)).toEqual(Array.from(b.w));
   }, 60_000);
 });
+
+describe('default worker count', () => {
+  it('uses idle cores on wasm for big enough models only', () => {
+    expect(WorkerGradients.defaultWorkers('wasm', 2, 128, 16, 0.1)).toBe(2);
+    expect(WorkerGradients.defaultWorkers('wasm', 2, 128, 16, 4.5)).toBe(1);
+    expect(WorkerGradients.defaultWorkers('wasm', 8, 256, 64, 2)).toBe(6);
+    expect(WorkerGradients.defaultWorkers('wasm', 2, 32, 4, 0)).toBe(1);
+    expect(WorkerGradients.defaultWorkers('webgpu', 8, 256, 64, 0)).toBe(1);
+  });
+});

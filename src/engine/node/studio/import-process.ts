@@ -1,11 +1,7 @@
-import { fork } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Progress } from '../../../shared/progress.ts';
 import type { ImportResult } from '../../../shared/series.ts';
+import { forkEngineProcess } from './fork-engine-process.ts';
 import type { ImportMessage, ImportRequest } from './import-messages.ts';
-
-const require = createRequire(import.meta.url);
 
 export interface ImportHandle {
   cancel(): void;
@@ -24,10 +20,7 @@ export class ImportFailedError extends Error {
 
 /** Runs one import in a child process (see import-child.ts), with progress. */
 export function startImportProcess(request: Omit<ImportRequest, 'type'>, onProgress: (progress: Progress) => void): ImportHandle {
-  const entry = fileURLToPath(new URL('./import-child.ts', import.meta.url));
-  const tsx = pathToFileURL(require.resolve('tsx/esm')).href;
-  const child = fork(entry, [], { execArgv: ['--import', tsx], stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: process.env });
-  child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  const child = forkEngineProcess('./import-child.ts');
   let settled = false;
   let cancelled = false;
   const result = new Promise<ImportResult>((resolve, reject) => {

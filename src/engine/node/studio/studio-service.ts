@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type {
   AnnotationSaved,
@@ -8,6 +8,7 @@ import type {
   JobSummary,
   PaletteLabel,
   PredictSettings,
+  PredictionStatus,
   PretrainSettings,
   SeriesStatus,
   StudioEvent,
@@ -18,13 +19,25 @@ import { validateCall } from '../../../shared/api-validation.ts';
 import { InputError, errorMessage } from '../../../shared/errors.ts';
 import type { BackendChoice, JobCommand, JobEvent } from '../../../shared/job.ts';
 import type { PixelRoute } from '../../../shared/pixel-urls.ts';
+import { MMWHS_LABELS } from '../../../shared/labels.ts';
+import type { SegmentationJobEvent } from '../../../shared/segmentation.ts';
 import type { ModelInfo } from '../../../shared/series.ts';
+import { deleteSliceAnnotations, readSliceAnnotation, readSliceAnnotations, saveSliceAnnotations } from '../annotations/annotation-store.ts';
+import { readLabelSet } from '../annotations/label-set.ts';
+import { exportLabels } from '../segmentation/export-labels.ts';
+import { DEFAULT_FINETUNE, type FinetuneOptions } from '../segmentation/finetune-job.ts';
+import { readPrediction, type PredictionMeta } from '../segmentation/prediction-store.ts';
 import { JobFailedError, startPretrainProcess } from '../job-runner.ts';
 import { defaultModelName, type PretrainOptions } from '../pretrain-job.ts';
 import { seriesInfo } from '../workspace/series-info.ts';
-import { CATALOGUE_FILE, Workspace } from '../workspace/workspace.ts';
+import { CATALOGUE_FILE, Workspace, type SeriesRecord } from '../workspace/workspace.ts';
 import { startImportProcess } from './import-process.ts';
 import { JobRegistry } from './job-registry.ts';
+import { startSegmentationProcess } from './segmentation-process.ts';
+
+/** Fine-tuning from scratch (no pre-trained model to match): small enough for a workstation CPU. */
+const SCRATCH_SIZE = 128;
+const SCRATCH_WIDTH = 16;
 
 /**
  * The engine behind the interface: one workspace, the jobs started from the interface,
@@ -111,7 +124,10 @@ export class StudioService {
     const workspace = this.workspaceOrNull();
     if (!workspace) return [];
     const predicted = predictionsBySeries(workspace);
-    return seriesInfo(workspace).map((info) => ({ ...info, predictedBy: predicted.get(info.id) ?? [] }));
+    return seriesInfo(workspace).map((info) => {
+      const predictions = predicted.get(info.id) ?? [];
+      return { ...info, predictedBy: predictions.map((p) => p.model), predictions };
+    });
   }
 
   async listModels(): Promise<ModelInfo[]> {
@@ -122,14 +138,7 @@ export class StudioService {
 
   async listLabels(): Promise<PaletteLabel[]> {
     const workspace = this.workspaceOrNull();
-    if (workspace) {
-      try {
-        return workspace.db.prepare('SELECT value, name, color FROM label_set ORDER BY position, value').all() as PaletteLabel[];
-      } catch {
-        // A catalogue from before label sets (schema 1): the default palette.
-      }
-    }
-    return DEFAULT_PALETTE;
+    return workspace ? readLabelSet(workspace) : [...MMWHS_LABELS];
   }
 
   async listJobs(): Promise<JobSummary[]> {
@@ -269,12 +278,114 @@ export class StudioService {
     }
   }
 
-  async startFinetune(_settings: FinetuneSettings): Promise<JobSummary> {
-    throw new InputError('fine-tuning is not available in this build yet');
+  async startFinetune(settings: FinetuneSettings): Promise<JobSummary> {
+    const workspace = this.requireWorkspace();
+    if (this.jobs.running().some((j) => j.kind === 'pretrain' || j.kind === 'finetune' || j.kind === 'predict')) {
+      throw new InputError('a training job is already running: wait for it, or pause or cancel it');
+    }
+    const init = settings.init ?? 'none';
+    const name = settings.name || `seg-${init === 'none' ? 'scratch' : init}`.slice(0, 80) + `-${compactTimestamp()}`;
+    const options: FinetuneOptions = {
+      workspace: workspace.dir,
+      name,
+      init,
+      epochs: settings.epochs,
+      seed: 0,
+      backend: settings.backend,
+      batch: DEFAULT_FINETUNE.batch,
+      lr: DEFAULT_FINETUNE.lr,
+      // From scratch there is no pre-trained size to follow: a size and width a workstation CPU can train.
+      ...(init === 'none' ? { size: SCRATCH_SIZE, width: SCRATCH_WIDTH } : {}),
+    };
+    let id = '';
+    const handle = startSegmentationProcess({ type: 'finetune', options }, { event: (event) => this.onFinetuneEvent(id, event) });
+    const job = this.jobs.create('finetune', `Fine-tuning ${name} (${init === 'none' ? 'from random weights' : `from ${init}`})`, {
+      pause: () => handle.pause(),
+      resume: () => handle.resume(),
+      cancel: () => handle.cancel(),
+    });
+    id = job.id;
+    this.jobs.update(id, { produced: [name] });
+    this.track(handle.result);
+    handle.result.then(
+      (summary) => {
+        const done = summary.status === 'done';
+        this.jobs.update(
+          id,
+          {
+            state: done ? 'done' : 'cancelled',
+            fraction: done ? 1 : this.jobs.get(id)?.fraction ?? 0,
+            etaSeconds: null,
+            message: done
+              ? `Model ${summary.model}: ${summary.trainSlices} slices, ${summary.epochs} epochs in ${Math.round(summary.seconds)} s on ${summary.backend}`
+              : 'Cancelled; nothing was saved.',
+          },
+          { urgent: true },
+        );
+        this.emit({ type: 'models-changed' });
+        if (done && settings.predictSeriesId && workspace.findSeries(settings.predictSeriesId)) {
+          void this.startPredict({ model: summary.model, seriesId: settings.predictSeriesId }).catch((error: unknown) =>
+            this.jobs.update(id, { message: `${this.jobs.get(id)?.message ?? ''} · could not segment the series: ${errorMessage(error)}` }, { urgent: true }),
+          );
+        }
+      },
+      (error: unknown) => this.jobs.update(id, { state: 'failed', etaSeconds: null, message: errorMessage(error) }, { urgent: true }),
+    );
+    return job;
   }
 
-  async startPredict(_settings: PredictSettings): Promise<JobSummary> {
-    throw new InputError('prediction is not available in this build yet');
+  private onFinetuneEvent(id: string, event: SegmentationJobEvent): void {
+    switch (event.type) {
+      case 'started':
+        this.lastBackend = event.backend;
+        this.lastBackendNotes = event.backendNotes;
+        this.jobs.update(
+          id,
+          { state: 'running', backend: event.backend, backendNotes: event.backendNotes, detail: `${event.trainSlices} annotated slices · classes ${event.classes.join(', ')}` },
+          { urgent: true },
+        );
+        break;
+      case 'progress': {
+        this.jobs.addLoss(id, { step: event.globalStep, losses: { loss: event.loss } });
+        const total = event.totalSteps;
+        this.jobs.update(id, {
+          fraction: total ? Math.min(1, event.globalStep / total) : this.jobs.get(id)?.fraction ?? 0,
+          etaSeconds: event.etaSeconds,
+          detail: `epoch ${event.epoch + 1} · step ${event.globalStep}${total ? `/${total}` : ''} · loss ${event.loss.toFixed(4)}`,
+        });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  async startPredict(settings: PredictSettings): Promise<JobSummary> {
+    const workspace = this.requireWorkspace();
+    const series = workspace.requireSeries(settings.seriesId);
+    const model = workspace.getModel(settings.model);
+    if (!model || model.kind !== 'segmentation') throw new InputError(`no segmentation model '${settings.model}': fine-tune one first`);
+    let id = '';
+    const handle = startSegmentationProcess(
+      { type: 'predict', options: { workspace: workspace.dir, model: settings.model, seriesId: series.id, out: null, backend: this.options.backend ?? 'auto' } },
+      { slice: (done, total) => this.jobs.update(id, { state: 'running', fraction: total ? done / total : 0, detail: `slice ${done}/${total}` }) },
+    );
+    const job = this.jobs.create('predict', `Segmenting ${series.description ?? series.id} with ${settings.model}`, { cancel: () => handle.cancel() });
+    id = job.id;
+    this.jobs.update(id, { produced: [settings.model] });
+    this.track(handle.result);
+    handle.result.then(
+      (summary) => {
+        this.predictionCache = null;
+        const volumes = Object.entries(summary.volumesMl)
+          .map(([value, ml]) => `${value}: ${ml.toFixed(1)} mL`)
+          .join(', ');
+        this.jobs.update(id, { state: 'done', fraction: 1, message: `${summary.slices} slices in ${summary.seconds.toFixed(1)} s · ${volumes}` }, { urgent: true });
+        this.emit({ type: 'series-changed' });
+      },
+      (error: unknown) => this.jobs.update(id, { state: 'failed', message: errorMessage(error) }, { urgent: true }),
+    );
+    return job;
   }
 
   async controlJob(jobId: string, command: JobCommand['type']): Promise<JobSummary> {
@@ -292,12 +403,49 @@ export class StudioService {
     return this.jobs.get(jobId) as JobSummary;
   }
 
-  async saveAnnotation(_seriesId: string, _index: number, _mask: Uint8Array): Promise<AnnotationSaved> {
-    throw new InputError('annotation storage is not available in this build yet');
+  async saveAnnotation(seriesId: string, index: number, mask: Uint8Array): Promise<AnnotationSaved> {
+    const workspace = this.requireWorkspace();
+    const series = workspace.requireSeries(seriesId);
+    const plane = series.rows * series.cols;
+    if (mask.byteLength !== plane * 2) throw new InputError(`a label map of series ${seriesId} has ${plane} uint16 values (${plane * 2} bytes), got ${mask.byteLength} bytes`);
+    // Copy: the bytes may be a view at an odd offset of a larger message buffer.
+    const labels = new Uint16Array(plane);
+    new Uint8Array(labels.buffer).set(mask);
+    if (labels.some((v) => v !== 0)) saveSliceAnnotations(workspace, series, [{ index, labels }]);
+    else deleteSliceAnnotations(workspace, series, [index]);
+    const saved = { seriesId, index, annotatedSlices: workspace.annotatedSlices(series.key) };
+    this.emit({ type: 'annotation-saved', saved });
+    return saved;
   }
 
-  async exportSegmentation(_request: ExportRequest): Promise<ExportResult> {
-    throw new InputError('export is not available in this build yet');
+  async exportSegmentation(request: ExportRequest): Promise<ExportResult> {
+    const workspace = this.requireWorkspace();
+    const series = workspace.requireSeries(request.seriesId);
+    let labels: Uint16Array;
+    let description: string;
+    let algorithm: string | null = null;
+    if (request.model) {
+      const prediction = readPrediction(workspace, series, request.model);
+      if (!prediction) throw new InputError(`model ${request.model} has not segmented this series yet: segment it first`);
+      labels = prediction.labels;
+      description = `SSMTL Studio segmentation by model ${request.model}`;
+      algorithm = `SSMTL Studio U-Net ${request.model}`;
+    } else {
+      const annotations = readSliceAnnotations(workspace, series);
+      if (annotations.length === 0) throw new InputError('this series has no annotated slices to export');
+      const plane = series.rows * series.cols;
+      labels = new Uint16Array(plane * series.slices);
+      for (const a of annotations) labels.set(a.labels, a.index * plane);
+      description = `SSMTL Studio manual annotations (${annotations.length} slices)`;
+    }
+    const present = new Set(labels);
+    const segments = readLabelSet(workspace).filter((l) => present.has(l.value));
+    const folder = join(workspace.dir, 'exports');
+    mkdirSync(folder, { recursive: true });
+    const base = `${(series.patientId ?? 'series').replace(/[^A-Za-z0-9._-]/g, '_')}-${request.model ?? 'annotations'}-${compactTimestamp()}`;
+    const out = join(folder, `${base}${request.format === 'dicom-seg' ? '.dcm' : '.nii.gz'}`);
+    const path = exportLabels(workspace, series, labels, segments, out, { description, algorithm });
+    return { path, bytes: statSync(path).size };
   }
 
   async chooseFolder(): Promise<string | null> {
@@ -310,11 +458,27 @@ export class StudioService {
     if (!workspace) return null;
     const series = workspace.findSeries(route.seriesId);
     if (!series || route.index >= series.slices) return null;
-    if (route.kind === 'slice') {
-      const values = workspace.readSlice(series.id, route.index);
-      return { bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength), rows: series.rows, cols: series.cols };
+    const answer = (values: Float32Array | Uint16Array) => ({ bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength), rows: series.rows, cols: series.cols });
+    if (route.kind === 'slice') return answer(workspace.readSlice(series.id, route.index));
+    if (route.kind === 'annotation') {
+      const annotation = readSliceAnnotation(workspace, series, route.index);
+      return annotation && answer(annotation.labels);
     }
-    return null;
+    const plane = series.rows * series.cols;
+    const volume = this.cachedPrediction(workspace, series, route.model);
+    return volume && answer(volume.subarray(route.index * plane, (route.index + 1) * plane));
+  }
+
+  /** One prediction volume kept in memory: the viewer asks for its slices one by one. */
+  private predictionCache: { key: string; labels: Uint16Array } | null = null;
+
+  private cachedPrediction(workspace: Workspace, series: SeriesRecord, model: string): Uint16Array | null {
+    const key = `${series.key}\u0000${model}`;
+    if (this.predictionCache?.key === key) return this.predictionCache.labels;
+    const prediction = readPrediction(workspace, series, model);
+    if (!prediction) return null;
+    this.predictionCache = { key, labels: prediction.labels };
+    return prediction.labels;
   }
 
   private track(result: Promise<unknown>): void {
@@ -337,32 +501,28 @@ export class StudioService {
   }
 }
 
-/** The MM-WHS structures, as the catalogue's schema 2 seeds them, for a workspace not yet created. */
-const DEFAULT_PALETTE: PaletteLabel[] = [
-  { value: 500, name: 'LV', color: '#ff0000' },
-  { value: 600, name: 'RV', color: '#00ff00' },
-  { value: 420, name: 'LA', color: '#0000ff' },
-  { value: 550, name: 'RA', color: '#ffff00' },
-  { value: 205, name: 'Myocardium', color: '#00ffff' },
-  { value: 820, name: 'Ascending aorta', color: '#ff00ff' },
-  { value: 850, name: 'Pulmonary artery', color: '#ffa500' },
-];
-
 function fmt(value: number | null): string {
   return value === null ? '–' : value.toFixed(4);
 }
 
-/** Models with stored predictions, per series id (the predictions table arrives with schema 2). */
-function predictionsBySeries(workspace: Workspace): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  try {
-    const rows = workspace.db.prepare('SELECT s.id AS id, p.model AS model FROM predictions p JOIN series s ON s.key = p.series_key ORDER BY p.created_at').all() as {
-      id: string;
-      model: string;
-    }[];
-    for (const row of rows) out.set(row.id, [...(out.get(row.id) ?? []), row.model]);
-  } catch {
-    // An older catalogue without predictions.
+/** Stored predictions (schema 2), per series id, oldest first. */
+function predictionsBySeries(workspace: Workspace): Map<string, PredictionStatus[]> {
+  const out = new Map<string, PredictionStatus[]>();
+  const rows = workspace.db.prepare('SELECT s.id AS id, p.model AS model, p.created_at AS createdAt, p.meta AS meta FROM predictions p JOIN series s ON s.key = p.series_key ORDER BY p.created_at').all() as {
+    id: string;
+    model: string;
+    createdAt: string;
+    meta: string;
+  }[];
+  for (const row of rows) {
+    const meta = JSON.parse(row.meta) as Partial<PredictionMeta>;
+    const status: PredictionStatus = { model: row.model, createdAt: row.createdAt, volumesMl: meta.volumesMl ?? {}, suggestedSlices: meta.suggestedSlices ?? [] };
+    out.set(row.id, [...(out.get(row.id) ?? []), status]);
   }
   return out;
+}
+
+/** e.g. 20261126-071502: sortable, and valid in model and file names. */
+function compactTimestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
