@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +103,20 @@ describe('pre-training jobs on a workspace', () => {
     expect((header as unknown as { snapshot: { globalStep: number } }).snapshot.globalStep).toBe(1);
     const resumed = await runPretrain({ ...base('diskfull'), resume: true });
     expect(resumed.status).toBe('done');
+  }, 60_000);
+
+  it('finishes a run killed after its last checkpoint but before it was recorded complete', async () => {
+    await runPretrain({ ...base('finishing'), epochs: 1 });
+    const ws = Workspace.open(workspace, { create: false });
+    const record = ws.getModel('finishing')!;
+    ws.saveModel({ ...record, meta: { ...(record.meta as object), complete: false } });
+    ws.close();
+    rmSync(join(workspace, 'models', 'finishing', WEIGHTS_FILE));
+    const again = await runPretrain({ ...base('finishing'), epochs: 1, resume: true });
+    expect(again.status).toBe('done');
+    expect(existsSync(join(workspace, 'models', 'finishing', WEIGHTS_FILE))).toBe(true);
+    const error = (await runPretrain({ ...base('finishing'), epochs: 1, resume: true }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/already finished its 1 epochs/);
   }, 60_000);
 
   it('refuses a backend that is not installed, naming what to install, and leaves no model folder', async () => {

@@ -87,7 +87,10 @@ export async function runPretrain(
       resumeFrom = { meta, snapshot: { ...meta.snapshot, tensors } };
       // The run continues with its own settings; only the backend and (a larger) epoch count may change.
       effective = { ...meta.options, backend: options.backend, epochs: Math.max(options.epochs, meta.options.epochs), resume: true, maxSteps: options.maxSteps, checkpointIntervalMs: options.checkpointIntervalMs ?? meta.options.checkpointIntervalMs };
-      if (meta.snapshot.epoch >= effective.epochs) {
+      // A run killed after its last epoch but before it was recorded as complete only needs
+      // finishing (the training loop does nothing); one recorded complete needs more epochs.
+      const record = workspace.getModel(options.name);
+      if (meta.snapshot.epoch >= effective.epochs && (record?.meta as { complete?: boolean } | undefined)?.complete) {
         throw new InputError(`--resume: model '${options.name}' already finished its ${meta.options.epochs} epochs (give a larger --epochs to train further)`);
       }
     } else if (existsSync(checkpointPath) || workspace.getModel(options.name)) {
