@@ -8,7 +8,7 @@ import { KernelCalls, type Info } from './kernel-calls.ts';
  * dW[a, b, ci, co] = Σ_{n,i,j} x_pad[n, i·s + a, j·s + b, ci] · dy[n, i, j, co]
  *
  * - kernel == stride, no padding (the U-Net's 2×2 stride-2 up-convolution): one matmul of
- *   x rearranged into (s·s·Ci, N·H·W) with dy as (N·H·W, Co).
+ *   dyᵀ (Co, N·H·W) with x un-shuffled into (N·H·W, s·s·Ci).
  * - otherwise: the input is transposed once to (Ci, N, H, W); the kh·kw (strided) tap
  *   slices of it are stacked into a (kh·kw·Ci, N·H·W) column matrix and multiplied by dy
  *   as (N·H·W, Co) — one large matmul (XNNPACK does small-M matmuls poorly), with no
@@ -45,12 +45,13 @@ export function conv2dBackpropFilterMatmul(
   try {
     const m = n * oh * ow;
     if (kh === sh && kw === sw && top === 0 && bottom === 0 && left === 0 && right === 0 && inH === oh * sh && inW === ow * sw) {
+      // Un-shuffle x to (N·H·W, s·s·Ci) — a transpose that moves runs of s·Ci contiguous
+      // values — and contract with dyᵀ (the smaller tensor is the one transposed).
       const x6 = calls.reshape(x, [n, oh, sh, ow, sw, ci]);
-      const xt = calls.transpose(x6, [2, 4, 5, 0, 1, 3]);
-      const x2 = calls.reshape(xt, [sh * sw * ci, m]);
-      const dy2 = calls.reshape(dy, [m, co]);
-      const dw = calls.matMul(x2, dy2);
-      return calls.finish(calls.reshape(dw, [kh, kw, ci, co]));
+      const cols = calls.reshape(calls.transpose(x6, [0, 1, 3, 2, 4, 5]), [m, sh * sw * ci]);
+      const dyT = calls.transpose(calls.reshape(dy, [m, co]), [1, 0]);
+      const r = calls.reshape(calls.matMul(dyT, cols), [co, sh, sw, ci]);
+      return calls.finish(calls.transpose(r, [1, 2, 3, 0]));
     }
     if (sh === 1 && sw === 1) return calls.finish(shiftedRows(calls, x, dy, { n, kh, kw, ci, co, oh, ow, top, bottom, left, right }));
     // im2col, transposed: rows (tap, ci), columns (n, i, j); one matmul per chunk of images
