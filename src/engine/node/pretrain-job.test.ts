@@ -77,6 +77,31 @@ describe('pre-training jobs on a workspace', () => {
     expect(record?.meta).toMatchObject({ method: 'ssmtl', t: [3], size: 32, width: 4, normalization: 'instance', backend: 'wasm', complete: true });
   }, 120_000);
 
+  it('pauses, resumes and cancels a job in its own process, streaming progress', async () => {
+    const states: string[] = [];
+    const progress: { step: number; imagesPerSecond: number; etaSeconds: number; headLosses: Record<string, number> }[] = [];
+    let job: ReturnType<typeof startPretrainProcess> | null = null;
+    job = startPretrainProcess({ ...base('controlled'), epochs: 30 }, (event) => {
+      if (event.type === 'state') {
+        states.push(event.state);
+        if (event.state === 'paused') setTimeout(() => job!.resume(), 200);
+      }
+      if (event.type === 'progress') {
+        progress.push(event);
+        if (progress.length === 2) job!.pause();
+        if (progress.length === 4) job!.cancel();
+      }
+    });
+    const summary = await job.result;
+    expect(summary.status).toBe('cancelled');
+    expect(states).toEqual(['running', 'paused', 'running', 'cancelled']);
+    expect(progress.length).toBeGreaterThanOrEqual(4);
+    expect(Object.keys(progress[0].headLosses)).toEqual(['t3-', 't3+']);
+    expect(progress[0].imagesPerSecond).toBeGreaterThan(0);
+    expect(progress[0].etaSeconds).toBeGreaterThan(0);
+    expect(existsSync(join(workspace, 'models', 'controlled', CHECKPOINT_FILE))).toBe(true);
+  }, 60_000);
+
   it('stops on NaN with a clear error and keeps the last good checkpoint', async () => {
     const error = await runPretrain({ ...base('exploding'), lr: 1e30, checkpointIntervalMs: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NonFiniteLossError);

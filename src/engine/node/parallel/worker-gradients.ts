@@ -16,11 +16,15 @@ export class WorkerGradients implements ParallelGradients {
   private readonly pending = new Map<number, { resolve: (v: { flat: Float32Array; perHead: Float64Array }) => void; reject: (e: Error) => void }>();
   private failure: Error | null = null;
 
+  /**
+   * `entry` is the worker script; the default runs the TypeScript through tsx (CLI, tests).
+   * A bundled app (Electron) passes the URL of its built gradient-worker instead.
+   */
   constructor(
     readonly workers: number,
     options: GradientWorkerData,
+    entry: URL = new URL('./gradient-worker-bootstrap.mjs', import.meta.url),
   ) {
-    const entry = new URL('./gradient-worker-bootstrap.mjs', import.meta.url);
     const readies: Promise<void>[] = [];
     for (let i = 0; i < workers; i++) {
       const worker = new Worker(entry, { workerData: options, stdout: true });
