@@ -18,9 +18,14 @@ export default defineConfig({
       rollupOptions: { input: { index: resolve('src/preload/index.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
     },
   },
+  // The same renderer `ssmtl serve` builds (src/cli/serve/web-build-config.ts): Node
+  // built-in stand-ins for Cornerstone's dependencies, and ES-module workers (Cornerstone's Vite recipe).
   renderer: {
     root: resolve('src/renderer'),
+    base: './',
     plugins: [vue()],
-    build: { rollupOptions: { input: { index: resolve('src/renderer/index.html') } } },
+    resolve: { alias: { events: resolve('src/renderer/src/shims/node-events.ts'), url: resolve('src/renderer/src/shims/node-url.ts') } },
+    worker: { format: 'es' },
+    build: { chunkSizeWarningLimit: 8000, rollupOptions: { input: { index: resolve('src/renderer/index.html') } } },
   },
 });

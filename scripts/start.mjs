@@ -56,7 +56,9 @@ if (!electron) {
       '(its download during `npm install` failed or was blocked).',
       '  Get it: connect to the internet and run `npm run install-electron`',
       '  (offline: set ELECTRON_MIRROR or electron_config_cache to a local copy of the release first).',
-      `  Meanwhile the workspace works from the command line: npx ssmtl info --workspace "${workspace}"`,
+      'Meanwhile the same interface runs in a browser on this machine:',
+      `  npx ssmtl serve --workspace "${workspace}"    (then open the printed http://127.0.0.1:… URL)`,
+      `and the workspace works from the command line: npx ssmtl info --workspace "${workspace}"`,
       '',
     ].join('\n'),
   );
@@ -66,5 +68,6 @@ if (!electron) {
 
 const build = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
-const app = spawnSync(electron, [root, workspace], { cwd: root, stdio: 'inherit' });
+// The engine host runs under this Node (its native modules are built for it; see src/main/engine-host.ts).
+const app = spawnSync(electron, [root, workspace], { cwd: root, stdio: 'inherit', env: { ...process.env, SSMTL_NODE: process.execPath } });
 process.exit(app.status ?? 0);

@@ -76,6 +76,9 @@ const SIGNATURES: Record<StudioMethod, Check[]> = {
       epochs: integer(1, 100_000),
       backend: oneOf(BACKENDS),
       name: optionalModelName,
+      predictSeriesId: (v, name) => {
+        if (v !== null) text(v, name);
+      },
     }),
   ],
   startPredict: [record({ model: modelName, seriesId: text })],

@@ -1,4 +1,5 @@
 import type { BackendChoice, JobCommand, JobState } from './job.ts';
+import type { LabelDefinition } from './labels.ts';
 import type { ModelInfo, SeriesInfo, SkippedFile } from './series.ts';
 
 /**
@@ -55,16 +56,22 @@ export interface WorkspaceStatus {
 }
 
 export interface SeriesStatus extends SeriesInfo {
-  /** segmentation models that have predictions stored for this series */
+  /** segmentation models that have predictions stored for this series, oldest first */
   predictedBy: string[];
+  predictions: PredictionStatus[];
 }
 
-export interface PaletteLabel {
-  /** the stored label value (1..65535) */
-  value: number;
-  name: string;
-  /** '#rrggbb' */
-  color: string;
+/** A label an annotator can paint (the workspace's label set). */
+export type PaletteLabel = LabelDefinition;
+
+/** A model's stored prediction for a series, for review. */
+export interface PredictionStatus {
+  model: string;
+  createdAt: string;
+  /** mL per label value */
+  volumesMl: Record<string, number>;
+  /** unannotated slices where the model is least sure, most uncertain first */
+  suggestedSlices: number[];
 }
 
 export type JobKind = 'import' | 'pretrain' | 'finetune' | 'predict';
@@ -123,6 +130,8 @@ export interface FinetuneSettings {
   backend: BackendChoice;
   /** empty: derived */
   name: string;
+  /** segment this series as soon as the model is trained (null: none) */
+  predictSeriesId: string | null;
 }
 
 export interface PredictSettings {

@@ -77,6 +77,8 @@ export class StackSession {
   private readonly removeListeners: (() => void)[] = [];
   private labels: PaletteLabel[] = [];
   private destroyed = false;
+  /** each slice's labels as last loaded or reported */
+  private readonly knownLabels = new Map<number, Uint16Array>();
 
   private constructor(
     private readonly element: HTMLDivElement,
@@ -114,7 +116,7 @@ export class StackSession {
     this.removeListeners.push(() => this.element.removeEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage));
     const onModified = (event: Event) => {
       const detail = (event as CustomEvent<{ segmentationId: string }>).detail;
-      if (detail.segmentationId === ANNOTATION_SEGMENTATION && !this.suppressEdits && !this.destroyed) this.reportEdit(this.viewport.getCurrentImageIdIndex());
+      if (detail.segmentationId === ANNOTATION_SEGMENTATION + this.id && !this.suppressEdits && !this.destroyed) this.reportEdit(this.viewport.getCurrentImageIdIndex());
     };
     eventTarget.addEventListener(ToolEnums.Events.SEGMENTATION_DATA_MODIFIED, onModified);
     this.removeListeners.push(() => eventTarget.removeEventListener(ToolEnums.Events.SEGMENTATION_DATA_MODIFIED, onModified));
@@ -149,7 +151,10 @@ export class StackSession {
     await Promise.all(
       this.series.annotatedSlices.map(async (index) => {
         const values = await fetchAnnotation(this.series.id, index);
-        if (values) this.writeLabels(this.annotationImageIds[index], values);
+        if (values) {
+          this.writeLabels(this.annotationImageIds[index], values);
+          this.knownLabels.set(index, values);
+        }
       }),
     );
     segmentation.addSegmentations([{ segmentationId: ANNOTATION_SEGMENTATION + this.id, representation: { type: LABELMAP_TYPE, data: { imageIds: this.annotationImageIds } } }]);
@@ -184,8 +189,18 @@ export class StackSession {
     return out;
   }
 
+  /**
+   * Reports a slice whose labels differ from what was last loaded or reported: Cornerstone
+   * also fires "modified" when a representation is added or restyled, and those must
+   * not turn into saves.
+   */
   private reportEdit(index: number): void {
-    this.callbacks.onAnnotationEdited(index, this.readLabels(index));
+    const labels = this.readLabels(index);
+    const known = this.knownLabels.get(index);
+    const unchanged = known ? sameValues(known, labels) : labels.every((v) => v === 0);
+    if (unchanged) return;
+    this.knownLabels.set(index, labels);
+    this.callbacks.onAnnotationEdited(index, labels);
   }
 
   get sliceIndex(): number {
@@ -342,6 +357,12 @@ export class StackSession {
     this.engine.destroy();
     for (const id of [...this.annotationImageIds, ...this.predictionImageIds]) cache.removeImageLoadObject(id);
   }
+}
+
+function sameValues(a: Uint16Array, b: Uint16Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function hexColor(color: string): [number, number, number] {

@@ -1,0 +1,228 @@
+/**
+ * The interface end to end, as a new user meets it: `ssmtl serve` on an empty workspace,
+ * Debian's Chromium driven by playwright-core. Import the built-in sample, scroll, paint
+ * a stroke, reload and find it, pre-train, fine-tune, see the predicted overlay drawn on
+ * the canvas (pixels, not only the DOM), export a DICOM SEG. Screenshots of every screen
+ * go to test-results/e2e/.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CHROMIUM = process.env.SSMTL_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'test-results', 'e2e');
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`e2e: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set SSMTL_CHROMIUM)`);
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
+  let workspace: string;
+  let server: ChildProcess;
+  let url: string;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    workspace = join(mkdtempSync(join(tmpdir(), 'ssmtl-e2e-')), 'workspace');
+    server = spawn(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'serve', '--workspace', workspace, '--json'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SSMTL_QUIET: '1' },
+    });
+    let stderr = '';
+    server.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // The first stdout line is { url }; a first run builds the interface before it.
+    url = await new Promise<string>((resolve, reject) => {
+      const lines = createInterface({ input: server.stdout! });
+      lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+      server.once('exit', (code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
+    });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
+    // launch() gives the browser a fresh temporary profile of its own.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('pageerror', (error) => errors.push(error.message));
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    if (workspace) rmSync(join(workspace, '..'), { recursive: true, force: true });
+  }, 120_000);
+
+  async function shot(name: string): Promise<void> {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  }
+
+  /** Pixels of the viewport as the screen shows them (the WebGL canvas plus overlays). */
+  async function viewportPixels(): Promise<{ colored: number; bright: number; redAt: (x: number, y: number) => boolean; width: number; height: number }> {
+    const png = await page.getByTestId('viewport').screenshot();
+    // Decoded by the browser itself (this test's TypeScript has no DOM types: a string expression).
+    const decoded = (await page.evaluate(`(async () => {
+      const image = new Image();
+      image.src = 'data:image/png;base64,${png.toString('base64')}';
+      await image.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = image.width;
+      canvas.height = image.height;
+      const context = canvas.getContext('2d');
+      context.drawImage(image, 0, 0);
+      return { width: image.width, height: image.height, data: Array.from(context.getImageData(0, 0, image.width, image.height).data) };
+    })()`)) as { width: number; height: number; data: number[] };
+    let colored = 0;
+    let bright = 0;
+    const { data, width, height } = decoded;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      // Grey CT is r = g = b; a label overlay is saturated.
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 60) colored++;
+      if (r + g + b > 150) bright++;
+    }
+    const redAt = (x: number, y: number) => {
+      const i = 4 * (Math.round(y) * width + Math.round(x));
+      return data[i] > 120 && data[i] - data[i + 1] > 60 && data[i] - data[i + 2] > 60;
+    };
+    return { colored, bright, redAt, width, height };
+  }
+
+  async function openFirstSeries(): Promise<void> {
+    await page.getByTestId('series-item').first().click();
+    await page.locator('[data-testid=viewport][data-ready=true]').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(500);
+  }
+
+  async function sliceIndex(): Promise<number> {
+    return Number(await page.getByTestId('slice-index').textContent());
+  }
+
+  it('refuses requests without the token or from another origin', async () => {
+    const base = new URL(url);
+    expect((await fetch(new URL('/', base))).status).toBe(403);
+    expect((await fetch(url, { headers: { Origin: 'http://evil.example' } })).status).toBe(403);
+    const cookieless = await fetch(new URL('/api/series/x/slices/0', base));
+    expect(cookieless.status).toBe(403);
+  });
+
+  let paintedSlice = -1;
+  const stroke = { x: 0, y: 0 };
+
+  it('imports the built-in sample, shows the series and scrolls through slices', async () => {
+    await page.goto(url);
+    await page.getByTestId('series-list').waitFor({ state: 'attached' });
+    expect(new URL(page.url()).searchParams.has('token')).toBe(false);
+    await shot('01-library-empty');
+    await page.getByTestId('import-sample').click();
+    await expect.poll(() => page.getByTestId('series-item').count(), { timeout: 180_000, interval: 500 }).toBe(4);
+    await page.waitForTimeout(1000);
+    await shot('02-library-imported');
+
+    await openFirstSeries();
+    const before = await sliceIndex();
+    const pixels = await viewportPixels();
+    expect(pixels.bright).toBeGreaterThan(pixels.width * pixels.height * 0.05);
+    await page.getByTestId('viewport').hover();
+    await page.mouse.wheel(0, 400);
+    await expect.poll(sliceIndex, { timeout: 5000 }).not.toBe(before);
+    paintedSlice = await sliceIndex();
+    await shot('03-viewer');
+  }, 300_000);
+
+  it('paints a brush stroke that is saved and still there after a reload', async () => {
+    await page.getByTestId('label-500').click();
+    await page.getByTestId('tool-brush').click();
+    const box = (await page.getByTestId('viewport').boundingBox())!;
+    stroke.x = box.width / 2 - 30;
+    stroke.y = box.height / 2 + 60;
+    const before = await viewportPixels();
+    expect(before.redAt(stroke.x + 30, stroke.y)).toBe(false);
+    await page.mouse.move(box.x + stroke.x, box.y + stroke.y);
+    await page.mouse.down();
+    for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + stroke.x + i * 5, box.y + stroke.y, { steps: 2 });
+    await page.mouse.up();
+    await expect.poll(async () => page.getByTestId('annotated-count').textContent(), { timeout: 10_000 }).toBe('1');
+    const painted = await viewportPixels();
+    expect(painted.redAt(stroke.x + 30, stroke.y)).toBe(true);
+    await shot('04-annotated');
+
+    await page.reload();
+    await page.getByTestId('series-item').first().waitFor();
+    await openFirstSeries();
+    await page.getByTestId('viewport').hover();
+    for (let guard = 0; guard < 64 && (await sliceIndex()) !== paintedSlice; guard++) {
+      await page.keyboard.press((await sliceIndex()) < paintedSlice ? 'ArrowDown' : 'ArrowUp');
+    }
+    expect(await sliceIndex()).toBe(paintedSlice);
+    expect(await page.getByTestId('annotated-count').textContent()).toBe('1');
+    await page.waitForTimeout(500);
+    const reloaded = await viewportPixels();
+    expect(reloaded.redAt(stroke.x + 30, stroke.y)).toBe(true);
+    await shot('05-annotated-after-reload');
+  }, 180_000);
+
+  it('pre-trains a tiny model from the interface', async () => {
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('pretrain-epochs').fill('1');
+    await page.getByTestId('pretrain-size').fill('32');
+    await page.getByTestId('pretrain-width').fill('4');
+    await page.getByTestId('pretrain-batch').fill('4');
+    await page.getByTestId('pretrain-start').click();
+    await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 300_000, interval: 1000 }).toBe('done');
+    expect(await page.getByTestId('job-progress').textContent()).toContain('100%');
+    await shot('06-pretrained');
+  }, 330_000);
+
+  it('fine-tunes from the pre-trained model and draws the predicted overlay on the canvas', async () => {
+    // A few more annotated slices, from the sample's ground truth, as an annotator would have drawn them.
+    const scan = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'info', '--workspace', workspace, '--json'], { encoding: 'utf8' });
+    const firstSeries = (JSON.parse(scan.stdout) as { series: { id: string }[] }).series[0].id;
+    const labels = join(workspace, 'sources', 'sample', 'SAMPLE-01', 'labels.nii.gz');
+    if (existsSync(labels)) {
+      const imported = spawnSync(
+        process.execPath,
+        [join(ROOT, 'bin', 'ssmtl.mjs'), 'annotations', 'import', '--workspace', workspace, '--series', firstSeries, '--labels', labels, '--slices', '6', '--json'],
+        { encoding: 'utf8' },
+      );
+      expect(imported.status, imported.stderr).toBe(0);
+    }
+    await page.reload();
+    await page.getByTestId('series-item').first().waitFor();
+    await page.getByTestId('nav-review').click();
+    await page.locator('[data-testid=viewport][data-ready=true]').waitFor({ timeout: 60_000 });
+    await page.getByTestId('finetune-epochs').fill('30');
+    await page.getByTestId('finetune-start').click();
+    // Fine-tuning, then segmenting the series on screen.
+    await expect.poll(async () => page.locator('[data-testid=overlay-model] option').count(), { timeout: 480_000, interval: 2000 }).toBeGreaterThan(1);
+    await page.getByTestId('overlay-opacity').fill('1');
+    await page.waitForTimeout(1500);
+    const withOverlay = await viewportPixels();
+    await shot('07-review-overlay');
+    await page.getByTestId('overlay-model').selectOption({ index: 0 });
+    await page.waitForTimeout(1000);
+    const withoutOverlay = await viewportPixels();
+    expect(withOverlay.colored).toBeGreaterThan(withoutOverlay.colored + 50);
+  }, 540_000);
+
+  it('exports a DICOM SEG', async () => {
+    await page.getByTestId('nav-export').click();
+    await page.getByTestId('export-seg').click();
+    const result = page.getByTestId('export-results').locator('code').first();
+    await result.waitFor({ timeout: 60_000 });
+    const path = (await result.textContent())!;
+    expect(path.endsWith('.dcm')).toBe(true);
+    expect(statSync(path).size).toBeGreaterThan(1000);
+    await shot('08-exported');
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
