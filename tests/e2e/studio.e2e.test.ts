@@ -55,9 +55,10 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
   afterAll(async () => {
     await browser?.close();
     if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
+      const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
       server.kill('SIGTERM');
-      await exited;
+      // CONTRACT.md: SIGTERM finishes what is in flight and exits 0.
+      expect(await exited).toBe(0);
     }
     if (workspace) rmSync(join(workspace, '..'), { recursive: true, force: true });
   }, 120_000);
@@ -173,11 +174,16 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
 
   it('pre-trains a tiny model from the interface', async () => {
     await page.getByTestId('nav-train').click();
-    await page.getByTestId('pretrain-epochs').fill('1');
+    await page.getByTestId('pretrain-epochs').fill('4');
     await page.getByTestId('pretrain-size').fill('32');
     await page.getByTestId('pretrain-width').fill('4');
     await page.getByTestId('pretrain-batch').fill('4');
     await page.getByTestId('pretrain-start').click();
+    // Pause while it runs, see it paused, resume.
+    await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000, interval: 100 }).toBe('running');
+    await page.getByTestId('job-pause').click();
+    await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 30_000 }).toBe('paused');
+    await page.getByTestId('job-resume').click();
     await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 300_000, interval: 1000 }).toBe('done');
     expect(await page.getByTestId('job-progress').textContent()).toContain('100%');
     await shot('06-pretrained');

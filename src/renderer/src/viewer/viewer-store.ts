@@ -20,6 +20,9 @@ export const useViewerStore = defineStore('viewer', () => {
   const activeLabel = ref<number | null>(null);
   const brushRadiusMm = ref(6);
   const preset = ref<PresetName>('soft');
+  /** the threshold brush's range; the default is contrast-filled blood on CT */
+  const thresholdLower = ref(100);
+  const thresholdUpper = ref(700);
   /** the segmentation model whose predictions are overlaid; null: none */
   const overlay = ref<string | null>(null);
   const overlayOpacity = ref(0.5);
@@ -27,5 +30,5 @@ export const useViewerStore = defineStore('viewer', () => {
   const saving = ref(0);
   const lastSaveError = ref<string | null>(null);
 
-  return { seriesId, sliceIndex, tool, activeLabel, brushRadiusMm, preset, overlay, overlayOpacity, hiddenLabels, saving, lastSaveError };
+  return { seriesId, sliceIndex, tool, activeLabel, brushRadiusMm, preset, thresholdLower, thresholdUpper, overlay, overlayOpacity, hiddenLabels, saving, lastSaveError };
 });

@@ -129,11 +129,7 @@ export class StackSession {
     group.addViewport(this.viewportId, this.engine.id);
     group.addToolInstance(TOOL_INSTANCES.brush, BrushTool.toolName, { activeStrategy: 'FILL_INSIDE_CIRCLE' });
     group.addToolInstance(TOOL_INSTANCES.eraser, BrushTool.toolName, { activeStrategy: 'ERASE_INSIDE_CIRCLE' });
-    group.addToolInstance(TOOL_INSTANCES.threshold, BrushTool.toolName, {
-      activeStrategy: 'THRESHOLD_INSIDE_CIRCLE',
-      // Contrast-filled blood pool on CT; the annotator paints over it and only these HU fill.
-      threshold: { range: [100, 700], isDynamic: false },
-    });
+    group.addToolInstance(TOOL_INSTANCES.threshold, BrushTool.toolName, { activeStrategy: 'THRESHOLD_INSIDE_CIRCLE', threshold: { range: [100, 700], isDynamic: false } });
     for (const name of [CircleScissorsTool.toolName, PaintFillTool.toolName, PanTool.toolName, ZoomTool.toolName, WindowLevelTool.toolName, StackScrollTool.toolName]) group.addTool(name);
     // Fixed bindings whatever the primary tool: wheel scrolls, middle pans, right zooms.
     group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Wheel }] });
@@ -355,7 +351,18 @@ export class StackSession {
       }
     }
     this.engine.destroy();
-    for (const id of [...this.annotationImageIds, ...this.predictionImageIds]) cache.removeImageLoadObject(id);
+    for (const id of [...this.annotationImageIds, ...this.predictionImageIds]) {
+      try {
+        cache.removeImageLoadObject(id);
+      } catch {
+        // already evicted by the cache
+      }
+    }
+  }
+
+  /** The threshold brush paints only pixels whose value (HU for CT) lies in [lower, upper]. */
+  setThresholdRange(lower: number, upper: number): void {
+    ToolGroupManager.getToolGroup(this.toolGroupId)?.setToolConfiguration(TOOL_INSTANCES.threshold, { threshold: { range: [lower, upper], isDynamic: false } });
   }
 }
 
