@@ -4,14 +4,16 @@ import { API_CHANNELS, EVENT_CHANNEL, STUDIO_METHODS, type StudioEvent } from '.
 import { validateCall } from '../shared/api-validation.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { APP_ORIGIN, handleAppProtocol, registerAppScheme } from './app-protocol.ts';
+import { defaultWorkspace } from '../engine/node/studio/default-workspace.ts';
 import { EngineHost } from './engine-host.ts';
 
 /**
  * Electron main: one window, the app protocol, validated IPC, and the engine host
- * process (see engine-host.ts for why the engine never runs here). The workspace is
- * chosen on the command line (`npm start -- DIR` passes it on).
+ * process (see engine-host.ts for why the engine never runs here). The workspace is the
+ * folder given on the command line (`npm start` passes one), else the default one.
  */
-const workspaceDir = process.argv.find((arg, i) => i > 1 && !arg.startsWith('-') && !arg.endsWith('.js') && arg !== '.') ?? null;
+const firstArgument = app.isPackaged ? 1 : 2;
+const workspaceDir = process.argv.slice(firstArgument).find((arg) => !arg.startsWith('-')) ?? defaultWorkspace();
 
 let mainWindow: BrowserWindow | null = null;
 let engine: EngineHost | null = null;
@@ -93,7 +95,7 @@ app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
   app.on('web-contents-created', (_event, contents) => lockDown(contents));
-  if (workspaceDir) engine = EngineHost.start(workspaceDir, sendEvent);
+  engine = EngineHost.start(workspaceDir, sendEvent);
   handleAppProtocol(join(import.meta.dirname, '../renderer'), () => engine);
   registerIpc();
   createWindow();

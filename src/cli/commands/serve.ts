@@ -1,6 +1,6 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultWorkspace } from '../../engine/node/studio/default-workspace.ts';
 import { StudioService } from '../../engine/node/studio/studio-service.ts';
 import { InputError } from '../../shared/errors.ts';
 import type { Command } from '../command.ts';
@@ -9,12 +9,6 @@ import { ensureRendererBuilt } from '../serve/build-renderer.ts';
 import { startStudioServer } from '../serve/studio-server.ts';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-
-/** The workspace `npm start` uses, so `serve` without --workspace opens the same one. */
-export function defaultWorkspace(): string {
-  const home = process.env.SSMTL_HOME ?? join(homedir(), '.ssmtl-studio');
-  return process.env.SSMTL_WORKSPACE ?? join(home, 'workspace');
-}
 
 /** `ssmtl serve`: the desktop interface for a browser on this machine (CONTRACT.md). */
 export const serveCommand: Command = {
