@@ -14,7 +14,7 @@ import { loadBackend } from './load-backend.ts';
 const size = 32;
 const batch = 3;
 
-async function lossAndGrads(backend: 'cpu' | 'wasm' | 'webgpu'): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+async function lossAndGrads(backend: 'cpu' | 'wasm' | 'webgpu' | 'tensorflow'): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
   await loadBackend(backend);
   const net = new UNet({ width: 4, heads: 4 }, 11);
   const random = new Random(5);
@@ -64,5 +64,16 @@ describe('gradient parity with the cpu backend', () => {
     console.log(`webgpu parity on ${probe.description}`);
     const reference = await lossAndGrads('cpu');
     expectClose(reference, await lossAndGrads('webgpu'), 1e-3);
+  }, 120_000);
+
+  it('tensorflow (when @tensorflow/tfjs-node or -gpu is installed)', async (context) => {
+    const probe = await loadBackend('tensorflow').catch((error: Error) => error);
+    if (probe instanceof Error) {
+      console.log(`skipped tensorflow parity: ${probe.message.split('.')[0]}`);
+      context.skip();
+      return;
+    }
+    const reference = await lossAndGrads('cpu');
+    expectClose(reference, await lossAndGrads('tensorflow'), 1e-3);
   }, 120_000);
 });
