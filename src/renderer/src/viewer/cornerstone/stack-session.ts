@@ -262,17 +262,25 @@ export class StackSession {
     this.reportEdit(this.viewport.getCurrentImageIdIndex());
   }
 
-  /** Replaces a slice's annotation (a prediction accepted as-is becomes the annotation). */
+  /**
+   * Replaces a slice's annotation (a prediction accepted as-is becomes the annotation);
+   * undoable like a stroke.
+   */
   setAnnotation(index: number, values: Uint16Array): void {
-    this.suppressEdits = true;
-    try {
-      this.writeLabels(this.annotationImageIds[index], values);
-      segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(ANNOTATION_SEGMENTATION + this.id);
-    } finally {
-      this.suppressEdits = false;
-    }
-    this.reportEdit(index);
-    this.viewport.render();
+    const previous = this.readLabels(index);
+    const apply = (labels: Uint16Array) => {
+      this.suppressEdits = true;
+      try {
+        this.writeLabels(this.annotationImageIds[index], labels);
+        segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(ANNOTATION_SEGMENTATION + this.id);
+      } finally {
+        this.suppressEdits = false;
+      }
+      this.reportEdit(index);
+      this.viewport.render();
+    };
+    apply(values);
+    utilities.HistoryMemo.DefaultHistoryMemo.push({ id: `accept-${this.id}-${index}`, operationType: 'labelmap', restoreMemo: (undo) => apply(undo ? previous : values) });
   }
 
   /** Shows a segmentation model's predictions (null hides them); slices load as they are shown. */
@@ -321,12 +329,20 @@ export class StackSession {
     return this.predictionModel ? fetchPrediction(this.series.id, this.predictionModel, index) : null;
   }
 
+  /**
+   * Opacity applies to the predictions when they are shown (annotations then stay a faint
+   * fill with a solid outline, so the two can be told apart), else to the annotations.
+   */
   setOverlayStyle(opacity: number, hiddenLabels: number[]): void {
+    const reviewing = this.predictionModel !== null;
     for (const segmentationId of [ANNOTATION_SEGMENTATION + this.id, PREDICTION_SEGMENTATION + this.id]) {
-      if (segmentationId.startsWith(PREDICTION_SEGMENTATION) && this.predictionModel === null) continue;
+      const isPrediction = segmentationId.startsWith(PREDICTION_SEGMENTATION);
+      if (isPrediction && !reviewing) continue;
+      const fill = isPrediction || !reviewing ? opacity : Math.min(opacity, 0.15);
+      const outline = isPrediction ? Math.min(1, opacity + 0.2) : 1;
       segmentation.config.style.setStyle(
         { viewportId: this.viewportId, segmentationId, type: LABELMAP_TYPE },
-        { fillAlpha: opacity, fillAlphaInactive: opacity, outlineOpacity: Math.min(1, opacity + 0.3), outlineOpacityInactive: Math.min(1, opacity + 0.3) },
+        { fillAlpha: fill, fillAlphaInactive: fill, outlineOpacity: outline, outlineOpacityInactive: outline, outlineWidthInactive: isPrediction ? 1 : 2 },
       );
       this.labels.forEach((label, i) => {
         segmentation.config.visibility.setSegmentIndexVisibility(this.viewportId, { segmentationId, type: LABELMAP_TYPE }, i + 1, !hiddenLabels.includes(label.value));
@@ -342,6 +358,15 @@ export class StackSession {
   destroy(): void {
     this.destroyed = true;
     for (const remove of this.removeListeners) remove();
+    // Representations leave the viewport before the viewport goes, then the rest.
+    for (const id of [ANNOTATION_SEGMENTATION + this.id, PREDICTION_SEGMENTATION + this.id]) {
+      try {
+        segmentation.removeSegmentationRepresentation(this.viewportId, { segmentationId: id, type: LABELMAP_TYPE });
+      } catch {
+        // not shown
+      }
+    }
+    this.engine.destroy();
     ToolGroupManager.destroyToolGroup(this.toolGroupId);
     for (const id of [ANNOTATION_SEGMENTATION + this.id, PREDICTION_SEGMENTATION + this.id]) {
       try {
@@ -350,7 +375,6 @@ export class StackSession {
         // not added
       }
     }
-    this.engine.destroy();
     for (const id of [...this.annotationImageIds, ...this.predictionImageIds]) {
       try {
         cache.removeImageLoadObject(id);
