@@ -51,10 +51,16 @@ export function importAnnotations(workspace: Workspace, options: ImportAnnotatio
     chosen = [...new Set(options.sliceList)].sort((a, b) => a - b);
   } else {
     const count = options.count ?? DEFAULT_IMPORTED_SLICES;
-    if (volume.labelled.length === 0) throw new InputError(`--labels ${options.labelsPath} holds no label on any slice of series ${series.id}`);
-    if (count > volume.labelled.length) warnings.push(`only ${volume.labelled.length} slices hold a label; all of them are taken instead of ${count}`);
+    // Values that will be erased do not make a slice worth drawing.
+    let candidates = volume.labelled;
+    if (options.unknownLabels === 'background') {
+      const known = new Set(readLabelSet(workspace).map((l) => l.value));
+      candidates = candidates.filter((k) => volume.slice(k).some((v) => known.has(v)));
+    }
+    if (candidates.length === 0) throw new InputError(`--labels ${options.labelsPath} holds no label${options.unknownLabels === 'background' ? ' of the label set' : ''} on any slice of series ${series.id}`);
+    if (count > candidates.length) warnings.push(`only ${candidates.length} slices hold a label; all of them are taken instead of ${count}`);
     chosen = Random.derive(options.seed ?? 0, 'annotations-import', series.id)
-      .shuffle([...volume.labelled])
+      .shuffle([...candidates])
       .slice(0, count)
       .sort((a, b) => a - b);
   }

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { InputError } from '../../../shared/errors.ts';
 import type { BackendChoice } from '../../../shared/job.ts';
 import type { FinetuneSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
@@ -51,10 +52,11 @@ export async function runFinetune(options: FinetuneOptions, hooks: { emit?: (eve
   const workspace = Workspace.open(options.workspace, { create: false });
   let net: UNet | null = null;
   let trainer: FinetuneTrainer | null = null;
+  let modelFolder = '';
   try {
     const existing = workspace.getModel(options.name);
     if (existing && existing.kind !== 'segmentation') throw new InputError(`--name ${options.name} is a ${existing.kind} model; choose another name for the segmentation model`);
-    workspace.modelDir(options.name); // validates the name before any work
+    modelFolder = workspace.modelDir(options.name); // validates the name before any work
 
     // The training data: annotated slices only.
     const wanted = options.seriesIds && options.seriesIds.length > 0 ? options.seriesIds.map((id) => workspace.requireSeries(id)) : workspace.listSeries();
@@ -183,6 +185,8 @@ export async function runFinetune(options: FinetuneOptions, hooks: { emit?: (eve
   } finally {
     trainer?.dispose();
     net?.dispose();
+    // A run that saved nothing leaves no empty model folder behind.
+    if (modelFolder && existsSync(modelFolder) && readdirSync(modelFolder).length === 0 && !workspace.getModel(options.name)) rmSync(modelFolder, { recursive: true, force: true });
     workspace.close();
   }
 }
