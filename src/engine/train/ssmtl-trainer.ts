@@ -174,14 +174,14 @@ export class SsmtlTrainer {
       await parallel.setWeights(await this.flatWeights());
       this.weightsDirty = false;
     }
+    // Twice as many parts as workers (each at most a micro-batch), handed out as workers
+    // come free: a worker slowed by other work on its core does not hold up the step.
     const parts: { x: Float32Array; y: Float32Array; n: number; weight: number }[] = [];
-    const count = Math.min(parallel.workers, anchors.length);
-    let start = 0;
-    for (let k = 0; k < count; k++) {
-      const n = Math.floor(anchors.length / count) + (k < anchors.length % count ? 1 : 0);
-      const { x, y } = this.assemble(anchors.slice(start, start + n));
-      parts.push({ x, y, n, weight: n / anchors.length });
-      start += n;
+    const size = Math.max(1, Math.min(this.config.microBatch, Math.floor(anchors.length / (2 * parallel.workers))));
+    for (let start = 0; start < anchors.length; start += size) {
+      const chunk = anchors.slice(start, start + size);
+      const { x, y } = this.assemble(chunk);
+      parts.push({ x, y, n: chunk.length, weight: chunk.length / anchors.length });
     }
     const { grads, perHead } = await parallel.compute(parts);
     const headLosses = Array.from(perHead);

@@ -75,19 +75,28 @@ export class WorkerGradients implements ParallelGradients {
     for (const worker of this.threads) worker.postMessage({ type: 'weights', flat });
   }
 
+  /**
+   * Parts go to whichever worker is free (a worker slowed by other work on its core takes
+   * fewer of them); the results are summed in part order, so the sum does not depend on
+   * which worker computed what.
+   */
   async compute(parts: { x: Float32Array; y: Float32Array; n: number; weight: number }[]) {
     await this.ready;
     if (this.failure) throw this.failure;
-    const results = await Promise.all(
-      parts.map(
-        (part, i) =>
-          new Promise<{ flat: Float32Array; perHead: Float64Array }>((resolve, reject) => {
-            const id = this.nextId++;
-            this.pending.set(id, { resolve, reject });
-            this.threads[i].postMessage({ type: 'compute', id, ...part }, [part.x.buffer as ArrayBuffer, part.y.buffer as ArrayBuffer]);
-          }),
-      ),
-    );
+    const results: { flat: Float32Array; perHead: Float64Array }[] = new Array(parts.length);
+    let next = 0;
+    const run = async (worker: Worker): Promise<void> => {
+      while (next < parts.length) {
+        const index = next++;
+        const part = parts[index];
+        results[index] = await new Promise<{ flat: Float32Array; perHead: Float64Array }>((resolve, reject) => {
+          const id = this.nextId++;
+          this.pending.set(id, { resolve, reject });
+          worker.postMessage({ type: 'compute', id, ...part }, [part.x.buffer as ArrayBuffer, part.y.buffer as ArrayBuffer]);
+        });
+      }
+    };
+    await Promise.all(this.threads.slice(0, Math.min(this.threads.length, parts.length)).map(run));
     const grads = results[0].flat;
     const perHead = results[0].perHead;
     for (let k = 1; k < results.length; k++) {
