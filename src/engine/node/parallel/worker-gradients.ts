@@ -83,7 +83,27 @@ export class WorkerGradients implements ParallelGradients {
   async compute(parts: { x: Float32Array; y: Float32Array; n: number; weight: number }[]) {
     await this.ready;
     if (this.failure) throw this.failure;
-    const results: { flat: Float32Array; perHead: Float64Array }[] = new Array(parts.length);
+    // Summed in part order as soon as the next part is in: at most a few parts' gradients
+    // wait in memory (at the paper's size each is 124 MB).
+    const results: ({ flat: Float32Array; perHead: Float64Array } | null)[] = new Array(parts.length).fill(null);
+    let summed = 0;
+    let grads: Float32Array | null = null;
+    let perHead: Float64Array | null = null;
+    const absorb = () => {
+      while (summed < parts.length && results[summed]) {
+        const r = results[summed]!;
+        if (grads === null || perHead === null) {
+          grads = r.flat;
+          perHead = r.perHead;
+        } else {
+          const g = r.flat;
+          for (let i = 0; i < grads.length; i++) grads[i] += g[i];
+          for (let h = 0; h < perHead.length; h++) perHead[h] += r.perHead[h];
+        }
+        results[summed] = null;
+        summed++;
+      }
+    };
     let next = 0;
     const run = async (worker: Worker): Promise<void> => {
       while (next < parts.length) {
@@ -94,17 +114,12 @@ export class WorkerGradients implements ParallelGradients {
           this.pending.set(id, { resolve, reject });
           worker.postMessage({ type: 'compute', id, ...part }, [part.x.buffer as ArrayBuffer, part.y.buffer as ArrayBuffer]);
         });
+        absorb();
       }
     };
     await Promise.all(this.threads.slice(0, Math.min(this.threads.length, parts.length)).map(run));
-    const grads = results[0].flat;
-    const perHead = results[0].perHead;
-    for (let k = 1; k < results.length; k++) {
-      const g = results[k].flat;
-      for (let i = 0; i < grads.length; i++) grads[i] += g[i];
-      for (let h = 0; h < perHead.length; h++) perHead[h] += results[k].perHead[h];
-    }
-    return { grads, perHead };
+    absorb();
+    return { grads: grads as unknown as Float32Array, perHead: perHead as unknown as Float64Array };
   }
 
   async dispose(): Promise<void> {
