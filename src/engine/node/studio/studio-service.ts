@@ -202,8 +202,17 @@ export class StudioService {
       throw new InputError('a training job is already running: pause or cancel it first');
     }
     const ts = [settings.t];
-    const name = settings.name || defaultModelName({ method: 'ssmtl', ts, size: settings.size, width: settings.width, seed: 0 });
-    const resume = existsSync(join(workspace.dir, 'models', name, 'checkpoint.bin')) && !workspace.getModel(name);
+    const derived = defaultModelName({ method: 'ssmtl', ts, size: settings.size, width: settings.width, seed: 0 });
+    const finished = (candidate: string) => (workspace.getModel(candidate)?.meta as { complete?: boolean } | undefined)?.complete === true;
+    const hasCheckpoint = (candidate: string) => existsSync(join(workspace.dir, 'models', candidate, 'checkpoint.bin'));
+    let name = settings.name || derived;
+    if (finished(name)) {
+      if (settings.name) throw new InputError(`a finished model named '${name}' already exists: choose another name, or leave the name empty`);
+      // The same settings again: a new run beside the finished one (or the interrupted next one, resumed).
+      for (let n = 2; finished(name); n++) name = `${derived}-run${n}`;
+    }
+    // An interrupted or cancelled run of this name continues from its checkpoint.
+    const resume = hasCheckpoint(name) && !finished(name);
     const options: PretrainOptions = {
       workspace: workspace.dir,
       seriesIds: settings.seriesIds,

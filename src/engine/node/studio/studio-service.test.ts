@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { JobSummary, StudioEvent } from '../../../shared/api.ts';
+import { StudioService } from './studio-service.ts';
+
+/**
+ * The studio service as the interface drives it: the sample imported in a child
+ * process, a stroke saved and read back by URL route, a tiny pre-training run twice
+ * with the same settings (the second gets its own name), an export.
+ */
+describe('StudioService', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ssmtl-studio-'));
+  const service = new StudioService({ workspace: join(dir, 'workspace'), transport: 'serve', backend: 'wasm' });
+  const events: StudioEvent[] = [];
+  service.onEvent((event) => events.push(event));
+  afterAll(async () => {
+    await service.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function finished(job: JobSummary): Promise<JobSummary> {
+    for (;;) {
+      const now = (await service.listJobs()).find((j) => j.id === job.id) as JobSummary;
+      if (['done', 'failed', 'cancelled'].includes(now.state)) return now;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  it('imports the sample, saves and serves an annotation, pre-trains twice, exports', async () => {
+    expect((await service.workspace()).exists).toBe(false);
+    await expect(service.startPretrain({ seriesIds: [], method: 'ssmtl', t: 5, epochs: 1, size: 32, width: 4, batch: 4, backend: 'wasm', name: '' })).rejects.toThrow(/empty/);
+    const imported = await finished(await service.startImportSample());
+    expect(imported.state, imported.message ?? '').toBe('done');
+    const series = await service.listSeries();
+    expect(series).toHaveLength(4);
+    const { id, rows, cols } = series[0];
+
+    const labels = new Uint16Array(rows * cols);
+    labels.fill(500, 10 * cols, 12 * cols);
+    const saved = await service.call('saveAnnotation', [id, 20, new Uint8Array(labels.buffer)]);
+    expect(saved).toEqual({ seriesId: id, index: 20, annotatedSlices: [20] });
+    const answer = service.readPixels({ kind: 'annotation', seriesId: id, index: 20 });
+    expect(new Uint16Array(answer!.bytes.slice().buffer)).toEqual(labels);
+    expect(service.readPixels({ kind: 'annotation', seriesId: id, index: 21 })).toBeNull();
+    expect(service.readPixels({ kind: 'slice', seriesId: id, index: 0 })!.bytes.byteLength).toBe(rows * cols * 4);
+    await expect(service.call('saveAnnotation', [id, 20, new Uint8Array(3)])).rejects.toThrow(/uint16 values/);
+    expect(events.some((e) => e.type === 'annotation-saved')).toBe(true);
+
+    const settings = { seriesIds: [id], method: 'ssmtl' as const, t: 5, epochs: 1, size: 32, width: 4, batch: 4, backend: 'wasm' as const, name: '' };
+    const first = await finished(await service.startPretrain(settings));
+    expect(first.state, first.message ?? '').toBe('done');
+    expect(first.backend).toBe('wasm');
+    expect(first.lossHistory.length).toBeGreaterThan(0);
+    const second = await finished(await service.startPretrain(settings));
+    expect(second.state, second.message ?? '').toBe('done');
+    expect(second.produced[0]).toBe(`${first.produced[0]}-run2`);
+    await expect(service.startPretrain({ ...settings, name: first.produced[0] })).rejects.toThrow(/already exists/);
+
+    const exported = await service.exportSegmentation({ seriesId: id, model: null, format: 'nifti' });
+    expect(exported.path.startsWith(join(dir, 'workspace', 'exports'))).toBe(true);
+    expect(exported.bytes).toBeGreaterThan(100);
+  }, 240_000);
+});
