@@ -14,6 +14,9 @@ export interface SegSegment {
   label: string;
   /** the label value this app wrote (SegmentDescription "label value N"), if any */
   labelValue: number | null;
+  /** Segmented Property Type: CodeValue and CodingSchemeDesignator */
+  typeCode: string | null;
+  typeScheme: string | null;
 }
 
 export interface SegFrame {
@@ -93,7 +96,14 @@ export function readSeg(bytes: Uint8Array): SegObject {
 
   const segments: SegSegment[] = ((Array.isArray(dataset.SegmentSequence) ? dataset.SegmentSequence : dataset.SegmentSequence ? [dataset.SegmentSequence] : []) as Dataset[]).map((s) => {
     const match = /label value (\d+)/.exec(String(s.SegmentDescription ?? ''));
-    return { number: Number(s.SegmentNumber), label: String(s.SegmentLabel ?? ''), labelValue: match ? Number(match[1]) : null };
+    const type = first(s.SegmentedPropertyTypeCodeSequence);
+    return {
+      number: Number(s.SegmentNumber),
+      label: String(s.SegmentLabel ?? ''),
+      labelValue: match ? Number(match[1]) : null,
+      typeCode: type?.CodeValue ? String(type.CodeValue) : null,
+      typeScheme: type?.CodingSchemeDesignator ? String(type.CodingSchemeDesignator) : null,
+    };
   });
 
   const pixelData = dataset.PixelData;

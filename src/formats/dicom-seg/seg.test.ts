@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSeg } from './read-seg.ts';
 import { writeSeg, type SegWriteInput } from './write-seg.ts';
-import { rgbToDicomLab } from './segment-codes.ts';
+import { labelValueForTypeCode, rgbToDicomLab } from './segment-codes.ts';
 
 const ROWS = 5;
 const COLS = 7;
@@ -53,10 +53,12 @@ describe('DICOM SEG', () => {
     const seg = readSeg(writeSeg(input(volume)));
     expect(seg).toMatchObject({ rows: ROWS, cols: COLS, type: 'BINARY', referencedSeries: '2.25.2', frameOfReference: '2.25.3' });
     expect(seg.segments).toEqual([
-      { number: 1, label: 'LV', labelValue: 500 },
-      { number: 2, label: 'RV', labelValue: 600 },
-      { number: 3, label: 'other', labelValue: 42 },
+      { number: 1, label: 'LV', labelValue: 500, typeCode: '87878005', typeScheme: 'SCT' },
+      { number: 2, label: 'RV', labelValue: 600, typeCode: '53085002', typeScheme: 'SCT' },
+      { number: 3, label: 'other', labelValue: 42, typeCode: '85756007', typeScheme: 'SCT' },
     ]);
+    expect(labelValueForTypeCode('53085002', 'SCT')).toBe(600);
+    expect(labelValueForTypeCode('85756007', 'SCT')).toBeNull();
     expect(seg.frames.map((f) => [f.segment, f.position?.[2], f.sourceInstance])).toEqual([
       [1, 2.5, '2.25.101'],
       [2, 5, '2.25.102'],

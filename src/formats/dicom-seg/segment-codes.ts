@@ -48,3 +48,10 @@ export function rgbToDicomLab(color: string): [number, number, number] {
   const clamp = (v: number) => Math.max(0, Math.min(65535, Math.round(v)));
   return [clamp((L * 65535) / 100), clamp(((A + 128) * 65535) / 255), clamp(((B + 128) * 65535) / 255)];
 }
+
+/** The MM-WHS label value of an anatomical type code (SNOMED CT), for SEGs written by other tools. */
+export function labelValueForTypeCode(codeValue: string | null, scheme: string | null): number | null {
+  if (!codeValue || (scheme !== 'SCT' && scheme !== 'SRT')) return null;
+  for (const [value, code] of Object.entries(MMWHS_TYPES)) if (code.CodeValue === codeValue) return Number(value);
+  return null;
+}

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InputError } from '../../../shared/errors.ts';
 import { readNifti, NiftiError } from '../../../formats/nifti/read-nifti.ts';
 import { readSeg, SegError, type SegObject } from '../../../formats/dicom-seg/read-seg.ts';
+import { labelValueForTypeCode } from '../../../formats/dicom-seg/segment-codes.ts';
 import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
 import { dot, invert4, multiply4, seriesAffine, seriesPlane } from './series-grid.ts';
 import { readLabelSet } from './label-set.ts';
@@ -176,10 +177,11 @@ function fromSeg(workspace: Workspace, series: SeriesRecord, bytes: Uint8Array, 
   if (seg.referencedSeries && series.format === 'dicom' && seg.referencedSeries !== series.id.replace(/-part\d+$/, '')) {
     warnings.push(`${path} references series ${seg.referencedSeries}, not ${series.id}; frames are matched by position`);
   }
-  // Segment number → label value: the value this app wrote, else a label of that name, else the number.
+  // Segment number → label value: the value this app wrote, else a label of that name, else the
+  // MM-WHS value of its anatomical code (SEGs from other tools), else the segment number.
   const byName = new Map(readLabelSet(workspace).map((l) => [l.name.toLowerCase(), l.value]));
   const valueOf = new Map<number, number>();
-  for (const s of seg.segments) valueOf.set(s.number, s.labelValue ?? byName.get(s.label.toLowerCase()) ?? s.number);
+  for (const s of seg.segments) valueOf.set(s.number, s.labelValue ?? byName.get(s.label.toLowerCase()) ?? labelValueForTypeCode(s.typeCode, s.typeScheme) ?? s.number);
 
   const plane = seriesPlane(workspace, series);
   const spacing = Math.abs(series.spacing[2]) || 1;
