@@ -174,10 +174,14 @@ export class SsmtlTrainer {
       await parallel.setWeights(await this.flatWeights());
       this.weightsDirty = false;
     }
-    // Twice as many parts as workers (each at most a micro-batch), handed out as workers
-    // come free: a worker slowed by other work on its core does not hold up the step.
+    // Parts (each at most a micro-batch) are handed out as workers come free, so a worker
+    // slowed by other work on its core does not hold up the step: twice as many parts as
+    // workers when the batch allows parts of two images or more (a part of one image
+    // costs about as much per-part overhead as it saves), else one part per worker.
     const parts: { x: Float32Array; y: Float32Array; n: number; weight: number }[] = [];
-    const size = Math.max(1, Math.min(this.config.microBatch, Math.floor(anchors.length / (2 * parallel.workers))));
+    const workers = parallel.workers;
+    const even = anchors.length >= 4 * workers ? Math.floor(anchors.length / (2 * workers)) : Math.ceil(anchors.length / workers);
+    const size = Math.max(1, Math.min(this.config.microBatch, even));
     for (let start = 0; start < anchors.length; start += size) {
       const chunk = anchors.slice(start, start + size);
       const { x, y } = this.assemble(chunk);
