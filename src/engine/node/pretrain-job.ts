@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../shared/errors.ts';
@@ -219,7 +218,7 @@ export async function runPretrain(
       resumed: resumeFrom !== null,
       skipped: active.plan.skipped,
       status: result.status,
-    } as PretrainSummary;
+    } satisfies PretrainSummary;
   } finally {
     trainer?.dispose();
     await parallel?.dispose();
@@ -236,9 +235,4 @@ function transpose(heads: string[], perEpochHeads: number[][]): Record<string, n
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
-}
-
-/** For callers that only need to know tfjs is idle (tests). */
-export function tensorsInUse(): number {
-  return tf.memory().numTensors;
 }

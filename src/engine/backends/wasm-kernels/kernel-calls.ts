@@ -12,11 +12,10 @@ export class KernelCalls {
   constructor(
     readonly backend: tf.KernelBackend,
     private readonly backendName: string,
-    private readonly originals: Map<string, tf.KernelFunc> = new Map(),
   ) {}
 
   call(kernel: string, inputs: Record<string, Info | Info[]>, attrs: object = {}): Info {
-    const func = this.originals.get(kernel) ?? tf.getKernel(kernel, this.backendName)?.kernelFunc;
+    const func = tf.getKernel(kernel, this.backendName)?.kernelFunc;
     if (!func) throw new Error(`${this.backendName} backend has no ${kernel} kernel`);
     const out = func({ inputs: inputs as unknown as tf.NamedTensorInfoMap, backend: this.backend, attrs: attrs as tf.NamedAttrMap }) as Info;
     this.temps.push(out);
