@@ -88,6 +88,9 @@ describe('finetune / predict / evaluate', () => {
     expect(p).toMatchObject({ model: 'seg-pre', init: 'pre', backend: expect.any(String), epochs: 3, trainSlices: 5, size: 32, width: 4 });
     expect(p.classes[0]).toBe(0);
     expect(typeof p.seconds).toBe('number');
+    // Same seed, same run: the loss curve repeats exactly.
+    const repeat = ssmtl('finetune', '--workspace', ws, '--name', 'seg-pre-again', '--init', 'pre', '--epochs', '3', '--json');
+    expect(repeat.json().loss.perEpoch).toEqual(p.loss.perEpoch);
     const scratch = ssmtl('finetune', '--workspace', ws, '--name', 'seg-none', '--init', 'none', '--epochs', '3', '--json');
     expect(scratch.code, scratch.stderr).toBe(0);
     // with --init none the architecture defaults to the pre-trained model's, for a like-for-like comparison
