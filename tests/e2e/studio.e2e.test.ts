@@ -211,6 +211,26 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     // Fine-tuning, then segmenting the series on screen.
     await expect.poll(async () => page.locator('[data-testid=overlay-model] option').count(), { timeout: 480_000, interval: 2000 }).toBeGreaterThan(1);
     await page.getByTestId('overlay-opacity').fill('1');
+    // Show the slice where the model found most, as a reviewer would (a tiny model may
+    // find nothing on some slices): read the stored prediction by its URL, like the viewer.
+    const model = await page.getByTestId('overlay-model').inputValue();
+    const counts = (await page.evaluate(`(async () => {
+      const counts = [];
+      for (let k = 0; k < 64; k++) {
+        const response = await fetch('api/series/${encodeURIComponent(firstSeries)}/predictions/${encodeURIComponent(model)}/' + k);
+        if (!response.ok) throw new Error('prediction of slice ' + k + ': ' + response.status);
+        counts.push(new Uint16Array(await response.arrayBuffer()).filter((v) => v !== 0).length);
+      }
+      return counts;
+    })()`)) as number[];
+    // Among the slices nobody annotated: there the overlay is the model's alone.
+    const info = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'info', '--workspace', workspace, '--json'], { encoding: 'utf8' });
+    const annotated = (JSON.parse(info.stdout) as { series: { annotatedSlices: number[] }[] }).series[0].annotatedSlices;
+    for (const k of annotated) counts[k] = 0;
+    const best = counts.indexOf(Math.max(...counts));
+    expect(counts[best]).toBeGreaterThan(0);
+    await page.locator(`[data-testid=slice-strip] button[title="Slice ${best}"], [data-testid=slice-strip] button[title^="Slice ${best} "]`).click();
+    await expect.poll(sliceIndex, { timeout: 5000 }).toBe(best);
     await page.waitForTimeout(1500);
     const withOverlay = await viewportPixels();
     await shot('07-review-overlay');
