@@ -16,7 +16,7 @@ export interface StudioApi {
   workspace(): Promise<WorkspaceStatus>;
   /** Series with their annotation status, in import order. */
   listSeries(): Promise<SeriesStatus[]>;
-  listModels(): Promise<ModelInfo[]>;
+  listModels(): Promise<StudioModel[]>;
   /** The workspace's label palette, in order (the MM-WHS heart structures by default). */
   listLabels(): Promise<PaletteLabel[]>;
   /** Every job of this session, newest first, with progress and loss history. */
@@ -55,7 +55,17 @@ export interface WorkspaceStatus {
   backend: { requested: BackendChoice; lastUsed: string | null; notes: string[] };
 }
 
+/** A model with what the interface needs to offer it: whether it finished, what it learnt from. */
+export interface StudioModel extends ModelInfo {
+  /** false for a pre-training run that was stopped or is still running (resumable) */
+  complete: boolean;
+  /** the series it was trained on (pre-training) */
+  series: string[];
+}
+
 export interface SeriesStatus extends SeriesInfo {
+  /** finished pre-trained models that learnt from this series */
+  pretrainedBy: string[];
   /** segmentation models that have predictions stored for this series, oldest first */
   predictedBy: string[];
   predictions: PredictionStatus[];

@@ -53,6 +53,10 @@ describe('StudioService', () => {
     expect(first.state, first.message ?? '').toBe('done');
     expect(first.backend).toBe('wasm');
     expect(first.lossHistory.length).toBeGreaterThan(0);
+    const afterPretraining = await service.listSeries();
+    expect(afterPretraining[0].pretrainedBy).toEqual([first.produced[0]]);
+    expect(afterPretraining[1].pretrainedBy).toEqual([]);
+    expect((await service.listModels()).map((m) => [m.kind, m.complete])).toEqual([['pretrained', true]]);
     const second = await finished(await service.startPretrain(settings));
     expect(second.state, second.message ?? '').toBe('done');
     expect(second.produced[0]).toBe(`${first.produced[0]}-run2`);

@@ -12,6 +12,7 @@ import type {
   PretrainSettings,
   SeriesStatus,
   StudioEvent,
+  StudioModel,
   StudioMethod,
   WorkspaceStatus,
 } from '../../../shared/api.ts';
@@ -21,7 +22,6 @@ import type { BackendChoice, JobCommand, JobEvent } from '../../../shared/job.ts
 import type { PixelRoute } from '../../../shared/pixel-urls.ts';
 import { MMWHS_LABELS } from '../../../shared/labels.ts';
 import type { SegmentationJobEvent } from '../../../shared/segmentation.ts';
-import type { ModelInfo } from '../../../shared/series.ts';
 import { deleteSliceAnnotations, readSliceAnnotation, readSliceAnnotations, saveSliceAnnotations } from '../annotations/annotation-store.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
 import { exportLabels } from '../segmentation/export-labels.ts';
@@ -124,16 +124,24 @@ export class StudioService {
     const workspace = this.workspaceOrNull();
     if (!workspace) return [];
     const predicted = predictionsBySeries(workspace);
+    const pretrained = (await this.listModels()).filter((m) => m.kind === 'pretrained' && m.complete);
     return seriesInfo(workspace).map((info) => {
       const predictions = predicted.get(info.id) ?? [];
-      return { ...info, predictedBy: predictions.map((p) => p.model), predictions };
+      const pretrainedBy = pretrained.filter((m) => m.series.includes(info.id)).map((m) => m.name);
+      return { ...info, pretrainedBy, predictedBy: predictions.map((p) => p.model), predictions };
     });
   }
 
-  async listModels(): Promise<ModelInfo[]> {
+  async listModels(): Promise<StudioModel[]> {
     const workspace = this.workspaceOrNull();
     if (!workspace) return [];
-    return workspace.listModels().map(({ name, kind, method, createdAt }) => ({ name, kind, method, createdAt }));
+    return workspace.listModels().map(({ name, kind, method, createdAt, meta }) => {
+      const m = (meta ?? {}) as { complete?: boolean; series?: unknown };
+      // Segmentation models are recorded only once trained; pre-training records progress.
+      const complete = kind === 'segmentation' ? m.complete !== false : m.complete === true;
+      const series = Array.isArray(m.series) ? m.series.filter((s): s is string => typeof s === 'string') : [];
+      return { name, kind, method, createdAt, complete, series };
+    });
   }
 
   async listLabels(): Promise<PaletteLabel[]> {

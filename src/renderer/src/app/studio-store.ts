@@ -1,7 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { JobSummary, PaletteLabel, SeriesStatus, StudioEvent, WorkspaceStatus } from '../../../shared/api.ts';
-import type { ModelInfo } from '../../../shared/series.ts';
+import type { JobSummary, PaletteLabel, SeriesStatus, StudioEvent, StudioModel, WorkspaceStatus } from '../../../shared/api.ts';
 import { studioApi } from '../api/studio-api.ts';
 
 /**
@@ -11,13 +10,14 @@ import { studioApi } from '../api/studio-api.ts';
 export const useStudioStore = defineStore('studio', () => {
   const workspace = ref<WorkspaceStatus | null>(null);
   const series = ref<SeriesStatus[]>([]);
-  const models = ref<ModelInfo[]>([]);
+  const models = ref<StudioModel[]>([]);
   const labels = ref<PaletteLabel[]>([]);
   const jobs = ref<JobSummary[]>([]);
   const error = ref<string | null>(null);
   let subscribed = false;
 
-  const pretrainedModels = computed(() => models.value.filter((m) => m.kind === 'pretrained'));
+  // Only finished runs can start a fine-tune; a stopped one is resumed from the Pre-train screen.
+  const pretrainedModels = computed(() => models.value.filter((m) => m.kind === 'pretrained' && m.complete));
   const segmentationModels = computed(() => models.value.filter((m) => m.kind === 'segmentation'));
   const runningJobs = computed(() => jobs.value.filter((j) => ['starting', 'running', 'paused'].includes(j.state)));
 
