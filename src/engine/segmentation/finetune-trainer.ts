@@ -67,7 +67,7 @@ export class FinetuneTrainer {
   }
 
   /** Gradients of the batch's mean loss, accumulated over micro-batches (the U-Net has no batch statistics, so this is exact). */
-  private gradients(batch: SegmentationExample[]): { grads: tf.Tensor[]; loss: number } {
+  private async gradients(batch: SegmentationExample[]): Promise<{ grads: tf.Tensor[]; loss: number }> {
     const { size, classes } = this.config;
     const pixels = size * size;
     const vars = this.net.params.variables;
@@ -93,7 +93,8 @@ export class FinetuneTrainer {
         }, vars);
         return { g: vars.map((v) => g[v.name]), value: tf.keep(value) };
       });
-      loss += result.value.dataSync()[0];
+      // data(), not dataSync(): WebGPU cannot read synchronously outside a browser.
+      loss += (await result.value.data())[0];
       result.value.dispose();
       if (grads === null) grads = result.g;
       else {
@@ -129,7 +130,7 @@ export class FinetuneTrainer {
         if (control?.cancelled) return finish('cancelled', 'cancelled');
         const batch = order.slice(step * batchSize, (step + 1) * batchSize);
         const t0 = performance.now();
-        const { grads, loss } = this.gradients(batch);
+        const { grads, loss } = await this.gradients(batch);
         try {
           if (!Number.isFinite(loss)) throw new NonFiniteLossError(epoch, step, { segmentation: loss });
           this.adam.apply(grads);

@@ -17,14 +17,17 @@ export interface SlicePrediction {
 }
 
 /** Softmax probabilities (size × size × classes, channels last) of preprocessed images, `batch` at a time. */
-export function predictProbabilities(net: UNet, images: Float32Array[], size: number, batch = 4): Float32Array[] {
+export async function predictProbabilities(net: UNet, images: Float32Array[], size: number, batch = 4): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   const pixels = size * size;
   for (let start = 0; start < images.length; start += batch) {
     const part = images.slice(start, start + batch);
     const x = new Float32Array(part.length * pixels);
     part.forEach((image, n) => x.set(image, n * pixels));
-    const flat = tf.tidy(() => tf.softmax(net.predict(tf.tensor4d(x, [part.length, size, size, 1]))).dataSync() as Float32Array);
+    const probabilities = tf.tidy(() => tf.softmax(net.predict(tf.tensor4d(x, [part.length, size, size, 1]))));
+    // data(), not dataSync(): WebGPU cannot read synchronously outside a browser.
+    const flat = (await probabilities.data()) as Float32Array;
+    probabilities.dispose();
     const per = flat.length / part.length;
     for (let n = 0; n < part.length; n++) out.push(flat.slice(n * per, (n + 1) * per));
   }

@@ -29,7 +29,7 @@ export async function evaluateSeries(workspace: Workspace, model: string, series
   const { net, meta } = loadSegmentationNet(workspace, model);
   let prediction;
   try {
-    prediction = predictSeries(workspace, net, meta, series);
+    prediction = await predictSeries(workspace, net, meta, series);
   } finally {
     net.dispose();
   }

@@ -35,7 +35,7 @@ export async function runPredict(options: PredictOptions, hooks: { onSlice?: (do
     const t0 = performance.now();
     let prediction;
     try {
-      prediction = predictSeries(workspace, net, meta, series, hooks.onSlice);
+      prediction = await predictSeries(workspace, net, meta, series, hooks.onSlice);
     } finally {
       net.dispose();
     }

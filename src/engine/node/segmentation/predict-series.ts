@@ -12,13 +12,13 @@ export interface SeriesPrediction {
   entropy: number[];
 }
 
-export function predictSeries(
+export async function predictSeries(
   workspace: Workspace,
   net: UNet,
   meta: SegmentationMeta,
   series: SeriesRecord,
   onSlice?: (done: number, total: number) => void,
-): SeriesPrediction {
+): Promise<SeriesPrediction> {
   const plane = series.rows * series.cols;
   const labels = new Uint16Array(series.slices * plane);
   const entropy: number[] = [];
@@ -27,7 +27,7 @@ export function predictSeries(
   for (let start = 0; start < series.slices; start += chunk) {
     const indices = Array.from({ length: Math.min(chunk, series.slices - start) }, (_, i) => start + i);
     const images = indices.map((k) => preprocessSlice(workspace.readSlice(series.id, k), series.rows, series.cols, meta.size));
-    const probabilities = predictProbabilities(net, images, meta.size);
+    const probabilities = await predictProbabilities(net, images, meta.size);
     indices.forEach((k, n) => {
       const slice = toSeriesResolution(probabilities[n], meta.classes, meta.size, series.rows, series.cols);
       labels.set(slice.labels, k * plane);
