@@ -3,7 +3,9 @@
  * series' grid, encoded by dcmjs. One segment per label value; one frame per (segment,
  * slice) where the segment is present; each frame references the source image it was
  * derived from, and the Common Instance Reference module lists the source series, so
- * viewers place it on the right images. Pure: values in, bytes out.
+ * viewers place it on the right images. Images that are not DICOM (a NIfTI volume) have
+ * nothing to reference: frames are then placed by position and orientation alone.
+ * Pure: values in, bytes out.
  */
 import dcmjs from 'dcmjs';
 import { rgbToDicomLab, segmentCodes } from './segment-codes.ts';
@@ -11,8 +13,9 @@ import { rgbToDicomLab, segmentCodes } from './segment-codes.ts';
 export type Vec3 = [number, number, number];
 
 export interface SegSourceSlice {
-  sopClassUid: string;
-  sopInstanceUid: string;
+  /** null when the images are not DICOM (a NIfTI volume): the frame is placed by position only */
+  sopClassUid: string | null;
+  sopInstanceUid: string | null;
   /** 1-based frame of a multi-frame source image; null for single-frame images */
   frameNumber: number | null;
   /** ImagePositionPatient of the slice */
@@ -23,7 +26,8 @@ export interface SegSourceSlice {
 export interface SegSource {
   patient: { PatientName: string; PatientID: string; PatientBirthDate: string; PatientSex: string };
   study: { StudyInstanceUID: string; StudyDate: string; StudyTime: string; ReferringPhysicianName: string; StudyID: string; AccessionNumber: string };
-  seriesInstanceUid: string;
+  /** null when the images are not DICOM */
+  seriesInstanceUid: string | null;
   frameOfReferenceUid: string;
   /** ImageOrientationPatient: row direction then column direction */
   orientation: [number, number, number, number, number, number];
@@ -136,6 +140,12 @@ export function writeSeg(input: SegWriteInput): Uint8Array {
   });
   const perFrame = frames.map((frame) => {
     const slice = source.slices[frame.slice];
+    const placement = {
+      FrameContentSequence: [{ DimensionIndexValues: [frame.segment, frame.slice + 1] }],
+      PlanePositionSequence: [{ ImagePositionPatient: slice.position.map(ds) }],
+      SegmentIdentificationSequence: [{ ReferencedSegmentNumber: frame.segment }],
+    };
+    if (!slice.sopInstanceUid || !slice.sopClassUid) return placement;
     const sourceImage: Record<string, unknown> = {
       ReferencedSOPClassUID: slice.sopClassUid,
       ReferencedSOPInstanceUID: slice.sopInstanceUid,
@@ -149,16 +159,14 @@ export function writeSeg(input: SegWriteInput): Uint8Array {
           DerivationCodeSequence: [{ CodeValue: '113076', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Segmentation' }],
         },
       ],
-      FrameContentSequence: [{ DimensionIndexValues: [frame.segment, frame.slice + 1] }],
-      PlanePositionSequence: [{ ImagePositionPatient: slice.position.map(ds) }],
-      SegmentIdentificationSequence: [{ ReferencedSegmentNumber: frame.segment }],
+      ...placement,
     };
   });
   // Each source image once, in slice order (a multi-frame source appears once).
   const referencedInstances: { ReferencedSOPClassUID: string; ReferencedSOPInstanceUID: string }[] = [];
   const seen = new Set<string>();
   for (const slice of source.slices) {
-    if (seen.has(slice.sopInstanceUid)) continue;
+    if (!slice.sopInstanceUid || !slice.sopClassUid || seen.has(slice.sopInstanceUid)) continue;
     seen.add(slice.sopInstanceUid);
     referencedInstances.push({ ReferencedSOPClassUID: slice.sopClassUid, ReferencedSOPInstanceUID: slice.sopInstanceUid });
   }
@@ -182,7 +190,9 @@ export function writeSeg(input: SegWriteInput): Uint8Array {
     ReferringPhysicianName: source.study.ReferringPhysicianName,
     SeriesDescription: input.seriesDescription.slice(0, 64),
     ManufacturerModelName: input.software.model,
-    ReferencedSeriesSequence: [{ SeriesInstanceUID: source.seriesInstanceUid, ReferencedInstanceSequence: referencedInstances }],
+    ...(source.seriesInstanceUid && referencedInstances.length > 0
+      ? { ReferencedSeriesSequence: [{ SeriesInstanceUID: source.seriesInstanceUid, ReferencedInstanceSequence: referencedInstances }] }
+      : {}),
     PatientName: source.patient.PatientName,
     PatientID: source.patient.PatientID,
     PatientBirthDate: source.patient.PatientBirthDate,

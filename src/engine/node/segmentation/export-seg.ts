@@ -6,6 +6,7 @@ import type { LabelDefinition } from '../../../shared/labels.ts';
 import { parseDicomBytes } from '../../../formats/dicom/parse-part10.ts';
 import { readImageHeader } from '../../../formats/dicom/read-image-header.ts';
 import { writeSeg, type SegSource, type SegSourceSlice, type Vec3 } from '../../../formats/dicom-seg/write-seg.ts';
+import { seriesAffine, seriesPlane } from '../annotations/series-grid.ts';
 import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
 
 /**
@@ -24,9 +25,7 @@ export function uid(): string {
 const IMPLEMENTATION_CLASS_UID = '2.25.152366153813213004611574316236916413089';
 
 export function readSegSource(workspace: Workspace, series: SeriesRecord): SegSource {
-  if (series.format !== 'dicom') {
-    throw new InputError(`series ${series.id} was imported from NIfTI: a DICOM SEG needs DICOM source images to reference; export .nii.gz instead`);
-  }
+  if (series.format !== 'dicom') return niftiSegSource(workspace, series);
   const rows = workspace.db.prepare('SELECT idx, source_file, source_frame FROM slices WHERE series_key = ? ORDER BY idx').all(series.key) as { idx: number; source_file: string; source_frame: number }[];
   const parsed = new Map<string, { dataSet: DataSet; header: ReturnType<typeof readImageHeader> }>();
   const open = (file: string) => {
@@ -79,6 +78,29 @@ export function readSegSource(workspace: Workspace, series: SeriesRecord): SegSo
     pixelSpacing: frame0.pixelSpacing ?? [series.spacing[1], series.spacing[0]],
     sliceThickness: first.header.sliceThickness ?? series.spacing[2],
     slices,
+  };
+}
+
+/**
+ * A NIfTI volume has no DICOM images, patient or study to refer to: the SEG gets a study
+ * of its own and places its frames by the volume's geometry (RAS affine turned to LPS).
+ */
+function niftiSegSource(workspace: Workspace, series: SeriesRecord): SegSource {
+  const plane = seriesPlane(workspace, series);
+  if (!plane) throw new InputError(`series ${series.id} has no usable geometry for a DICOM SEG; export .nii.gz instead`);
+  const { affine } = seriesAffine(series);
+  const length = (c: number) => Math.hypot(affine[0][c], affine[1][c], affine[2][c]);
+  const now = new Date().toISOString();
+  return {
+    // Values a DICOMDIR needs, so that media tools accept the file; nothing here names a person.
+    patient: { PatientName: '', PatientID: series.patientId || 'UNKNOWN', PatientBirthDate: '', PatientSex: '' },
+    study: { StudyInstanceUID: uid(), StudyDate: now.slice(0, 10).replace(/-/g, ''), StudyTime: now.slice(11, 19).replace(/:/g, ''), ReferringPhysicianName: '', StudyID: '1', AccessionNumber: '' },
+    seriesInstanceUid: null,
+    frameOfReferenceUid: uid(),
+    orientation: [...plane.rowDirection, ...plane.columnDirection] as SegSource['orientation'],
+    pixelSpacing: [length(1), length(0)],
+    sliceThickness: length(2),
+    slices: plane.origins.map((origin) => ({ sopClassUid: null, sopInstanceUid: null, frameNumber: null, position: origin as Vec3 })),
   };
 }
 
