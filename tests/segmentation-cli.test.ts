@@ -151,10 +151,12 @@ print(json.dumps({"affine": bool(numpy.allclose(n.affine, t.affine, atol=1e-4)),
     }
   });
 
-  it('an interrupted fine-tune saves nothing and leaves the earlier model of that name usable', async () => {
+  it('an interrupted fine-tune leaves the earlier model of that name usable; after Ctrl-C, --resume continues it exactly', async () => {
     const first = ssmtl('finetune', '--workspace', ws, '--name', 'seg-kill', '--init', 'pre', '--epochs', '1', '--json');
     expect(first.code, first.stderr).toBe(0);
-    const before = ssmtl('info', '--workspace', ws, '--json').json().models.find((m: { name: string }) => m.name === 'seg-kill');
+    const modelRecord = () => ssmtl('info', '--workspace', ws, '--json').json().models.find((m: { name: string }) => m.name === 'seg-kill');
+    let before = modelRecord();
+    let interruptedSteps = 0;
     for (const signal of ['SIGINT', 'SIGKILL'] as const) {
       const child = spawn(process.execPath, [join(root, 'bin/ssmtl.mjs'), 'finetune', '--workspace', ws, '--name', 'seg-kill', '--init', 'pre', '--epochs', '100000'], {
         env: { ...process.env, SSMTL_QUIET: '1' },
@@ -176,11 +178,21 @@ print(json.dumps({"affine": bool(numpy.allclose(n.affine, t.affine, atol=1e-4)),
       const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
       if (signal === 'SIGINT') {
         expect(code).toBe(1);
-        expect(stderr).toMatch(/interrupted .*nothing was saved/);
+        expect(stderr).toMatch(/interrupted after \d+ steps; the model was not saved .*--resume/);
+        interruptedSteps = Number(/after (\d+) steps/.exec(stderr)?.[1]);
       }
-      const after = ssmtl('info', '--workspace', ws, '--json').json().models.find((m: { name: string }) => m.name === 'seg-kill');
-      expect(after).toEqual(before);
+      expect(modelRecord()).toEqual(before);
       expect(ssmtl('predict', '--workspace', ws, '--model', 'seg-kill', '--series', series, '--json').code).toBe(0);
+      if (signal === 'SIGINT') {
+        // --resume continues from the checkpoint written on the interrupt, exactly as an uninterrupted run (one step per epoch here).
+        const epochs = String(interruptedSteps + 3);
+        const resumed = ssmtl('finetune', '--workspace', ws, '--name', 'seg-kill', '--init', 'pre', '--epochs', epochs, '--resume', '--json');
+        expect(resumed.code, resumed.stderr).toBe(0);
+        const straight = ssmtl('finetune', '--workspace', ws, '--name', 'seg-straight', '--init', 'pre', '--epochs', epochs, '--json');
+        expect(resumed.json().loss.perEpoch).toEqual(straight.json().loss.perEpoch);
+        expectInputError(ssmtl('finetune', '--workspace', ws, '--name', 'seg-kill', '--init', 'pre', '--resume'), /no checkpoint .*nothing to resume/);
+        before = modelRecord();
+      }
     }
   });
 });

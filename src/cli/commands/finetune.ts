@@ -12,7 +12,7 @@ export const finetuneCommand: Command = {
   name: 'finetune',
   summary: 'Train a segmentation model on every annotated slice, from a pre-trained backbone (or --init none); stops at convergence unless --epochs is given',
   usage:
-    'finetune --workspace DIR --name NAME [--init MODEL | --init none] [--epochs N] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--batch 8] [--lr 0.001] [--size S --width W (with --init none)] [--series ID]… [--json]',
+    'finetune --workspace DIR --name NAME [--init MODEL | --init none] [--epochs N] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--batch 8] [--lr 0.001] [--size S --width W (with --init none)] [--series ID]… [--resume] [--json]',
   options: {
     workspace: { type: 'string' },
     name: { type: 'string' },
@@ -25,6 +25,7 @@ export const finetuneCommand: Command = {
     size: { type: 'string' },
     width: { type: 'string' },
     series: { type: 'string', multiple: true },
+    resume: { type: 'boolean' },
   },
   async run(context) {
     const options = parseFinetuneOptions(context);
@@ -56,16 +57,17 @@ export function parseFinetuneOptions(context: CommandContext): FinetuneOptions {
     ...(context.values.size !== undefined ? { size: optionalNumber(context, 'size', 256, { integer: true, min: 16, max: 2048 }) } : {}),
     ...(context.values.width !== undefined ? { width: optionalNumber(context, 'width', 64, { integer: true, min: 1, max: 512 }) } : {}),
     seriesIds: stringList(context, 'series'),
+    resume: Boolean(context.values.resume),
   };
 }
 
-/** Runs a fine-tune in this process with progress on stderr; Ctrl-C cancels between steps and saves nothing. */
+/** Runs a fine-tune in this process with progress on stderr; Ctrl-C stops between steps and writes a checkpoint (not a model). */
 export async function finetuneWithProgress(options: FinetuneOptions, context: CommandContext) {
   const control = new JobControl();
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
-    context.log('stopping fine-tuning after the current step (nothing is saved)');
+    context.log(`stopping fine-tuning after the current step (continue it with --resume --name ${options.name})`);
     control.cancel();
   };
   process.on('SIGINT', onSignal);
@@ -98,7 +100,9 @@ export async function finetuneWithProgress(options: FinetuneOptions, context: Co
   try {
     const summary = await runFinetune(options, { emit: onEvent, control });
     if (summary.status !== 'done') {
-      throw new Error(`fine-tuning of '${options.name}' was ${interrupted ? 'interrupted' : 'cancelled'} after ${summary.steps} steps; nothing was saved (an earlier model of that name is unchanged): run it again`);
+      throw new Error(
+        `fine-tuning of '${options.name}' was ${interrupted ? 'interrupted' : 'cancelled'} after ${summary.steps} steps; the model was not saved (an earlier model of that name is unchanged): continue it with --resume, or run it again`,
+      );
     }
     return summary;
   } finally {

@@ -6,7 +6,8 @@ import { Adam } from '../train/adam.ts';
 import type { JobControl } from '../train/control.ts';
 import { NonFiniteLossError } from '../train/errors.ts';
 import { softDice, softmaxCrossEntropy } from './segmentation-loss.ts';
-import { DEFAULT_STOPPING_RULE, StoppingRule, type StopReason, type StoppingRuleConfig } from './stopping-rule.ts';
+import { DEFAULT_STOPPING_RULE, StoppingRule, type StopReason, type StoppingRuleConfig, type StoppingState } from './stopping-rule.ts';
+import type { TensorRecord } from '../train/ssmtl-trainer.ts';
 
 /**
  * Fine-tuning for segmentation on annotated slices only: every example is a whole
@@ -46,6 +47,24 @@ export interface FinetuneRunResult {
   steps: number;
   perEpoch: number[];
   seconds: number;
+}
+
+export interface FinetuneProgress {
+  /** the next step to run: epoch (0-based) and step within it */
+  epoch: number;
+  step: number;
+  epochLossSum: number;
+  globalStep: number;
+  perEpoch: number[];
+  trainingMs: number;
+  rule: StoppingState;
+}
+
+export interface FinetuneSnapshot {
+  progress: FinetuneProgress;
+  adamStep: number;
+  /** parameters in network order, then Adam's m and v ("adam.m/<param>", "adam.v/<param>") */
+  tensors: TensorRecord[];
 }
 
 export class FinetuneTrainer {
@@ -106,63 +125,110 @@ export class FinetuneTrainer {
     return { grads: grads as tf.Tensor[], loss };
   }
 
-  async run(hooks: { control?: JobControl; onEvent?: (event: FinetuneEvent) => void } = {}): Promise<FinetuneRunResult> {
+  /** Where a run stands; a snapshot of it plus the weights continues the run exactly. */
+  private progress: FinetuneProgress = { epoch: 0, step: 0, epochLossSum: 0, globalStep: 0, perEpoch: [], trainingMs: 0, rule: new StoppingRule().state };
+
+  async run(
+    hooks: { control?: JobControl; onEvent?: (event: FinetuneEvent) => void; onCheckpoint?: (snapshot: FinetuneSnapshot) => Promise<void> | void; checkpointIntervalMs?: number } = {},
+  ): Promise<FinetuneRunResult> {
     const { control, onEvent } = hooks;
     const rule = new StoppingRule(this.config.stopping ?? DEFAULT_STOPPING_RULE);
+    rule.state = { ...this.progress.rule };
     const batchSize = Math.min(this.config.batch, this.examples.length);
     const totalSteps = this.config.epochs === null ? null : this.config.epochs * this.stepsPerEpoch;
-    const perEpoch: number[] = [];
-    let globalStep = 0;
-    let trainingMs = 0;
+    const state = this.progress;
+    const intervalMs = hooks.checkpointIntervalMs ?? 5 * 60 * 1000;
+    let lastCheckpoint = performance.now();
+    const checkpoint = async () => {
+      if (!hooks.onCheckpoint) return;
+      state.rule = { ...rule.state };
+      await hooks.onCheckpoint(await this.snapshot());
+      lastCheckpoint = performance.now();
+    };
     const finish = (status: FinetuneRunResult['status'], stopReason: FinetuneRunResult['stopReason']): FinetuneRunResult => ({
       status,
       stopReason,
-      epochs: perEpoch.length,
-      steps: globalStep,
-      perEpoch,
-      seconds: trainingMs / 1000,
+      epochs: state.perEpoch.length,
+      steps: state.globalStep,
+      perEpoch: [...state.perEpoch],
+      seconds: state.trainingMs / 1000,
     });
-    for (let epoch = 0; this.config.epochs === null || epoch < this.config.epochs; epoch++) {
-      const order = Random.derive(this.config.seed, 'finetune-epoch', epoch).shuffle([...this.examples]);
-      let sum = 0;
-      for (let step = 0; step < this.stepsPerEpoch; step++) {
+    for (; this.config.epochs === null || state.epoch < this.config.epochs; state.epoch++, state.step = 0, state.epochLossSum = 0) {
+      // The order depends only on (seed, epoch): a resumed run sees what the uninterrupted one saw.
+      const order = Random.derive(this.config.seed, 'finetune-epoch', state.epoch).shuffle([...this.examples]);
+      if (state.step === 0 && state.globalStep > 0 && performance.now() - lastCheckpoint >= intervalMs) await checkpoint();
+      for (; state.step < this.stepsPerEpoch; ) {
         if (control?.paused && !control.cancelled) await control.waitWhilePaused();
-        if (control?.cancelled) return finish('cancelled', 'cancelled');
-        const batch = order.slice(step * batchSize, (step + 1) * batchSize);
+        if (control?.cancelled) {
+          await checkpoint();
+          return finish('cancelled', 'cancelled');
+        }
+        const batch = order.slice(state.step * batchSize, (state.step + 1) * batchSize);
         const t0 = performance.now();
         const { grads, loss } = await this.gradients(batch);
         try {
-          if (!Number.isFinite(loss)) throw new NonFiniteLossError(epoch, step, { segmentation: loss });
+          if (!Number.isFinite(loss)) throw new NonFiniteLossError(state.epoch, state.step, { segmentation: loss });
           this.adam.apply(grads);
         } finally {
           tf.dispose(grads);
         }
-        trainingMs += performance.now() - t0;
-        globalStep++;
-        sum += loss * batch.length;
-        const perStep = trainingMs / 1000 / globalStep;
+        state.trainingMs += performance.now() - t0;
+        state.globalStep++;
+        state.step++;
+        state.epochLossSum += loss * batch.length;
+        const perStep = state.trainingMs / 1000 / state.globalStep;
         onEvent?.({
           type: 'progress',
-          epoch,
-          step: step + 1,
+          epoch: state.epoch,
+          step: state.step,
           stepsPerEpoch: this.stepsPerEpoch,
-          globalStep,
+          globalStep: state.globalStep,
           totalSteps,
           loss,
-          etaSeconds: totalSteps === null ? null : (totalSteps - globalStep) * perStep,
+          etaSeconds: totalSteps === null ? null : (totalSteps - state.globalStep) * perStep,
         });
         // Let pause/cancel messages in between steps.
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
-      const epochLoss = sum / this.examples.length;
-      perEpoch.push(epochLoss);
-      onEvent?.({ type: 'epoch', epoch, loss: epochLoss });
+      const epochLoss = state.epochLossSum / this.examples.length;
+      state.perEpoch.push(epochLoss);
+      onEvent?.({ type: 'epoch', epoch: state.epoch, loss: epochLoss });
       if (this.config.epochs === null) {
-        const reason = rule.update(epochLoss, globalStep);
+        const reason = rule.update(epochLoss, state.globalStep);
         if (reason) return finish('done', reason);
       }
     }
     return finish('done', 'epochs');
+  }
+
+  async snapshot(): Promise<FinetuneSnapshot> {
+    const tensors: TensorRecord[] = [];
+    const params = this.net.params.entries;
+    for (const { name, variable } of params) tensors.push({ name, shape: [...variable.shape], data: (await variable.data()) as Float32Array });
+    for (let i = 0; i < params.length; i++) {
+      tensors.push({ name: `adam.m/${params[i].name}`, shape: [...this.adam.m[i].shape], data: (await this.adam.m[i].data()) as Float32Array });
+      tensors.push({ name: `adam.v/${params[i].name}`, shape: [...this.adam.v[i].shape], data: (await this.adam.v[i].data()) as Float32Array });
+    }
+    return { progress: { ...this.progress, perEpoch: [...this.progress.perEpoch], rule: { ...this.progress.rule } }, adamStep: this.adam.step, tensors };
+  }
+
+  /** Continues from a snapshot of a run with the same network, data and settings. */
+  restore(snapshot: FinetuneSnapshot): void {
+    const byName = new Map(snapshot.tensors.map((t) => [t.name, t]));
+    const load = (name: string, target: tf.Variable) => {
+      const record = byName.get(name);
+      if (!record || record.shape.join() !== target.shape.join()) throw new Error(`checkpoint tensor ${name} is missing or has another shape`);
+      target.assign(tf.tensor(record.data, record.shape, 'float32'));
+    };
+    tf.tidy(() =>
+      this.net.params.entries.forEach(({ name, variable }, i) => {
+        load(name, variable);
+        load(`adam.m/${name}`, this.adam.m[i]);
+        load(`adam.v/${name}`, this.adam.v[i]);
+      }),
+    );
+    this.adam.step = snapshot.adamStep;
+    this.progress = { ...snapshot.progress, perEpoch: [...snapshot.progress.perEpoch], rule: { ...snapshot.progress.rule } };
   }
 
   dispose(): void {

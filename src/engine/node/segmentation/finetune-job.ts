@@ -1,11 +1,13 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { InputError } from '../../../shared/errors.ts';
 import type { BackendChoice } from '../../../shared/job.ts';
 import type { FinetuneSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
 import { BackendUnavailableError, chooseMicroBatch } from '../../backends/backend-names.ts';
 import { preprocessSlice } from '../../data/preprocess.ts';
 import { UNet } from '../../networks/unet.ts';
-import { FinetuneTrainer, type SegmentationExample } from '../../segmentation/finetune-trainer.ts';
+import { FinetuneTrainer, type FinetuneSnapshot, type SegmentationExample } from '../../segmentation/finetune-trainer.ts';
+import { readCheckpointFile, writeCheckpointFile } from '../checkpoint-file.ts';
 import { classesOf, resizeLabelsNearest, toClassIndices } from '../../segmentation/label-maps.ts';
 import { createSegmentationNet, IncompatibleWeightsError, loadBackbone, setHeadPrior } from '../../segmentation/segmentation-net.ts';
 import type { JobControl } from '../../train/control.ts';
@@ -38,6 +40,27 @@ export interface FinetuneOptions {
   /** empty: every series */
   seriesIds?: string[];
   microBatch?: number;
+  /** continue the interrupted run called `name` from its checkpoint */
+  resume?: boolean;
+  /** a checkpoint at least this often (besides on cancel); default 5 minutes */
+  checkpointIntervalMs?: number;
+}
+
+export const FINETUNE_CHECKPOINT = 'finetune-checkpoint.bin';
+
+interface FinetuneCheckpointMeta {
+  kind: 'ssmtl-finetune-checkpoint';
+  init: string;
+  size: number;
+  width: number;
+  seed: number;
+  batch: number;
+  lr: number;
+  epochs: number | null;
+  classes: number[];
+  series: { id: string; slices: number[] }[];
+  progress: FinetuneSnapshot['progress'];
+  adamStep: number;
 }
 
 export const DEFAULT_FINETUNE = { batch: 8, lr: 0.001, size: 256, width: 64 } as const;
@@ -57,6 +80,9 @@ export async function runFinetune(options: FinetuneOptions, hooks: { emit?: (eve
     const existing = workspace.getModel(options.name);
     if (existing && existing.kind !== 'segmentation') throw new InputError(`--name ${options.name} is a ${existing.kind} model; choose another name for the segmentation model`);
     modelFolder = workspace.modelDir(options.name); // validates the name before any work
+    if (options.resume && !existsSync(join(modelFolder, FINETUNE_CHECKPOINT))) {
+      throw new InputError(`--resume: fine-tuning '${options.name}' has no checkpoint in ${modelFolder} (nothing to resume; run it without --resume)`);
+    }
 
     // The training data: annotated slices only.
     const wanted = options.seriesIds && options.seriesIds.length > 0 ? options.seriesIds.map((id) => workspace.requireSeries(id)) : workspace.listSeries();
@@ -140,9 +166,27 @@ export async function runFinetune(options: FinetuneOptions, hooks: { emit?: (eve
     const microBatch = options.microBatch ?? chooseMicroBatch(options.batch, size, width, classes.length, backend.maxActivationBytes);
     trainer = new FinetuneTrainer(net, examples, { size, classes: classes.length, batch: options.batch, lr: options.lr, seed: options.seed, epochs: options.epochs, microBatch });
     const init = initRecord?.name ?? 'none';
-    emit({ type: 'started', model: options.name, backend: backend.name, backendNotes: [backend.description, ...backend.notes], trainSlices, classes, init, epochs: options.epochs, stepsPerEpoch: trainer.stepsPerEpoch, microBatch });
-    const result = await trainer.run({ control: hooks.control, onEvent: emit });
     const seriesUsed = annotated.map((a) => ({ id: a.series.id, slices: a.maps.map((m) => m.index) }));
+    const checkpointPath = join(modelFolder, FINETUNE_CHECKPOINT);
+    const settings = { init, size, width, seed: options.seed, batch: options.batch, lr: options.lr };
+    if (options.resume) {
+      const { header, tensors } = readCheckpointFile(checkpointPath);
+      const meta = header as unknown as FinetuneCheckpointMeta;
+      const changed = (Object.keys(settings) as (keyof typeof settings)[]).filter((k) => meta[k] !== settings[k]);
+      if (JSON.stringify(meta.classes) !== JSON.stringify(classes) || JSON.stringify(meta.series) !== JSON.stringify(seriesUsed)) changed.push('annotated slices' as never);
+      if (changed.length > 0) throw new InputError(`--resume: the interrupted run of '${options.name}' had other ${changed.join(', ')}; run it again without --resume`);
+      trainer.restore({ progress: meta.progress, adamStep: meta.adamStep, tensors });
+    }
+    emit({ type: 'started', model: options.name, backend: backend.name, backendNotes: [backend.description, ...backend.notes], trainSlices, classes, init, epochs: options.epochs, stepsPerEpoch: trainer.stepsPerEpoch, microBatch });
+    const result = await trainer.run({
+      control: hooks.control,
+      onEvent: emit,
+      checkpointIntervalMs: options.checkpointIntervalMs,
+      onCheckpoint: (snapshot) => {
+        const meta: FinetuneCheckpointMeta = { kind: 'ssmtl-finetune-checkpoint', ...settings, epochs: options.epochs, classes, series: seriesUsed, progress: snapshot.progress, adamStep: snapshot.adamStep };
+        writeCheckpointFile(checkpointPath, meta as unknown as Record<string, unknown>, snapshot.tensors);
+      },
+    });
     const summary = {
       model: options.name,
       init,
@@ -180,6 +224,7 @@ export async function runFinetune(options: FinetuneOptions, hooks: { emit?: (eve
         backend: backend.name,
         loss: result.perEpoch,
       });
+      rmSync(checkpointPath, { force: true });
     }
     return summary;
   } finally {
