@@ -2,7 +2,7 @@
  * Import throughput against Debian's dcm2niix on the same series.
  *   npx tsx bench/import-vs-dcm2niix.ts [--slices 500] [--size 512] [--runs 2]
  * Writes a signed 16-bit CT-like series (one file per slice), then times, best of N runs
- * with a warm page cache: `ssmtl scan`, `ssmtl import` into a fresh workspace, and
+ * with a warm page cache and no dirty pages left by the previous run (`sync` first): `ssmtl scan`, `ssmtl import` into a fresh workspace, and
  * `dcm2niix -z n` into a fresh folder; peak RSS from /usr/bin/time.
  */
 import { spawnSync } from 'node:child_process';
@@ -40,6 +40,8 @@ if (!existsSync(marker)) {
 const inputBytes = readdirSync(data).reduce((sum, name) => sum + statSync(join(data, name)).size, 0);
 
 function timed(command: string, args: string[]): { seconds: number; rssMb: number } {
+  // Earlier runs' dirty pages would otherwise be written back during this one.
+  spawnSync('sync');
   const result = spawnSync('/usr/bin/time', ['-f', '%e %M', command, ...args], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
   const [seconds, kb] = result.stderr.trim().split('\n').pop()!.split(' ').map(Number);

@@ -2,34 +2,35 @@ import { parseArgs } from 'node:util';
 import { InputError, errorMessage } from '../shared/errors.ts';
 import type { Command } from './command.ts';
 import { ProgressBar } from './progress-bar.ts';
-import { commands } from './commands/index.ts';
+import { commandLoaders } from './commands/index.ts';
 
 const EXIT_OK = 0;
 const EXIT_INTERNAL = 1;
 const EXIT_USAGE = 2;
 
-function helpText(): string {
+async function helpText(): Promise<string> {
+  const commands = await Promise.all(commandLoaders.map((entry) => entry.load()));
   const lines = ['Usage: ssmtl <command> [options]', '', 'Commands:'];
   for (const command of commands) lines.push(`  ${command.usage}`, `      ${command.summary}`);
   lines.push('', 'Every command takes --json (one JSON document on stdout; progress on stderr).');
   return lines.join('\n');
 }
 
-/** Picks the command whose (one or two word) name matches the start of argv. */
-function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
-  for (const command of commands) {
-    const words = command.name.split(' ');
-    if (words.every((word, i) => argv[i] === word)) return { command, rest: argv.slice(words.length) };
+/** Loads the command whose (one or two word) name matches the start of argv. */
+async function findCommand(argv: string[]): Promise<{ command: Command; rest: string[] } | null> {
+  for (const entry of commandLoaders) {
+    const words = entry.name.split(' ');
+    if (words.every((word, i) => argv[i] === word)) return { command: await entry.load(), rest: argv.slice(words.length) };
   }
   return null;
 }
 
 export async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
-    process.stdout.write(helpText() + '\n');
+    process.stdout.write((await helpText()) + '\n');
     return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
   }
-  const found = findCommand(argv);
+  const found = await findCommand(argv);
   if (!found) {
     process.stderr.write(`ssmtl: unknown command '${argv[0]}' (run 'ssmtl help' for the list)\n`);
     return EXIT_USAGE;

@@ -1,16 +1,21 @@
 import type { Command } from '../command.ts';
-import { scanCommand } from './scan.ts';
-import { importCommand } from './import.ts';
-import { infoCommand } from './info.ts';
-import { pretrainCommand } from './pretrain.ts';
-import { benchCommand } from './bench.ts';
-import { sampleCommand } from './sample.ts';
-import { serveCommand } from './serve.ts';
-import { annotationsImportCommand } from './annotations-import.ts';
-import { finetuneCommand } from './finetune.ts';
-import { predictCommand } from './predict.ts';
-import { evaluateCommand } from './evaluate.ts';
-import { demoCommand } from './demo.ts';
 
-/** Every `ssmtl` command, in the order `ssmtl help` lists them. */
-export const commands: Command[] = [scanCommand, importCommand, infoCommand, pretrainCommand, benchCommand, sampleCommand, serveCommand, annotationsImportCommand, finetuneCommand, predictCommand, evaluateCommand, demoCommand];
+/**
+ * Every `ssmtl` command, in the order `ssmtl help` lists them. Each is loaded only when
+ * it runs: importing all of them would load TensorFlow.js, the codecs and the web
+ * server before a simple `scan` could start.
+ */
+export const commandLoaders: { name: string; load: () => Promise<Command> }[] = [
+  { name: 'scan', load: async () => (await import('./scan.ts')).scanCommand },
+  { name: 'import', load: async () => (await import('./import.ts')).importCommand },
+  { name: 'info', load: async () => (await import('./info.ts')).infoCommand },
+  { name: 'pretrain', load: async () => (await import('./pretrain.ts')).pretrainCommand },
+  { name: 'bench', load: async () => (await import('./bench.ts')).benchCommand },
+  { name: 'sample', load: async () => (await import('./sample.ts')).sampleCommand },
+  { name: 'serve', load: async () => (await import('./serve.ts')).serveCommand },
+  { name: 'annotations import', load: async () => (await import('./annotations-import.ts')).annotationsImportCommand },
+  { name: 'finetune', load: async () => (await import('./finetune.ts')).finetuneCommand },
+  { name: 'predict', load: async () => (await import('./predict.ts')).predictCommand },
+  { name: 'evaluate', load: async () => (await import('./evaluate.ts')).evaluateCommand },
+  { name: 'demo', load: async () => (await import('./demo.ts')).demoCommand },
+];
