@@ -1,10 +1,9 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically, type WriteChunk } from './atomic-file.ts';
 import type { TensorRecord } from '../train/ssmtl-trainer.ts';
 
 /**
- * Tensors plus a JSON header in one file, written atomically: a temp file in the same
- * folder, fsync, rename over the old file, fsync the folder. A kill or a full disk at any
+ * Tensors plus a JSON header in one file, written atomically (atomic-file.ts). A kill or a full disk at any
  * moment leaves either the old file or the new one, never a torn one; a trailing marker
  * and the header's byte count catch a file truncated by anything else.
  *
@@ -18,14 +17,7 @@ export interface CheckpointHeader {
   [key: string]: unknown;
 }
 
-/** The write primitive, replaceable in tests to simulate a disk that fills up halfway. */
-export type WriteChunk = (fd: number, data: Uint8Array) => void;
-const defaultWrite: WriteChunk = (fd, data) => {
-  let done = 0;
-  while (done < data.length) done += writeSync(fd, data, done, data.length - done);
-};
-
-export function writeCheckpointFile(path: string, meta: Record<string, unknown>, tensors: TensorRecord[], write: WriteChunk = defaultWrite): void {
+export function writeCheckpointFile(path: string, meta: Record<string, unknown>, tensors: TensorRecord[], write?: WriteChunk): void {
   let offset = 0;
   const index = tensors.map((t) => {
     const entry = { name: t.name, shape: t.shape, offset, length: t.data.length };
@@ -36,22 +28,8 @@ export function writeCheckpointFile(path: string, meta: Record<string, unknown>,
   const prefix = Buffer.alloc(MAGIC.length + 4);
   prefix.write(MAGIC, 0, 'ascii');
   prefix.writeUInt32LE(header.length, MAGIC.length);
-  const temp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w');
-  try {
-    write(fd, prefix);
-    write(fd, header);
-    for (const t of tensors) write(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    write(fd, Buffer.from(END, 'ascii'));
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  closeSync(fd);
-  renameSync(temp, path);
-  syncDir(dirname(path));
+  const data = tensors.map((t) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  writeFileAtomically(path, [prefix, header, ...data, Buffer.from(END, 'ascii')], write);
 }
 
 export function readCheckpointFile(path: string): { header: CheckpointHeader; tensors: TensorRecord[] } {
@@ -76,15 +54,3 @@ export function readCheckpointFile(path: string): { header: CheckpointHeader; te
   return { header, tensors };
 }
 
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not every platform can fsync a folder (Windows); the rename is still atomic there.
-  }
-}

@@ -6,7 +6,8 @@ import { BackendUnavailableError, chooseMicroBatch } from '../backends/backend-n
 import type { JobControl } from '../train/control.ts';
 import { NoTrainingDataError } from '../train/errors.ts';
 import { SsmtlTrainer, type TrainerSnapshot } from '../train/ssmtl-trainer.ts';
-import { readCheckpointFile, writeCheckpointFile, type WriteChunk } from './checkpoint-file.ts';
+import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.ts';
+import type { WriteChunk } from './atomic-file.ts';
 import { loadBackend } from './load-backend.ts';
 import { WorkerGradients } from './parallel/worker-gradients.ts';
 import { headNames } from '../data/sampler.ts';

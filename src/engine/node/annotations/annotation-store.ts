@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InputError } from '../../../shared/errors.ts';
 import { seriesFolder } from '../import/store-series.ts';
 import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
-import { writeFileAtomically } from './atomic-file.ts';
+import { writeFileAtomically } from '../atomic-file.ts';
 import { readLabelSet } from './label-set.ts';
 
 /**

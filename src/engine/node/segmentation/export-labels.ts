@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../../../shared/errors.ts';
 import type { LabelDefinition } from '../../../shared/labels.ts';
 import { writeNifti } from '../../../formats/nifti/write-nifti.ts';
-import { writeFileAtomically } from '../annotations/atomic-file.ts';
+import { writeFileAtomically } from '../atomic-file.ts';
 import { seriesAffine } from '../annotations/series-grid.ts';
 import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
 import { writeSegForSeries } from './export-seg.ts';

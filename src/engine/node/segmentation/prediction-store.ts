@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../annotations/atomic-file.ts';
+import { writeFileAtomically } from '../atomic-file.ts';
 import { seriesFolder } from '../import/store-series.ts';
 import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
 
