@@ -4,9 +4,13 @@
 # for Dawn; backports carries 25.x. Run as root on Debian 12. Idempotent.
 set -eu
 if [ ! -f /etc/apt/sources.list.d/bookworm-backports.sources ]; then
-  cat > /etc/apt/sources.list.d/bookworm-backports.sources <<'SRC'
+  # The backports suite lives on the mirror this machine already uses for Debian itself.
+  mirror=$(grep -h '^URIs:' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1 | awk '{print $2}')
+  [ -n "$mirror" ] || mirror=$(grep -h '^deb ' /etc/apt/sources.list 2>/dev/null | head -n 1 | awk '{print $2}')
+  [ -n "$mirror" ] || { echo "install-lavapipe: no Debian mirror found in the apt sources" >&2; exit 1; }
+  cat > /etc/apt/sources.list.d/bookworm-backports.sources <<SRC
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $mirror
 Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
