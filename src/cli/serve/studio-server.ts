@@ -45,7 +45,7 @@ export async function startStudioServer(options: {
   });
 
   function handle(request: IncomingMessage, response: ServerResponse): void {
-    const url = new URL(request.url ?? '/', 'http://placeholder');
+    const url = requestUrl(request);
     const refusal = (guard as RequestGuard).check(request, url, { requireOrigin: false });
     if (refusal) return respond(response, refusal.status, refusal.reason);
     if (request.method !== 'GET' && request.method !== 'HEAD') return respond(response, 405, 'only GET');
@@ -84,7 +84,7 @@ export async function startStudioServer(options: {
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', 'http://placeholder');
+    const url = requestUrl(request);
     const refusal = url.pathname === WEBSOCKET_PATH ? (guard as RequestGuard).check(request, url, { requireOrigin: true }) : { status: 404, reason: 'not found' };
     if (refusal) {
       socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${refusal.reason}\n`);
@@ -117,4 +117,9 @@ export async function startStudioServer(options: {
 function respond(response: ServerResponse, status: number, text: string): void {
   response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
   response.end(`${text}\n`);
+}
+
+/** A request's path and query. Host checks are the RequestGuard's, so the URL's own base is never trusted or used. */
+function requestUrl(request: IncomingMessage): URL {
+  return new URL(request.url ?? '/', 'http://request.invalid');
 }
