@@ -32,13 +32,41 @@ import type { ToolName } from '../viewer-store.ts';
 const LABELMAP_TYPE = ToolEnums.SegmentationRepresentations.Labelmap;
 const ANNOTATION_SEGMENTATION = 'annotations';
 const PREDICTION_SEGMENTATION = 'predictions';
+/**
+ * Cornerstone's PaintFillTool writes the labelmap without recording an undo step, so
+ * Ctrl+Z after a fill undid the stroke before it and left the fill. This one takes the
+ * slice's labelmap before and after the fill and records the difference; the session
+ * that owns the tool group supplies the hooks.
+ */
+interface FillHooks {
+  before(): unknown;
+  after(token: unknown): void;
+}
+const fillHooks = new Map<string, FillHooks>();
+
+class UndoablePaintFillTool extends PaintFillTool {
+  static override toolName = 'SsmtlPaintFill';
+
+  constructor(...args: ConstructorParameters<typeof PaintFillTool>) {
+    super(...args);
+    const fill = this.preMouseDownCallback;
+    this.preMouseDownCallback = (evt) => {
+      const hooks = fillHooks.get(this.toolGroupId);
+      const token = hooks?.before();
+      const result = fill(evt);
+      hooks?.after(token);
+      return result;
+    };
+  }
+}
+
 /** Cornerstone's tool instances behind our tool names. */
 const TOOL_INSTANCES: Record<ToolName, string> = {
   brush: 'SsmtlBrush',
   eraser: 'SsmtlEraser',
   threshold: 'SsmtlThresholdBrush',
   scissors: CircleScissorsTool.toolName,
-  fill: PaintFillTool.toolName,
+  fill: UndoablePaintFillTool.toolName,
   windowLevel: WindowLevelTool.toolName,
   pan: PanTool.toolName,
   zoom: ZoomTool.toolName,
@@ -49,10 +77,12 @@ let sessionCount = 0;
 
 function initializeCornerstone(): Promise<void> {
   initialized ??= (async () => {
-    await initCore();
+    // One viewport on screen at a time: one WebGL context per rendering engine, not the
+    // default pool of 7 (a browser keeps about 16 and drops the oldest, live or not).
+    await initCore({ rendering: { webGlContextCount: 1 }, debug: {} });
     initTools();
     registerSliceImages();
-    for (const tool of [BrushTool, CircleScissorsTool, PaintFillTool, PanTool, ZoomTool, WindowLevelTool, StackScrollTool]) addTool(tool);
+    for (const tool of [BrushTool, CircleScissorsTool, UndoablePaintFillTool, PanTool, ZoomTool, WindowLevelTool, StackScrollTool]) addTool(tool);
   })();
   return initialized;
 }
@@ -127,10 +157,21 @@ export class StackSession {
     const group = ToolGroupManager.createToolGroup(this.toolGroupId);
     if (!group) throw new Error('could not create the viewer tool group');
     group.addViewport(this.viewportId, this.engine.id);
+    fillHooks.set(this.toolGroupId, {
+      before: () => {
+        const index = this.viewport.getCurrentImageIdIndex();
+        return { index, labels: this.readLabels(index) };
+      },
+      after: (token) => {
+        const { index, labels: previous } = token as { index: number; labels: Uint16Array };
+        const filled = this.readLabels(index);
+        if (!sameValues(previous, filled)) this.pushLabelsMemo(`fill-${this.id}-${index}`, index, previous, filled);
+      },
+    });
     group.addToolInstance(TOOL_INSTANCES.brush, BrushTool.toolName, { activeStrategy: 'FILL_INSIDE_CIRCLE' });
     group.addToolInstance(TOOL_INSTANCES.eraser, BrushTool.toolName, { activeStrategy: 'ERASE_INSIDE_CIRCLE' });
     group.addToolInstance(TOOL_INSTANCES.threshold, BrushTool.toolName, { activeStrategy: 'THRESHOLD_INSIDE_CIRCLE', threshold: { range: [100, 700], isDynamic: false } });
-    for (const name of [CircleScissorsTool.toolName, PaintFillTool.toolName, PanTool.toolName, ZoomTool.toolName, WindowLevelTool.toolName, StackScrollTool.toolName]) group.addTool(name);
+    for (const name of [CircleScissorsTool.toolName, UndoablePaintFillTool.toolName, PanTool.toolName, ZoomTool.toolName, WindowLevelTool.toolName, StackScrollTool.toolName]) group.addTool(name);
     // Fixed bindings whatever the primary tool: wheel scrolls, middle pans, right zooms.
     group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Wheel }] });
     group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Auxiliary }] });
@@ -257,9 +298,11 @@ export class StackSession {
     this.afterHistory();
   }
 
+  /** An undo/redo may restore a slice other than the one on screen: every edited slice is checked. */
   private afterHistory(): void {
     this.viewport.render();
-    this.reportEdit(this.viewport.getCurrentImageIdIndex());
+    const slices = new Set([...this.knownLabels.keys(), this.viewport.getCurrentImageIdIndex()]);
+    for (const index of slices) this.reportEdit(index);
   }
 
   /**
@@ -268,19 +311,26 @@ export class StackSession {
    */
   setAnnotation(index: number, values: Uint16Array): void {
     const previous = this.readLabels(index);
-    const apply = (labels: Uint16Array) => {
-      this.suppressEdits = true;
-      try {
-        this.writeLabels(this.annotationImageIds[index], labels);
-        segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(ANNOTATION_SEGMENTATION + this.id);
-      } finally {
-        this.suppressEdits = false;
-      }
-      this.reportEdit(index);
-      this.viewport.render();
-    };
-    apply(values);
-    utilities.HistoryMemo.DefaultHistoryMemo.push({ id: `accept-${this.id}-${index}`, operationType: 'labelmap', restoreMemo: (undo) => apply(undo ? previous : values) });
+    this.applyLabels(index, values);
+    this.pushLabelsMemo(`accept-${this.id}-${index}`, index, previous, values);
+  }
+
+  /** Writes a slice's labels as an edit of its own (saved, rendered). */
+  private applyLabels(index: number, labels: Uint16Array): void {
+    this.suppressEdits = true;
+    try {
+      this.writeLabels(this.annotationImageIds[index], labels);
+      segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(ANNOTATION_SEGMENTATION + this.id);
+    } finally {
+      this.suppressEdits = false;
+    }
+    this.reportEdit(index);
+    this.viewport.render();
+  }
+
+  /** An undo step that sets one slice's labels back to `before` (and forward to `after`). */
+  private pushLabelsMemo(id: string, index: number, before: Uint16Array, after: Uint16Array): void {
+    utilities.HistoryMemo.DefaultHistoryMemo.push({ id, operationType: 'labelmap', restoreMemo: (undo) => !this.destroyed && this.applyLabels(index, undo ? before : after) });
   }
 
   /** Shows a segmentation model's predictions (null hides them); slices load as they are shown. */
@@ -368,6 +418,7 @@ export class StackSession {
     }
     this.engine.destroy();
     ToolGroupManager.destroyToolGroup(this.toolGroupId);
+    fillHooks.delete(this.toolGroupId);
     for (const id of [ANNOTATION_SEGMENTATION + this.id, PREDICTION_SEGMENTATION + this.id]) {
       try {
         segmentation.removeSegmentation(id);
