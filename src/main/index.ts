@@ -6,6 +6,7 @@ import { errorMessage } from '../shared/errors.ts';
 import { APP_ORIGIN, handleAppProtocol, registerAppScheme } from './app-protocol.ts';
 import { defaultWorkspace } from '../engine/node/studio/default-workspace.ts';
 import { EngineHost } from './engine-host.ts';
+import { GPU_WINDOW_METHODS, createGpuWindow } from './gpu-window.ts';
 
 /**
  * Electron main: one window, the app protocol, validated IPC, and the engine host
@@ -16,7 +17,10 @@ const firstArgument = app.isPackaged ? 1 : 2;
 const workspaceDir = process.argv.slice(firstArgument).find((arg) => !arg.startsWith('-')) ?? defaultWorkspace();
 
 let mainWindow: BrowserWindow | null = null;
+/** hidden: lends Chromium's WebGPU to pre-training (gpu-window.ts) */
+let gpuWindow: BrowserWindow | null = null;
 let engine: EngineHost | null = null;
+const PRELOAD = join(import.meta.dirname, '../preload/index.cjs');
 
 registerAppScheme();
 
@@ -28,7 +32,7 @@ function createWindow(): void {
     show: false,
     backgroundColor: '#0f1216',
     webPreferences: {
-      preload: join(import.meta.dirname, '../preload/index.cjs'),
+      preload: PRELOAD,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -38,9 +42,38 @@ function createWindow(): void {
     },
   });
   mainWindow.once('ready-to-show', () => mainWindow?.show());
-  mainWindow.on('closed', () => (mainWindow = null));
+  mainWindow.on('closed', () => {
+    mainWindow = null;
+    gpuWindow?.destroy();
+  });
   void mainWindow.loadURL(`${APP_ORIGIN}/index.html`);
+  startGpuWindow();
 }
+
+/** The GPU window's registration ends with it: a crashed or closed window fails its run at the last checkpoint. */
+function startGpuWindow(): void {
+  if (gpuWindow) return;
+  const window = createGpuWindow(PRELOAD);
+  gpuWindow = window;
+  const registered: string[] = [];
+  const release = () => {
+    for (const workerId of registered.splice(0)) void engine?.call('releaseGpuWorker', [workerId]).catch(() => {});
+  };
+  window.webContents.on('render-process-gone', () => {
+    release();
+    window.destroy();
+    // A GPU driver crash takes the window with it: offer the GPU again with a new one.
+    if (mainWindow) setTimeout(startGpuWindow, 2000);
+  });
+  window.on('closed', () => {
+    release();
+    if (gpuWindow === window) gpuWindow = null;
+  });
+  gpuRegistrations.set(window.webContents.id, registered);
+}
+
+/** workerIds each GPU window registered, by its webContents id */
+const gpuRegistrations = new Map<number, string[]>();
 
 /** No page of ours navigates anywhere or opens windows; https links go to the system browser. */
 function lockDown(contents: WebContents): void {
@@ -55,24 +88,23 @@ function lockDown(contents: WebContents): void {
   });
 }
 
-/** Only our own window's top frame, showing our own origin, may call the API. */
-function fromOurWindow(event: IpcMainInvokeEvent): boolean {
-  return (
-    mainWindow !== null &&
-    event.sender === mainWindow.webContents &&
-    event.senderFrame === mainWindow.webContents.mainFrame &&
-    (event.senderFrame?.url ?? '').startsWith(`${APP_ORIGIN}/`)
-  );
+/** Only our own windows' top frames, showing our own origin, may call the API (the GPU window only its part). */
+function fromOurWindow(event: IpcMainInvokeEvent, method: string): boolean {
+  const window = [mainWindow, gpuWindow].find((w) => w !== null && !w.isDestroyed() && event.sender === w.webContents);
+  if (!window || event.senderFrame !== window.webContents.mainFrame || !(event.senderFrame?.url ?? '').startsWith(`${APP_ORIGIN}/`)) return false;
+  return window === mainWindow || GPU_WINDOW_METHODS.has(method);
 }
 
 function sendEvent(event: StudioEvent): void {
-  mainWindow?.webContents.send(EVENT_CHANNEL, event);
+  // Tasks for the GPU worker go to the hidden window only; everything else to the interface.
+  const target = event.type === 'gpu-task' ? gpuWindow : mainWindow;
+  if (target && !target.isDestroyed()) target.webContents.send(EVENT_CHANNEL, event);
 }
 
 function registerIpc(): void {
   for (const method of STUDIO_METHODS) {
     ipcMain.handle(API_CHANNELS[method], async (event, ...args: unknown[]) => {
-      if (!fromOurWindow(event)) throw new Error('refused: the request did not come from the SSMTL Studio window');
+      if (!fromOurWindow(event, method)) throw new Error('refused: the request did not come from the SSMTL Studio window');
       const call = validateCall(method, args);
       if (call.method === 'chooseFolder') {
         const options = { title: 'Import a folder of DICOM or NIfTI files', properties: ['openDirectory' as const] };
@@ -81,7 +113,9 @@ function registerIpc(): void {
       }
       if (!engine) throw new Error('no workspace is open: start the app with `npm start -- FOLDER`');
       try {
-        return await engine.call(call.method, call.params);
+        const result = await engine.call(call.method, call.params);
+        if (call.method === 'registerGpuWorker') gpuRegistrations.get(event.sender.id)?.push((result as { workerId: string }).workerId);
+        return result;
       } catch (error) {
         // One line a person can read, not Electron's "Error invoking remote method" wrapper.
         throw new Error(errorMessage(error));

@@ -1,4 +1,5 @@
 import { STUDIO_METHODS, type StudioMethod } from './api.ts';
+import { GPU_UPLOAD_MAX_BYTES, GPU_UPLOAD_PART_BYTES } from './gpu-worker.ts';
 import { InputError } from './errors.ts';
 
 /**
@@ -39,6 +40,26 @@ const list = (item: Check, max: number): Check => (v, name) => {
 const bytes = (maxBytes: number): Check => (v, name) => {
   if (!(v instanceof Uint8Array) || v.byteLength > maxBytes) fail(name, `expected bytes (at most ${maxBytes})`);
 };
+const finite: Check = (v, name) => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(name, 'expected a finite number');
+};
+const boolean: Check = (v, name) => {
+  if (typeof v !== 'boolean') fail(name, 'expected true or false');
+};
+/** Loss per head name: a few entries of finite numbers. */
+const lossesByName: Check = (v, name) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).length > 64) fail(name, 'expected an object of at most 64 numbers');
+  for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
+    text(key, name);
+    finite(value, `${name}.${key}`);
+  }
+};
+/** One of several records, told apart by their 'type' field. */
+const tagged = (variants: Record<string, Record<string, Check>>): Check => (v, name) => {
+  const type = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
+  if (typeof type !== 'string' || !(type in variants)) fail(name, `expected an object whose type is one of ${Object.keys(variants).join(', ')}`);
+  record({ type: () => {}, ...variants[type] })(v, name);
+};
 const record = (fields: Record<string, Check>): Check => (v, name) => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(name, 'expected an object');
   const object = v as Record<string, unknown>;
@@ -48,6 +69,40 @@ const record = (fields: Record<string, Check>): Check => (v, name) => {
 
 /** 4096² slices of uint16 labels: far above any CT or MR slice. */
 const MAX_MASK_BYTES = 4096 * 4096 * 2;
+
+const count = integer(0, 1_000_000_000);
+const gpuJobEvent = tagged({
+  progress: {
+    epoch: count,
+    epochs: count,
+    step: count,
+    stepsPerEpoch: count,
+    globalStep: count,
+    totalSteps: count,
+    loss: finite,
+    headLosses: lossesByName,
+    imagesPerSecond: finite,
+    etaSeconds: finite,
+  },
+  epoch: { epoch: count, loss: finite, headLosses: lossesByName },
+  checkpoint: { epoch: count, step: count, reason: oneOf(['epoch', 'interval', 'pause', 'cancel']) },
+  state: { state: oneOf(['running', 'paused', 'done', 'cancelled']) },
+  log: { message: text },
+});
+const gpuReport = tagged({
+  event: { event: gpuJobEvent },
+  finished: {
+    result: record({
+      status: oneOf(['done', 'cancelled', 'stopped']),
+      perEpoch: list(finite, 1_000_000),
+      perEpochHeads: list(list(finite, 64), 1_000_000),
+      steps: count,
+      seconds: finite,
+      imagesPerSecond: finite,
+    }),
+  },
+  failed: { kind: oneOf(['nan', 'internal']), message: text },
+});
 
 const SIGNATURES: Record<StudioMethod, Check[]> = {
   workspace: [],
@@ -94,6 +149,21 @@ const SIGNATURES: Record<StudioMethod, Check[]> = {
     }),
   ],
   chooseFolder: [],
+  registerGpuWorker: [record({ label: text, software: boolean })],
+  releaseGpuWorker: [text],
+  gpuWorkerReport: [text, text, gpuReport],
+  gpuWorkerUpload: [
+    text,
+    text,
+    record({
+      kind: oneOf(['checkpoint', 'weights']),
+      reason: oneOf(['epoch', 'interval', 'pause', 'cancel', 'done']),
+      offset: integer(0, GPU_UPLOAD_MAX_BYTES),
+      total: integer(1, GPU_UPLOAD_MAX_BYTES),
+    }),
+    bytes(GPU_UPLOAD_PART_BYTES),
+  ],
+  gpuWorkerDownload: [text, text, integer(0, GPU_UPLOAD_MAX_BYTES), integer(1, GPU_UPLOAD_PART_BYTES)],
 };
 
 export function validateCall(method: unknown, params: unknown): { method: StudioMethod; params: unknown[] } {

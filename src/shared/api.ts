@@ -1,3 +1,4 @@
+import type { GpuAdapterSummary, GpuReport, GpuTask, GpuUploadPart } from './gpu-worker.ts';
 import type { BackendChoice, JobCommand, JobState } from './job.ts';
 import type { LabelDefinition } from './labels.ts';
 import type { ModelInfo, SeriesInfo, SkippedFile } from './series.ts';
@@ -38,6 +39,17 @@ export interface StudioApi {
   exportSegmentation(request: ExportRequest): Promise<ExportResult>;
   /** Electron only: the native folder dialog; serve answers null (a browser cannot browse the disk). */
   chooseFolder(): Promise<string | null>;
+  /**
+   * A page offers its WebGPU adapter for training (shared/gpu-worker.ts): pre-training
+   * asked to run on webgpu (or on auto, where no native TensorFlow is installed and the
+   * adapter is a real GPU) then runs in that page's worker.
+   */
+  registerGpuWorker(adapter: GpuAdapterSummary): Promise<{ workerId: string }>;
+  /** The page closes (the transport also releases it when the connection or window goes). */
+  releaseGpuWorker(workerId: string): Promise<void>;
+  gpuWorkerReport(workerId: string, jobId: string, report: GpuReport): Promise<void>;
+  gpuWorkerUpload(workerId: string, jobId: string, part: GpuUploadPart, bytes: Uint8Array): Promise<void>;
+  gpuWorkerDownload(workerId: string, jobId: string, offset: number, length: number): Promise<Uint8Array>;
   /** Pushes events (job progress, workspace changes); returns the unsubscribe function. */
   onEvent(listener: (event: StudioEvent) => void): () => void;
 }
@@ -52,7 +64,7 @@ export interface WorkspaceStatus {
   /** 'electron' or 'serve': the interface hides what its transport cannot do */
   transport: 'electron' | 'serve';
   /** the default compute backend jobs ask for, and what the last job actually ran on */
-  backend: { requested: BackendChoice; lastUsed: string | null; notes: string[] };
+  backend: { requested: BackendChoice; lastUsed: string | null; notes: string[]; gpuWorker: GpuAdapterSummary | null };
 }
 
 /** A model with what the interface needs to offer it: whether it finished, what it learnt from. */
@@ -172,7 +184,11 @@ export type StudioEvent =
   | { type: 'job'; job: JobSummary }
   | { type: 'series-changed' }
   | { type: 'models-changed' }
-  | { type: 'annotation-saved'; saved: AnnotationSaved };
+  | { type: 'annotation-saved'; saved: AnnotationSaved }
+  /** what training can run on changed (a page offered or withdrew its GPU) */
+  | { type: 'compute-changed' }
+  /** for the page that registered `workerId` only (shared/gpu-worker.ts) */
+  | { type: 'gpu-task'; workerId: string; task: GpuTask };
 
 /** IPC channel names, one per API function, plus the event channel. */
 export const API_CHANNELS = {
@@ -190,6 +206,11 @@ export const API_CHANNELS = {
   saveAnnotation: 'studio:save-annotation',
   exportSegmentation: 'studio:export-segmentation',
   chooseFolder: 'studio:choose-folder',
+  registerGpuWorker: 'studio:register-gpu-worker',
+  releaseGpuWorker: 'studio:release-gpu-worker',
+  gpuWorkerReport: 'studio:gpu-worker-report',
+  gpuWorkerUpload: 'studio:gpu-worker-upload',
+  gpuWorkerDownload: 'studio:gpu-worker-download',
 } as const satisfies Record<StudioMethod, string>;
 
 export const EVENT_CHANNEL = 'studio:event';

@@ -47,8 +47,10 @@ export const serveCommand: Command = {
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
     });
-    await server.close();
+    // Jobs stop at a checkpoint first, while the server still answers: a run training in
+    // the page's GPU worker sends its last checkpoint over the connection.
     await service.close();
+    await server.close();
     // The URL line was this command's one JSON document; leave before the CLI prints another.
     process.exit(0);
   },

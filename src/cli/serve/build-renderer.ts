@@ -25,7 +25,8 @@ function newestMtime(path: string): number {
 export function rendererBuildIsCurrent(root: string): boolean {
   const stamp = join(webBuildDir(root), STAMP);
   if (!existsSync(stamp)) return false;
-  const sources = ['src/renderer', 'src/shared', 'src/cli/serve/web-build-config.ts', 'package-lock.json'].map((p) => join(root, p)).filter((p) => existsSync(p));
+  // src/engine: the page's GPU worker bundles the isomorphic engine.
+  const sources = ['src/renderer', 'src/shared', 'src/engine', 'src/cli/serve/web-build-config.ts', 'package-lock.json'].map((p) => join(root, p)).filter((p) => existsSync(p));
   return Math.max(...sources.map(newestMtime)) <= statSync(stamp).mtimeMs;
 }
 

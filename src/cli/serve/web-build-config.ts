@@ -24,6 +24,14 @@ export async function webBuildConfig(root: string, outDir: string): Promise<Inli
     plugins: [vue()],
     resolve: { alias: rendererNodeShims(root) },
     worker: { format: 'es' },
-    build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 8000, reportCompressedSize: false, target: 'es2022' },
+    build: {
+      outDir,
+      emptyOutDir: true,
+      chunkSizeWarningLimit: 8000,
+      reportCompressedSize: false,
+      target: 'es2022',
+      // compute.html is Electron's hidden GPU window; built here too so both builds match.
+      rollupOptions: { input: { index: join(root, 'src/renderer/index.html'), compute: join(root, 'src/renderer/compute.html') } },
+    },
   };
 }

@@ -15,8 +15,16 @@ export function serveWebSocket(socket: WebSocket, service: StudioService, log: (
   const send = (message: RpcResponse | RpcPush) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message, encodeBytes));
   };
-  const unsubscribe = service.onEvent((event) => send({ event }));
-  socket.on('close', unsubscribe);
+  // Events for a GPU worker go only to the connection that registered it.
+  const gpuWorkers = new Set<string>();
+  const unsubscribe = service.onEvent((event) => {
+    if (event.type !== 'gpu-task' || gpuWorkers.has(event.workerId)) send({ event });
+  });
+  socket.on('close', () => {
+    unsubscribe();
+    // The tab closed or the connection dropped: its GPU worker is gone with it.
+    for (const workerId of gpuWorkers) void service.releaseGpuWorker(workerId);
+  });
   socket.on('message', (data, isBinary) => {
     let request: RpcRequest;
     try {
@@ -28,7 +36,10 @@ export function serveWebSocket(socket: WebSocket, service: StudioService, log: (
       return;
     }
     service.call(request.method, request.params).then(
-      (result) => send({ id: request.id, result: result ?? null }),
+      (result) => {
+        if (request.method === 'registerGpuWorker') gpuWorkers.add((result as { workerId: string }).workerId);
+        send({ id: request.id, result: result ?? null });
+      },
       (error: unknown) => {
         if (!(error instanceof InputError)) log(`${String(request.method)}: ${errorMessage(error)}`);
         send({ id: request.id, error: errorMessage(error) });

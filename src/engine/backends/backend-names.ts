@@ -44,3 +44,8 @@ export function chooseMicroBatch(batch: number, size: number, width: number, hea
   const per = unetActivationBytesPerImage(size, width, heads);
   return Math.max(1, Math.min(batch, Math.floor(budgetBytes / per)));
 }
+
+/** Activation memory a WebGPU training pass may use (Dawn under Node, or Chromium's in a worker). */
+export function webgpuActivationBudget(software: boolean): number {
+  return (software ? 2 : 6) * 1024 ** 3;
+}

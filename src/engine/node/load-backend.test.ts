@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError, chooseMicroBatch } from '../backends/backend-names.ts';
-import { describeAdapter, loadBackend, missingCuda11Libraries } from './load-backend.ts';
+import { describeAdapter } from '../../shared/gpu-worker.ts';
+import { loadBackend, missingCuda11Libraries } from './load-backend.ts';
 
 describe('backend loading', () => {
   it('recognizes software WebGPU adapters (lavapipe, SwiftShader) and real ones', () => {

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BackendChoice, BackendName } from '../../shared/job.ts';
-import { AUTO_ORDER, type ActiveBackend, BackendUnavailableError } from '../backends/backend-names.ts';
+import { describeAdapter, type GpuAdapterLike } from '../../shared/gpu-worker.ts';
+import { AUTO_ORDER, type ActiveBackend, BackendUnavailableError, webgpuActivationBudget } from '../backends/backend-names.ts';
 import { registerTrainingKernels } from '../backends/wasm-kernels/register.ts';
 
 /**
@@ -90,19 +91,6 @@ async function loadWasm(): Promise<ActiveBackend> {
   return { name: 'wasm', description: 'wasm (XNNPACK, SIMD)', notes: [], software: true, maxActivationBytes: 2 * GiB };
 }
 
-interface GpuAdapterLike {
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
-  isFallbackAdapter?: boolean;
-}
-
-export function describeAdapter(adapter: GpuAdapterLike): { label: string; software: boolean } {
-  const info = adapter.info ?? {};
-  const text = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
-  const software =
-    Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || /software|llvmpipe|lavapipe|swiftshader|warp|cpu/i.test(`${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`);
-  return { label: info.description || text || 'unknown adapter', software };
-}
-
 async function loadWebgpu(explicit: boolean): Promise<Attempt> {
   let webgpu: { create: (flags: string[]) => { requestAdapter(o?: object): Promise<GpuAdapterLike | null> }; globals: object };
   try {
@@ -129,7 +117,7 @@ async function loadWebgpu(explicit: boolean): Promise<Attempt> {
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await activate('webgpu'))) throw new Error(`the webgpu backend did not initialize on ${label}`);
   const notes = software ? [`webgpu is running on a software adapter (${label}), not a GPU`] : [];
-  return { name: 'webgpu', description: `webgpu (${label}${software ? ', software' : ''})`, notes, software, maxActivationBytes: (software ? 2 : 6) * GiB };
+  return { name: 'webgpu', description: `webgpu (${label}${software ? ', software' : ''})`, notes, software, maxActivationBytes: webgpuActivationBudget(software) };
 }
 
 async function loadTensorflow(): Promise<ActiveBackend> {
@@ -161,6 +149,18 @@ async function loadTensorflow(): Promise<ActiveBackend> {
     return { name: 'tensorflow', description, notes, software, maxActivationBytes: (software ? 8 : 12) * GiB };
   }
   throw new Error(`neither is installed: ${tried.join('; ')}. Install one: npm install @tensorflow/tfjs-node-gpu (NVIDIA GPU with CUDA 11.2 + cuDNN 8.1) or npm install @tensorflow/tfjs-node`);
+}
+
+/** Whether a native TensorFlow package is installed (without loading it). */
+export function tensorflowInstalled(): boolean {
+  return ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((pkg) => {
+    try {
+      require.resolve(pkg);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** libtensorflow 2.9 dlopens these; when they are absent it silently uses the CPU. */

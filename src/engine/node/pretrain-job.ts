@@ -2,16 +2,14 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../shared/errors.ts';
 import type { BackendChoice, JobEvent, PretrainSummary } from '../../shared/job.ts';
-import { BackendUnavailableError, chooseMicroBatch } from '../backends/backend-names.ts';
+import { BackendUnavailableError } from '../backends/backend-names.ts';
 import type { JobControl } from '../train/control.ts';
 import { NoTrainingDataError } from '../train/errors.ts';
-import { SsmtlTrainer, type TrainerSnapshot } from '../train/ssmtl-trainer.ts';
+import type { PlacedTrainer, PlacementRequest } from '../train/placed-trainer.ts';
+import type { TrainerSnapshot } from '../train/ssmtl-trainer.ts';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.ts';
 import type { WriteChunk } from './atomic-file.ts';
-import { loadBackend } from './load-backend.ts';
-import { WorkerGradients } from './parallel/worker-gradients.ts';
-import { headNames } from '../data/sampler.ts';
-import { availableParallelism } from 'node:os';
+import { placeLocally } from './local-trainer.ts';
 import { Workspace } from './workspace/workspace.ts';
 
 /**
@@ -67,12 +65,17 @@ interface CheckpointMeta {
 
 export async function runPretrain(
   options: PretrainOptions,
-  hooks: { emit?: (event: JobEvent) => void; control?: JobControl; writeChunk?: WriteChunk } = {},
+  hooks: {
+    emit?: (event: JobEvent) => void;
+    control?: JobControl;
+    writeChunk?: WriteChunk;
+    /** where the trainer runs; default: this process, on the backend options.backend picks */
+    place?: (request: PlacementRequest) => Promise<PlacedTrainer>;
+  } = {},
 ): Promise<PretrainSummary> {
   const emit = hooks.emit ?? (() => {});
   const workspace = Workspace.open(options.workspace, { create: false });
-  let trainer: SsmtlTrainer | null = null;
-  let parallel: WorkerGradients | null = null;
+  let trainer: PlacedTrainer | null = null;
   let dir = '';
   try {
     dir = workspace.modelDir(options.name);
@@ -103,31 +106,22 @@ export async function runPretrain(
       if (unknown.length > 0) throw new InputError(`--series: no series ${unknown.map((u) => `'${u}'`).join(', ')} in ${workspace.dir}`);
     }
 
-    let backend;
+    const request: PlacementRequest = {
+      config: { ts: effective.ts, size: effective.size, width: effective.width, batch: effective.batch, lr: effective.lr, seed: effective.seed, epochs: effective.epochs },
+      seriesIds: resumeFrom ? resumeFrom.meta.series : effective.seriesIds,
+      resume: resumeFrom?.snapshot ?? null,
+      microBatch: effective.microBatch,
+      threads: resumeFrom?.meta.options.threads ?? effective.threads,
+    };
     try {
-      backend = await loadBackend(effective.backend);
+      trainer = await (hooks.place ?? ((r: PlacementRequest) => placeLocally(workspace, effective.backend, r)))(request);
     } catch (error) {
       if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${effective.backend}: ${error.message}`);
-      throw error;
-    }
-    const heads = effective.ts.length * 2;
-    const microBatch = resumeFrom?.snapshot.config.microBatch ?? effective.microBatch ?? chooseMicroBatch(effective.batch, effective.size, effective.width, heads, backend.maxActivationBytes);
-    const threads = resumeFrom?.meta.options.threads ?? effective.threads ?? WorkerGradients.defaultWorkers(backend.name, availableParallelism(), effective.size, effective.width);
-    effective = { ...effective, threads };
-    if (threads > 1) parallel = new WorkerGradients(threads, { backend: backend.name, width: effective.width, heads: headNames(effective.ts), size: effective.size, microBatch });
-    try {
-      trainer = new SsmtlTrainer(
-        workspace,
-        { ts: effective.ts, size: effective.size, width: effective.width, batch: effective.batch, lr: effective.lr, seed: effective.seed, epochs: effective.epochs, microBatch },
-        { seriesIds: resumeFrom ? resumeFrom.meta.series : effective.seriesIds, parallel: parallel ?? undefined },
-      );
-    } catch (error) {
       if (error instanceof NoTrainingDataError) throw new InputError(error.message);
       throw error;
     }
-    if (resumeFrom) {
-      trainer.restore({ ...resumeFrom.snapshot, config: { ...resumeFrom.snapshot.config, epochs: effective.epochs } });
-    }
+    const { backend, microBatch, threads } = trainer;
+    effective = { ...effective, threads };
     const active = trainer;
     const { resume: _resume, maxSteps: _maxSteps, ...persisted } = effective;
     const baseMeta = () => ({
@@ -191,9 +185,7 @@ export async function runPretrain(
     });
     const headLosses = transpose(active.heads, result.perEpochHeads);
     if (result.status === 'done') {
-      const params = active.net.params.entries;
-      const tensors = [];
-      for (const { name, variable } of params) tensors.push({ name, shape: [...variable.shape], data: (await variable.data()) as Float32Array });
+      const tensors = await active.weights();
       writeCheckpointFile(join(dir, WEIGHTS_FILE), { kind: 'ssmtl-weights', network: 'unet', ...baseMeta() }, tensors, hooks.writeChunk);
       saveRecord({
         complete: true,
@@ -221,8 +213,7 @@ export async function runPretrain(
       status: result.status,
     } satisfies PretrainSummary;
   } finally {
-    trainer?.dispose();
-    await parallel?.dispose();
+    await trainer?.dispose();
     // A run that failed before its first checkpoint leaves no empty model folder behind.
     if (dir && readdirSync(dir).length === 0 && !workspace.getModel(options.name)) rmSync(dir, { recursive: true, force: true });
     workspace.close();

@@ -6,6 +6,7 @@ export class JobControl {
   private pausedFlag = false;
   private cancelledFlag = false;
   private wake: (() => void) | null = null;
+  private readonly listeners = new Set<(command: 'pause' | 'resume' | 'cancel') => void>();
 
   get paused(): boolean {
     return this.pausedFlag;
@@ -17,16 +18,29 @@ export class JobControl {
 
   pause(): void {
     this.pausedFlag = true;
+    this.notify('pause');
   }
 
   resume(): void {
     this.pausedFlag = false;
     this.wake?.();
+    this.notify('resume');
   }
 
   cancel(): void {
     this.cancelledFlag = true;
     this.wake?.();
+    this.notify('cancel');
+  }
+
+  /** Hears every command (a trainer running elsewhere gets them forwarded); returns the unsubscribe. */
+  onCommand(listener: (command: 'pause' | 'resume' | 'cancel') => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(command: 'pause' | 'resume' | 'cancel'): void {
+    for (const listener of this.listeners) listener(command);
   }
 
   /** Resolves when not paused (or when cancelled). */

@@ -79,6 +79,29 @@ export interface RunResult {
   imagesPerSecond: number;
 }
 
+/**
+ * The anchors a run trains on: series filtered by `seriesIds` (all when empty), anchors
+ * where every j±t exists. Throws NoTrainingDataError, saying why, when there are none.
+ * The engine host plans a browser GPU worker's run with this too, so both agree.
+ */
+export function planTraining(source: Pick<SliceSource, 'listSeries'>, config: Pick<SsmtlConfig, 'size' | 'ts'>, seriesIds: string[] = []): AnchorPlan {
+  UNet.checkSize(config.size);
+  let series = source.listSeries();
+  if (seriesIds.length > 0) {
+    const wanted = new Set(seriesIds);
+    series = series.filter((s) => wanted.has(s.id));
+  }
+  const plan = planAnchors(series, config.ts);
+  if (plan.anchors.length === 0) {
+    const why =
+      series.length === 0
+        ? 'the workspace has no series to pre-train on (import some first)'
+        : `no series has enough slices: ${plan.skipped.map((s) => `${s.series}: ${s.reason}`).join('; ')}`;
+    throw new NoTrainingDataError(why);
+  }
+  return plan;
+}
+
 export class SsmtlTrainer {
   readonly net: UNet;
   readonly adam: Adam;
@@ -106,20 +129,7 @@ export class SsmtlTrainer {
     options: { cacheBytes?: number; seriesIds?: string[]; parallel?: ParallelGradients } = {},
   ) {
     this.parallel = options.parallel ?? null;
-    UNet.checkSize(config.size);
-    let series = source.listSeries();
-    if (options.seriesIds && options.seriesIds.length > 0) {
-      const wanted = new Set(options.seriesIds);
-      series = series.filter((s) => wanted.has(s.id));
-    }
-    this.plan = planAnchors(series, config.ts);
-    if (this.plan.anchors.length === 0) {
-      const why =
-        series.length === 0
-          ? 'the workspace has no series to pre-train on (import some first)'
-          : `no series has enough slices: ${this.plan.skipped.map((s) => `${s.series}: ${s.reason}`).join('; ')}`;
-      throw new NoTrainingDataError(why);
-    }
+    this.plan = planTraining(source, config, options.seriesIds);
     this.heads = headNames(config.ts);
     this.epochHeadSums = this.heads.map(() => 0);
     this.stepsPerEpoch = stepsPerEpoch(this.plan.anchors.length, config.batch);
@@ -319,9 +329,8 @@ export class SsmtlTrainer {
   }
 
   async snapshot(elapsedSeconds = this.elapsedBefore): Promise<TrainerSnapshot> {
-    const tensors: TensorRecord[] = [];
+    const tensors = await this.weights();
     const params = this.net.params.entries;
-    for (const { name, variable } of params) tensors.push({ name, shape: [...variable.shape], data: (await variable.data()) as Float32Array });
     for (let i = 0; i < params.length; i++) {
       tensors.push({ name: `adam.m/${params[i].name}`, shape: [...this.adam.m[i].shape], data: (await this.adam.m[i].data()) as Float32Array });
       tensors.push({ name: `adam.v/${params[i].name}`, shape: [...this.adam.v[i].shape], data: (await this.adam.v[i].data()) as Float32Array });
@@ -342,6 +351,13 @@ export class SsmtlTrainer {
       imagesSeen: this.imagesSeen,
       tensors,
     };
+  }
+
+  /** The network's parameters, in UNet order: what a finished run keeps. */
+  async weights(): Promise<TensorRecord[]> {
+    const out: TensorRecord[] = [];
+    for (const { name, variable } of this.net.params.entries) out.push({ name, shape: [...variable.shape], data: (await variable.data()) as Float32Array });
+    return out;
   }
 
   /** Continues from a snapshot of a run with the same data and configuration. */

@@ -27,7 +27,11 @@ import { readLabelSet } from '../annotations/label-set.ts';
 import { exportLabels } from '../segmentation/export-labels.ts';
 import { DEFAULT_FINETUNE, type FinetuneOptions } from '../segmentation/finetune-job.ts';
 import { readPrediction, type PredictionMeta } from '../segmentation/prediction-store.ts';
+import type { GpuAdapterSummary, GpuReport, GpuUploadPart } from '../../../shared/gpu-worker.ts';
+import { GpuWorkers } from '../gpu-worker/gpu-workers.ts';
+import { startPretrainOnGpuWorker } from '../gpu-worker/start-on-gpu-worker.ts';
 import { JobFailedError, startPretrainProcess } from '../job-runner.ts';
+import { tensorflowInstalled } from '../load-backend.ts';
 import { defaultModelName, type PretrainOptions } from '../pretrain-job.ts';
 import { seriesInfo } from '../workspace/series-info.ts';
 import { CATALOGUE_FILE, Workspace, type SeriesRecord } from '../workspace/workspace.ts';
@@ -38,6 +42,8 @@ import { startSegmentationProcess } from './segmentation-process.ts';
 /** Fine-tuning from scratch (no pre-trained model to match): small enough for a workstation CPU. */
 const SCRATCH_SIZE = 128;
 const SCRATCH_WIDTH = 16;
+/** Pre-training checkpoints at least this often besides every epoch (as the job process does). */
+const PRETRAIN_CHECKPOINT_INTERVAL_MS = 5 * 60 * 1000;
 
 /**
  * The engine behind the interface: one workspace, the jobs started from the interface,
@@ -69,6 +75,8 @@ export class StudioService {
   private lastBackendNotes: string[] = [];
   /** results of jobs still running, awaited on shutdown so their last checkpoint lands */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** pages that offered their WebGPU adapter for pre-training */
+  private readonly gpuWorkers = new GpuWorkers((workerId, task) => this.emit({ type: 'gpu-task', workerId, task }));
 
   constructor(private readonly options: StudioServiceOptions) {
     this.dir = resolve(options.workspace);
@@ -116,7 +124,7 @@ export class StudioService {
       dir: this.dir,
       exists: this.workspaceOrNull() !== null,
       transport: this.options.transport,
-      backend: { requested: this.options.backend ?? 'auto', lastUsed: this.lastBackend, notes: this.lastBackendNotes },
+      backend: { requested: this.options.backend ?? 'auto', lastUsed: this.lastBackend, notes: this.lastBackendNotes, gpuWorker: this.gpuWorkers.current() },
     };
   }
 
@@ -238,7 +246,12 @@ export class StudioService {
       resume,
     };
     let id = '';
-    const handle = startPretrainProcess(options, (event) => this.onPretrainEvent(id, event));
+    const onEvent = (event: JobEvent) => this.onPretrainEvent(id, event);
+    // A page's WebGPU when the settings ask for it (see GpuWorkers.choose), else a job process.
+    const gpuWorker = this.gpuWorkers.choose(settings.backend, tensorflowInstalled());
+    const handle = gpuWorker
+      ? startPretrainOnGpuWorker(options, (request) => this.gpuWorkers.place(gpuWorker, workspace, request, PRETRAIN_CHECKPOINT_INTERVAL_MS), onEvent)
+      : startPretrainProcess(options, onEvent);
     const job = this.jobs.create('pretrain', `Pre-training ${name}${resume ? ' (resumed)' : ''}`, {
       pause: () => handle.pause(),
       resume: () => handle.resume(),
@@ -289,6 +302,10 @@ export class StudioService {
         break;
       case 'state':
         if (event.state === 'running' || event.state === 'paused') this.jobs.update(id, { state: event.state }, { urgent: true });
+        break;
+      case 'log':
+        // e.g. a GPU worker loading slices before its first step
+        this.jobs.update(id, { detail: event.message });
         break;
       default:
         break;
@@ -467,6 +484,29 @@ export class StudioService {
 
   async chooseFolder(): Promise<string | null> {
     return null;
+  }
+
+  async registerGpuWorker(adapter: GpuAdapterSummary): Promise<{ workerId: string }> {
+    const workerId = this.gpuWorkers.register(adapter);
+    this.emit({ type: 'compute-changed' });
+    return { workerId };
+  }
+
+  async releaseGpuWorker(workerId: string): Promise<void> {
+    this.gpuWorkers.release(workerId);
+    this.emit({ type: 'compute-changed' });
+  }
+
+  async gpuWorkerReport(workerId: string, jobId: string, report: GpuReport): Promise<void> {
+    this.gpuWorkers.report(workerId, jobId, report);
+  }
+
+  async gpuWorkerUpload(workerId: string, jobId: string, part: GpuUploadPart, bytes: Uint8Array): Promise<void> {
+    await this.gpuWorkers.upload(workerId, jobId, part, bytes);
+  }
+
+  async gpuWorkerDownload(workerId: string, jobId: string, offset: number, length: number): Promise<Uint8Array> {
+    return this.gpuWorkers.download(workerId, jobId, offset, length);
   }
 
   /** The bytes behind a pixel URL (see shared/pixel-urls.ts), or null for a 404. */

@@ -75,6 +75,11 @@ export const useStudioStore = defineStore('studio', () => {
       case 'models-changed':
         void attempt(refreshModels);
         break;
+      case 'compute-changed':
+        void attempt(async () => {
+          workspace.value = await studioApi().workspace();
+        });
+        break;
       case 'annotation-saved': {
         const item = series.value.find((s) => s.id === event.saved.seriesId);
         if (item) item.annotatedSlices = event.saved.annotatedSlices;

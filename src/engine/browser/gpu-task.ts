@@ -1,0 +1,88 @@
+import type { GpuJobEvent, GpuPretrainTask, GpuReport, GpuUploadPart } from '../../shared/gpu-worker.ts';
+import type { JobEvent } from '../../shared/job.ts';
+import { resizeBilinear } from '../data/preprocess.ts';
+import { InMemorySliceSource } from '../data/slice-source.ts';
+import { concatChunks, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint-codec.ts';
+import type { JobControl } from '../train/control.ts';
+import { NonFiniteLossError } from '../train/errors.ts';
+import { SsmtlTrainer, type TensorRecord, type TrainerSnapshot } from '../train/ssmtl-trainer.ts';
+
+/**
+ * One pre-training task given to a page's GPU worker (shared/gpu-worker.ts), on whatever
+ * tfjs backend is active: load the series, restore the checkpoint of a resumed run, train,
+ * and hand every checkpoint and the final weights to the engine host, which writes them.
+ * The worker entry (pretrain-worker.ts) connects it to the page; tests connect it to the
+ * engine host directly.
+ */
+export interface GpuTaskIo {
+  control: JobControl;
+  report(report: GpuReport): void;
+  /** resolves once the host has written the bytes (checkpoint layout of checkpoint-codec.ts) */
+  upload(kind: GpuUploadPart['kind'], reason: GpuUploadPart['reason'], bytes: Uint8Array): Promise<void>;
+  /** one slice as stored (float32, rows × cols) */
+  fetchSlice(seriesId: string, index: number): Promise<Float32Array>;
+}
+
+const FORWARDED: JobEvent['type'][] = ['progress', 'epoch', 'checkpoint', 'state', 'log'];
+
+export async function runGpuTask(task: GpuPretrainTask, resume: Uint8Array | null, io: GpuTaskIo): Promise<void> {
+  let trainer: SsmtlTrainer | null = null;
+  const send = (kind: GpuUploadPart['kind'], reason: GpuUploadPart['reason'], meta: Record<string, unknown>, tensors: TensorRecord[]) =>
+    io.upload(kind, reason, concatChunks(encodeCheckpoint(meta, tensors)));
+  try {
+    const source = await loadSeries(task, io);
+    trainer = new SsmtlTrainer(source, task.config);
+    if (resume) {
+      const { header, tensors } = decodeCheckpoint(resume, 'the checkpoint to resume from');
+      const { tensors: _index, ...rest } = header;
+      const snapshot = { ...rest, tensors } as unknown as TrainerSnapshot;
+      trainer.restore({ ...snapshot, config: { ...snapshot.config, epochs: task.config.epochs } });
+    }
+    const active = trainer;
+    const result = await active.run({
+      control: io.control,
+      checkpointIntervalMs: task.checkpointIntervalMs,
+      onEvent: (event) => {
+        if (FORWARDED.includes(event.type)) io.report({ type: 'event', event: event as GpuJobEvent });
+      },
+      onCheckpoint: async ({ tensors, ...rest }, reason) => send('checkpoint', reason, rest as unknown as Record<string, unknown>, tensors),
+    });
+    if (result.status === 'done') await send('weights', 'done', { kind: 'ssmtl-weights' }, await active.weights());
+    io.report({ type: 'finished', result });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.report({ type: 'failed', kind: error instanceof NonFiniteLossError ? 'nan' : 'internal', message });
+  } finally {
+    trainer?.dispose();
+  }
+}
+
+/** Every slice of the task's series, resized to the training size as it arrives (memory: size² per slice). */
+async function loadSeries(task: GpuPretrainTask, io: GpuTaskIo): Promise<InMemorySliceSource> {
+  const { size } = task.config;
+  const source = new InMemorySliceSource();
+  const total = task.series.reduce((n, s) => n + s.slices, 0);
+  let done = 0;
+  let reported = 0;
+  for (const series of task.series) {
+    const volume = new Float32Array(series.slices * size * size);
+    const indices = [...Array(series.slices).keys()];
+    const loadOne = async (index: number) => {
+      const raw = await io.fetchSlice(series.id, index);
+      if (raw.length !== series.rows * series.cols) throw new Error(`slice ${index} of series ${series.id}: ${raw.length} values, expected ${series.rows}×${series.cols}`);
+      volume.set(resizeBilinear(raw, series.rows, series.cols, size, size), index * size * size);
+      done++;
+      if (done - reported >= Math.max(1, total / 20) || done === total) {
+        reported = done;
+        io.report({ type: 'event', event: { type: 'log', message: `loading slices: ${done}/${total}` } });
+      }
+    };
+    // A few requests in flight: the host answers each from its pixel file.
+    const lanes = Array.from({ length: 6 }, async () => {
+      for (let index = indices.shift(); index !== undefined; index = indices.shift()) await loadOne(index);
+    });
+    await Promise.all(lanes);
+    source.add(series.id, series.slices, size, size, volume);
+  }
+  return source;
+}

@@ -1,0 +1,106 @@
+import type { JobCommand, JobEvent } from './job.ts';
+
+/**
+ * Training on the GPU of a browser engine (Chromium's WebGPU): the protocol between the
+ * engine host and a page that offers its GPU. In Electron that page is a hidden,
+ * sandboxed window; under `ssmtl serve` it is the open interface itself. The page runs
+ * the isomorphic engine in a dedicated worker (engine/browser/pretrain-worker.ts).
+ *
+ *   page  ── registerGpuWorker(adapter) ─────────────► host   → { workerId }
+ *   host  ── event { type: 'gpu-task', workerId, task } ─► page  (start, control)
+ *   page  ── gpuWorkerDownload(jobId, offset, n) ───────► host   (the checkpoint a resumed run starts from)
+ *   worker fetches slices by URL (shared/pixel-urls.ts)
+ *   page  ── gpuWorkerReport(workerId, jobId, report) ─► host   (progress, state, finished, failed)
+ *   page  ── gpuWorkerUpload(workerId, jobId, part, bytes) ─► host (checkpoints and the final
+ *            weights in the checkpoint byte layout, in parts; the call with the last part
+ *            answers once the host has written the file, so a checkpoint the worker was
+ *            told about is on disk)
+ * A page that goes away (closed tab, crashed window) releases its registration; its job
+ * fails with the last checkpoint kept, and starting the same settings again resumes it.
+ */
+export interface GpuAdapterSummary {
+  /** e.g. "NVIDIA GeForce RTX 4090" or "google swiftshader" */
+  label: string;
+  /** a software rasterizer (SwiftShader, lavapipe, WARP), not a GPU */
+  software: boolean;
+}
+
+/** What WebGPU tells of an adapter (GPUAdapter in a browser, Dawn's under Node). */
+export interface GpuAdapterLike {
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+}
+
+export function describeAdapter(adapter: GpuAdapterLike): GpuAdapterSummary {
+  const info = adapter.info ?? {};
+  const text = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
+  const software =
+    Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || /software|llvmpipe|lavapipe|swiftshader|warp|cpu/i.test(`${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`);
+  return { label: info.description || text || 'unknown adapter', software };
+}
+
+export interface GpuPretrainConfig {
+  ts: number[];
+  size: number;
+  width: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  epochs: number;
+  microBatch: number;
+}
+
+export interface GpuPretrainTask {
+  type: 'pretrain';
+  jobId: string;
+  config: GpuPretrainConfig;
+  /** series to train on, as stored (the worker resizes them to config.size) */
+  series: { id: string; slices: number; rows: number; cols: number }[];
+  /** bytes of the checkpoint to continue from (gpuWorkerDownload); 0: a fresh run */
+  resumeBytes: number;
+  checkpointIntervalMs: number;
+}
+
+export type GpuTask = GpuPretrainTask | { type: 'control'; jobId: string; command: JobCommand['type'] };
+
+/** Job events a worker forwards (the host emits 'started', 'done' and 'failed' itself). */
+export type GpuJobEvent = Extract<JobEvent, { type: 'progress' | 'epoch' | 'checkpoint' | 'state' | 'log' }>;
+
+export interface GpuRunResult {
+  status: 'done' | 'cancelled' | 'stopped';
+  perEpoch: number[];
+  perEpochHeads: number[][];
+  steps: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export type GpuReport =
+  | { type: 'event'; event: GpuJobEvent }
+  | { type: 'finished'; result: GpuRunResult }
+  | { type: 'failed'; kind: 'nan' | 'internal'; message: string };
+
+/** One part of an upload: `offset` into a file of `total` bytes. */
+export interface GpuUploadPart {
+  kind: 'checkpoint' | 'weights';
+  /** why a checkpoint was taken (weights: 'done') */
+  reason: 'epoch' | 'interval' | 'pause' | 'cancel' | 'done';
+  offset: number;
+  total: number;
+}
+
+/** Parts are this large (and no larger): well under serve's WebSocket frame limit in base64. */
+export const GPU_UPLOAD_PART_BYTES = 16 * 1024 * 1024;
+
+/** Largest upload: Adam state and weights of the paper's U-Net (31 M parameters × 3 × 4 bytes) with room to spare. */
+export const GPU_UPLOAD_MAX_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** Messages between the page and its dedicated worker (structured clone, buffers transferred). */
+export type GpuWorkerInbound =
+  | { type: 'start'; task: GpuPretrainTask; baseUrl: string; resume: Uint8Array | null }
+  | { type: 'control'; command: JobCommand['type'] }
+  | { type: 'uploaded'; id: number; error: string | null };
+
+export type GpuWorkerOutbound =
+  | { type: 'report'; report: GpuReport }
+  | { type: 'upload'; id: number; kind: GpuUploadPart['kind']; reason: GpuUploadPart['reason']; bytes: Uint8Array };
