@@ -270,7 +270,7 @@ export class StudioService {
             fraction: ended ? 1 : this.jobs.get(id)?.fraction ?? 0,
             etaSeconds: null,
             message: ended
-              ? `Model ${summary.model}: ${summary.epochs} epochs in ${Math.round(summary.seconds)} s on ${summary.backend}, loss ${fmt(summary.loss.first)} → ${fmt(summary.loss.last)}`
+              ? `Model ${summary.model}: ${plural(summary.epochs, 'epoch')} in ${Math.round(summary.seconds)} s on ${summary.backend}, loss ${fmt(summary.loss.first)} → ${fmt(summary.loss.last)}`
               : `Stopped; its checkpoint is kept: start the same settings again to resume.`,
           },
           { urgent: true },
@@ -351,7 +351,7 @@ export class StudioService {
             fraction: done ? 1 : this.jobs.get(id)?.fraction ?? 0,
             etaSeconds: null,
             message: done
-              ? `Model ${summary.model}: ${summary.trainSlices} slices, ${summary.epochs} epochs in ${Math.round(summary.seconds)} s on ${summary.backend}`
+              ? `Model ${summary.model}: ${plural(summary.trainSlices, 'slice')}, ${plural(summary.epochs, 'epoch')} in ${Math.round(summary.seconds)} s on ${summary.backend}`
               : 'Cancelled; nothing was saved.',
           },
           { urgent: true },
@@ -582,4 +582,9 @@ function predictionsBySeries(workspace: Workspace): Map<string, PredictionStatus
 /** e.g. 20261126-071502: sortable, and valid in model and file names. */
 function compactTimestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/** "1 epoch", "3 epochs" */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium, type Browser } from 'playwright-core';
+
+/**
+ * What every end-to-end test starts from: `ssmtl serve` on a fresh empty workspace
+ * (its first stdout line is { url }; a first run builds the interface before it) and
+ * Debian's Chromium driven by playwright-core, with a fresh temporary profile.
+ */
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const CHROMIUM = process.env.SSMTL_CHROMIUM ?? '/usr/bin/chromium';
+export const SHOTS = join(ROOT, 'test-results', 'e2e');
+export const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`e2e: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set SSMTL_CHROMIUM)`);
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export interface ServeSession {
+  workspace: string;
+  url: string;
+  server: ChildProcess;
+  /** SIGTERM, and the exit code (CONTRACT.md: 0 after finishing writes) */
+  stop(): Promise<number | null>;
+}
+
+export async function startServe(): Promise<ServeSession> {
+  mkdirSync(SHOTS, { recursive: true });
+  const workspace = join(mkdtempSync(join(tmpdir(), 'ssmtl-e2e-')), 'workspace');
+  const server = spawn(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'serve', '--workspace', workspace, '--json'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SSMTL_QUIET: '1' },
+  });
+  let stderr = '';
+  server.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: server.stdout! });
+    lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+    server.once('exit', (code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
+  });
+  return {
+    workspace,
+    url,
+    server,
+    stop: async () => {
+      let code: number | null = server.exitCode;
+      if (code === null) {
+        const exited = new Promise<number | null>((resolve) => server.once('exit', (c) => resolve(c)));
+        server.kill('SIGTERM');
+        code = await exited;
+      }
+      rmSync(join(workspace, '..'), { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
+}
