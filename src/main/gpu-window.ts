@@ -1,4 +1,5 @@
 import { BrowserWindow } from 'electron';
+import type { StudioMethod } from '../shared/api.ts';
 import { APP_ORIGIN } from './app-protocol.ts';
 
 /**
@@ -9,7 +10,7 @@ import { APP_ORIGIN } from './app-protocol.ts';
  * (shared/gpu-worker.ts). Sandboxed like the main window; it may call only the
  * GPU-worker part of the API (see GPU_WINDOW_METHODS).
  */
-export const GPU_WINDOW_METHODS = new Set(['workspace', 'registerGpuWorker', 'releaseGpuWorker', 'gpuWorkerReport', 'gpuWorkerUpload', 'gpuWorkerDownload']);
+export const GPU_WINDOW_METHODS: ReadonlySet<string> = new Set<StudioMethod>(['workspace', 'registerGpuWorker', 'releaseGpuWorker', 'gpuWorkerReport', 'gpuWorkerUpload', 'gpuWorkerDownload']);
 
 export function createGpuWindow(preload: string): BrowserWindow {
   const window = new BrowserWindow({
