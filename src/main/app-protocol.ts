@@ -1,6 +1,7 @@
 import { net, protocol } from 'electron';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { confinedRelativePath } from '../shared/confined-path.ts';
 import { PIXEL_ROUTE_PREFIX, parsePixelRoute } from '../shared/pixel-urls.ts';
 import type { EngineHost } from './engine-host.ts';
 
@@ -37,15 +38,9 @@ export function handleAppProtocol(rendererDir: string, engine: () => EngineHost 
         headers: { 'Content-Type': 'application/octet-stream', 'X-Rows': String(answer.rows), 'X-Cols': String(answer.cols), 'Cache-Control': 'no-store' },
       });
     }
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(url.pathname);
-    } catch {
-      return new Response('bad path', { status: 400 });
-    }
-    const relative = normalize(decoded === '/' ? '/index.html' : decoded).replace(/^[/\\]+/, '');
-    const full = join(root, relative);
-    if (decoded.includes('\0') || relative.split(/[/\\]/).includes('..') || !full.startsWith(root + sep)) return new Response('refused', { status: 403 });
+    const relative = confinedRelativePath(url.pathname);
+    const full = relative === null ? null : join(root, relative);
+    if (full === null || !full.startsWith(root + sep)) return new Response('refused', { status: 403 });
     const response = await net.fetch(pathToFileURL(full).toString());
     const headers = new Headers(response.headers);
     headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);

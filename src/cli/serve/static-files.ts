@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, sep } from 'node:path';
+import { confinedRelativePath } from '../../shared/confined-path.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -15,19 +16,12 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * A file of the built interface, or null. The path is normalized and must stay inside
- * the build folder: "..", encoded slashes and absolute paths never reach the disk.
+ * A file of the built interface, or null: only paths confined to the build folder
+ * (shared/confined-path.ts) ever reach the disk.
  */
 export function readStaticFile(root: string, urlPath: string): { body: Buffer; type: string } | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return null;
-  const relative = normalize(decoded === '/' ? '/index.html' : decoded).replace(/^[/\\]+/, '');
-  if (relative.split(/[/\\]/).includes('..')) return null;
+  const relative = confinedRelativePath(urlPath);
+  if (relative === null) return null;
   const full = join(root, relative);
   if (!full.startsWith(root + sep)) return null;
   try {
