@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type {
   AnnotationSaved,
+  JobKind,
   ExportRequest,
   ExportResult,
   FinetuneSettings,
@@ -18,10 +19,11 @@ import type {
 } from '../../../shared/api.ts';
 import { validateCall } from '../../../shared/api-validation.ts';
 import { InputError, errorMessage } from '../../../shared/errors.ts';
-import type { BackendChoice, JobCommand, JobEvent } from '../../../shared/job.ts';
+import type { BackendChoice, JobCommand, JobEvent, PretrainSummary } from '../../../shared/job.ts';
+import type { ImportResult } from '../../../shared/series.ts';
 import type { PixelRoute } from '../../../shared/pixel-urls.ts';
 import { MMWHS_LABELS } from '../../../shared/labels.ts';
-import type { SegmentationJobEvent } from '../../../shared/segmentation.ts';
+import type { FinetuneSummary, PredictSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
 import { deleteSliceAnnotations, readSliceAnnotation, readSliceAnnotations, saveSliceAnnotations } from '../annotations/annotation-store.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
 import { exportLabels } from '../segmentation/export-labels.ts';
@@ -36,7 +38,7 @@ import { defaultModelName, type PretrainOptions } from '../pretrain-job.ts';
 import { seriesInfo } from '../workspace/series-info.ts';
 import { CATALOGUE_FILE, Workspace, type SeriesRecord } from '../workspace/workspace.ts';
 import { startImportProcess } from './import-process.ts';
-import { JobRegistry } from './job-registry.ts';
+import { JobRegistry, type JobControls } from './job-registry.ts';
 import { startSegmentationProcess } from './segmentation-process.ts';
 
 /** Fine-tuning from scratch (no pre-trained model to match): small enough for a workstation CPU. */
@@ -174,42 +176,33 @@ export class StudioService {
 
   private runImport(title: string, paths: string[], sample: boolean): JobSummary {
     if (this.jobs.running().some((j) => j.kind === 'import')) throw new InputError('an import is already running: wait for it to finish');
-    let id = '';
-    const handle = startImportProcess({ workspace: this.dir, paths, sample }, (progress) => {
-      this.jobs.update(id, {
-        state: 'running',
-        fraction: progress.total > 0 ? progress.done / progress.total : 0,
-        detail: `${progress.stage} ${progress.done}/${progress.total}`,
+    return this.launchJob<ImportResult>('import', title, (jobId) => {
+      const handle = startImportProcess({ workspace: this.dir, paths, sample }, (progress) => {
+        this.jobs.update(jobId(), {
+          state: 'running',
+          fraction: progress.total > 0 ? progress.done / progress.total : 0,
+          detail: `${progress.stage} ${progress.done}/${progress.total}`,
+        });
       });
-    });
-    const job = this.jobs.create('import', title, { cancel: () => handle.cancel() });
-    id = job.id;
-    this.track(handle.result);
-    handle.result.then(
-      (result) => {
-        const workspace = this.workspaceOrNull();
-        for (const series of result.imported) workspace?.releaseSeries(series.id);
-        this.jobs.update(
-          id,
-          {
+      return {
+        result: handle.result,
+        controls: { cancel: () => handle.cancel() },
+        done: (result) => {
+          const workspace = this.workspaceOrNull();
+          for (const series of result.imported) workspace?.releaseSeries(series.id);
+          return {
             state: 'done',
             fraction: 1,
             detail: `${result.imported.length} series imported${result.skipped.length ? `, ${result.skipped.length} files skipped` : ''}`,
             produced: result.imported.map((s) => s.id),
             skipped: result.skipped,
             message: result.imported.length === 0 ? 'No image series found there.' : null,
-          },
-          { urgent: true },
-        );
-        this.emit({ type: 'series-changed' });
-      },
-      (error: unknown) => {
-        const cancelled = errorMessage(error) === 'cancelled';
-        this.jobs.update(id, { state: cancelled ? 'cancelled' : 'failed', message: errorMessage(error) }, { urgent: true });
-        this.emit({ type: 'series-changed' });
-      },
-    );
-    return job;
+          };
+        },
+        failed: (error) => ({ state: errorMessage(error) === 'cancelled' ? 'cancelled' : 'failed' }),
+        changes: 'series-changed',
+      };
+    });
   }
 
   async startPretrain(settings: PretrainSettings): Promise<JobSummary> {
@@ -245,44 +238,26 @@ export class StudioService {
       name,
       resume,
     };
-    let id = '';
-    const onEvent = (event: JobEvent) => this.onPretrainEvent(id, event);
     // A page's WebGPU when the settings ask for it (see GpuWorkers.choose), else a job process.
     const gpuWorker = this.gpuWorkers.choose(settings.backend, tensorflowInstalled());
-    const handle = gpuWorker
-      ? startPretrainOnGpuWorker(options, (request) => this.gpuWorkers.place(gpuWorker, workspace, request, PRETRAIN_CHECKPOINT_INTERVAL_MS), onEvent)
-      : startPretrainProcess(options, onEvent);
-    const job = this.jobs.create('pretrain', `Pre-training ${name}${resume ? ' (resumed)' : ''}`, {
-      pause: () => handle.pause(),
-      resume: () => handle.resume(),
-      cancel: () => handle.cancel(),
+    return this.launchJob<PretrainSummary>('pretrain', `Pre-training ${name}${resume ? ' (resumed)' : ''}`, (jobId) => {
+      const onEvent = (event: JobEvent) => this.onPretrainEvent(jobId(), event);
+      const handle = gpuWorker
+        ? startPretrainOnGpuWorker(options, (request) => this.gpuWorkers.place(gpuWorker, workspace, request, PRETRAIN_CHECKPOINT_INTERVAL_MS), onEvent)
+        : startPretrainProcess(options, onEvent);
+      return {
+        result: handle.result,
+        controls: { pause: () => handle.pause(), resume: () => handle.resume(), cancel: () => handle.cancel() },
+        produced: [name],
+        changes: 'models-changed',
+        done: (summary) => {
+          if (summary.status !== 'done') return { state: 'cancelled', message: 'Stopped; its checkpoint is kept: start the same settings again to resume.' };
+          const loss = `loss ${fmt(summary.loss.first)} → ${fmt(summary.loss.last)}`;
+          return { state: 'done', fraction: 1, message: `Model ${summary.model}: ${plural(summary.epochs, 'epoch')} in ${Math.round(summary.seconds)} s on ${summary.backend}, ${loss}` };
+        },
+        failed: (error) => ({ message: `${error instanceof JobFailedError && error.kind === 'nan' ? 'Training diverged: ' : ''}${errorMessage(error)}` }),
+      };
     });
-    id = job.id;
-    this.jobs.update(id, { produced: [name] });
-    this.track(handle.result);
-    handle.result.then(
-      (summary) => {
-        const ended = summary.status === 'done';
-        this.jobs.update(
-          id,
-          {
-            state: ended ? 'done' : 'cancelled',
-            fraction: ended ? 1 : this.jobs.get(id)?.fraction ?? 0,
-            etaSeconds: null,
-            message: ended
-              ? `Model ${summary.model}: ${plural(summary.epochs, 'epoch')} in ${Math.round(summary.seconds)} s on ${summary.backend}, loss ${fmt(summary.loss.first)} → ${fmt(summary.loss.last)}`
-              : `Stopped; its checkpoint is kept: start the same settings again to resume.`,
-          },
-          { urgent: true },
-        );
-        this.emit({ type: 'models-changed' });
-      },
-      (error: unknown) => {
-        const kind = error instanceof JobFailedError ? error.kind : 'internal';
-        this.jobs.update(id, { state: 'failed', etaSeconds: null, message: `${kind === 'nan' ? 'Training diverged: ' : ''}${errorMessage(error)}` }, { urgent: true });
-      },
-    );
-    return job;
   }
 
   private onPretrainEvent(id: string, event: JobEvent): void {
@@ -331,41 +306,25 @@ export class StudioService {
       // From scratch there is no pre-trained size to follow: a size and width a workstation CPU can train.
       ...(init === 'none' ? { size: SCRATCH_SIZE, width: SCRATCH_WIDTH } : {}),
     };
-    let id = '';
-    const handle = startSegmentationProcess({ type: 'finetune', options }, { event: (event) => this.onFinetuneEvent(id, event) });
-    const job = this.jobs.create('finetune', `Fine-tuning ${name} (${init === 'none' ? 'from random weights' : `from ${init}`})`, {
-      pause: () => handle.pause(),
-      resume: () => handle.resume(),
-      cancel: () => handle.cancel(),
+    return this.launchJob<FinetuneSummary & { status: 'done' | 'cancelled' }>('finetune', `Fine-tuning ${name} (${init === 'none' ? 'from random weights' : `from ${init}`})`, (jobId) => {
+      const handle = startSegmentationProcess({ type: 'finetune', options }, { event: (event) => this.onFinetuneEvent(jobId(), event) });
+      return {
+        result: handle.result,
+        controls: { pause: () => handle.pause(), resume: () => handle.resume(), cancel: () => handle.cancel() },
+        produced: [name],
+        changes: 'models-changed',
+        done: (summary) => {
+          if (summary.status !== 'done') return { state: 'cancelled', message: 'Cancelled; nothing was saved.' };
+          if (settings.predictSeriesId && workspace.findSeries(settings.predictSeriesId)) {
+            void this.startPredict({ model: summary.model, seriesId: settings.predictSeriesId }).catch((error: unknown) =>
+              this.jobs.update(jobId(), { message: `${this.jobs.get(jobId())?.message ?? ''} · could not segment the series: ${errorMessage(error)}` }, { urgent: true }),
+            );
+          }
+          const trained = `${plural(summary.trainSlices, 'slice')}, ${plural(summary.epochs, 'epoch')} in ${Math.round(summary.seconds)} s on ${summary.backend}`;
+          return { state: 'done', fraction: 1, message: `Model ${summary.model}: ${trained}` };
+        },
+      };
     });
-    id = job.id;
-    this.jobs.update(id, { produced: [name] });
-    this.track(handle.result);
-    handle.result.then(
-      (summary) => {
-        const done = summary.status === 'done';
-        this.jobs.update(
-          id,
-          {
-            state: done ? 'done' : 'cancelled',
-            fraction: done ? 1 : this.jobs.get(id)?.fraction ?? 0,
-            etaSeconds: null,
-            message: done
-              ? `Model ${summary.model}: ${plural(summary.trainSlices, 'slice')}, ${plural(summary.epochs, 'epoch')} in ${Math.round(summary.seconds)} s on ${summary.backend}`
-              : 'Cancelled; nothing was saved.',
-          },
-          { urgent: true },
-        );
-        this.emit({ type: 'models-changed' });
-        if (done && settings.predictSeriesId && workspace.findSeries(settings.predictSeriesId)) {
-          void this.startPredict({ model: summary.model, seriesId: settings.predictSeriesId }).catch((error: unknown) =>
-            this.jobs.update(id, { message: `${this.jobs.get(id)?.message ?? ''} · could not segment the series: ${errorMessage(error)}` }, { urgent: true }),
-          );
-        }
-      },
-      (error: unknown) => this.jobs.update(id, { state: 'failed', etaSeconds: null, message: errorMessage(error) }, { urgent: true }),
-    );
-    return job;
   }
 
   private onFinetuneEvent(id: string, event: SegmentationJobEvent): void {
@@ -399,26 +358,60 @@ export class StudioService {
     const series = workspace.requireSeries(settings.seriesId);
     const model = workspace.getModel(settings.model);
     if (!model || model.kind !== 'segmentation') throw new InputError(`no segmentation model '${settings.model}': fine-tune one first`);
+    return this.launchJob<PredictSummary>('predict', `Segmenting ${series.description ?? series.id} with ${settings.model}`, (jobId) => {
+      const handle = startSegmentationProcess(
+        { type: 'predict', options: { workspace: workspace.dir, model: settings.model, seriesId: series.id, out: null, backend: this.options.backend ?? 'auto' } },
+        { slice: (done, total) => this.jobs.update(jobId(), { state: 'running', fraction: total ? done / total : 0, detail: `slice ${done}/${total}` }) },
+      );
+      return {
+        result: handle.result,
+        controls: { cancel: () => handle.cancel() },
+        produced: [settings.model],
+        changes: 'series-changed',
+        done: (summary) => {
+          this.predictionCache = null;
+          const volumes = Object.entries(summary.volumesMl)
+            .map(([value, ml]) => `${value}: ${ml.toFixed(1)} mL`)
+            .join(', ');
+          return { state: 'done', fraction: 1, message: `${plural(summary.slices, 'slice')} in ${summary.seconds.toFixed(1)} s · ${volumes}` };
+        },
+      };
+    });
+  }
+
+  /**
+   * Registers a job that `start` starts, and settles its summary when the result comes:
+   * `done` says what a result shows (and does what follows it), a failure shows its
+   * message (`failed` may add to that); then `changes` tells the interfaces what to reload. `start` gets the job's id as a function: it is
+   * known only once the job is registered, after `start` returns, but progress callbacks
+   * run later.
+   */
+  private launchJob<T>(
+    kind: JobKind,
+    title: string,
+    start: (jobId: () => string) => {
+      result: Promise<T>;
+      controls: JobControls;
+      produced?: string[];
+      done: (result: T) => Partial<JobSummary>;
+      failed?: (error: unknown) => Partial<JobSummary>;
+      changes?: 'series-changed' | 'models-changed';
+    },
+  ): JobSummary {
     let id = '';
-    const handle = startSegmentationProcess(
-      { type: 'predict', options: { workspace: workspace.dir, model: settings.model, seriesId: series.id, out: null, backend: this.options.backend ?? 'auto' } },
-      { slice: (done, total) => this.jobs.update(id, { state: 'running', fraction: total ? done / total : 0, detail: `slice ${done}/${total}` }) },
-    );
-    const job = this.jobs.create('predict', `Segmenting ${series.description ?? series.id} with ${settings.model}`, { cancel: () => handle.cancel() });
+    const launched = start(() => id);
+    const job = this.jobs.create(kind, title, launched.controls);
     id = job.id;
-    this.jobs.update(id, { produced: [settings.model] });
-    this.track(handle.result);
-    handle.result.then(
-      (summary) => {
-        this.predictionCache = null;
-        const volumes = Object.entries(summary.volumesMl)
-          .map(([value, ml]) => `${value}: ${ml.toFixed(1)} mL`)
-          .join(', ');
-        this.jobs.update(id, { state: 'done', fraction: 1, message: `${summary.slices} slices in ${summary.seconds.toFixed(1)} s · ${volumes}` }, { urgent: true });
-        this.emit({ type: 'series-changed' });
-      },
-      (error: unknown) => this.jobs.update(id, { state: 'failed', message: errorMessage(error) }, { urgent: true }),
-    );
+    if (launched.produced) this.jobs.update(id, { produced: launched.produced });
+    this.track(launched.result);
+    launched.result
+      .then(
+        (result) => this.jobs.update(id, { etaSeconds: null, ...launched.done(result) }, { urgent: true }),
+        (error: unknown) => this.jobs.update(id, { state: 'failed', etaSeconds: null, message: errorMessage(error), ...launched.failed?.(error) }, { urgent: true }),
+      )
+      .finally(() => {
+        if (launched.changes) this.emit({ type: launched.changes });
+      });
     return job;
   }
 
