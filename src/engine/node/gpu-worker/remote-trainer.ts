@@ -13,6 +13,9 @@ import { JobFailedError } from '../job-runner.ts';
  * run when the page goes away. Everything the owner (pretrain-job.ts) sees is a
  * PlacedTrainer, as for a trainer in this process.
  */
+/** How long a cancelled run may take to send its last checkpoint (the paper's model: ~400 MB). */
+const CANCEL_GRACE_MS = 120_000;
+
 export class RemoteTrainer implements PlacedTrainer {
   readonly threads = 1;
   private hooks: RunHooks = {};
@@ -21,6 +24,7 @@ export class RemoteTrainer implements PlacedTrainer {
   private upload: { kind: GpuUploadPart['kind']; buffer: Uint8Array; received: number } | null = null;
   private finalWeights: TensorRecord[] | null = null;
   private unsubscribe: () => void = () => {};
+  private cancelTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly workerId: string,
@@ -67,7 +71,13 @@ export class RemoteTrainer implements PlacedTrainer {
   }
 
   private control(command: JobCommand['type']): void {
-    if (!this.ended) this.send({ type: 'control', jobId: this.task.jobId, command });
+    if (this.ended) return;
+    this.send({ type: 'control', jobId: this.task.jobId, command });
+    // A page whose GPU hung keeps its connection but never answers: a cancel still ends the run.
+    if (command === 'cancel' && !this.cancelTimer) {
+      this.cancelTimer = setTimeout(() => this.lost(`the GPU worker did not stop within ${CANCEL_GRACE_MS / 1000} s of the cancel`), CANCEL_GRACE_MS);
+      this.cancelTimer.unref?.();
+    }
   }
 
   /** A slice of the checkpoint a resumed run starts from. */
@@ -141,6 +151,7 @@ export class RemoteTrainer implements PlacedTrainer {
     if (this.ended) return;
     this.ended = error ?? new InputError(`job ${this.jobId} has ended`);
     this.unsubscribe();
+    if (this.cancelTimer) clearTimeout(this.cancelTimer);
     if (error) this.settle?.reject(error);
     else if (result) this.settle?.resolve(result);
   }
