@@ -51,13 +51,9 @@ function onMessage(message: Incoming): void {
       }
       break;
     case 'pause':
-      control.pause();
-      break;
     case 'resume':
-      control.resume();
-      break;
     case 'cancel':
-      control.cancel();
+      control[message.type]();
       break;
   }
 }

@@ -45,15 +45,11 @@ process.on('message', (message: SegmentationRequest | JobCommand) => {
       }
       break;
     case 'pause':
-      control.pause();
-      break;
     case 'resume':
-      control.resume();
-      break;
     case 'cancel':
-      control.cancel();
-      // Prediction has no checkpoints to write: stop at once.
-      if (!started) process.exit(0);
+      control[message.type]();
+      // Nothing started yet, so nothing to write: stop at once.
+      if (message.type === 'cancel' && !started) process.exit(0);
       break;
   }
 });
