@@ -1,6 +1,6 @@
 /**
  * Pre-training on the browser's WebGPU, as a user of `ssmtl serve` gets it: the tab
- * offers its adapter (here Chromium's SwiftShader, a software WebGPU), the Pre-train
+ * offers its adapter (on a machine without a GPU, Chromium's SwiftShader), the Pre-train
  * screen says so, a run asked to use WebGPU trains in the tab's worker and lands in the
  * workspace; reloading the tab mid-run ends that run with its checkpoint kept.
  */
@@ -8,9 +8,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { SHOTS, hasChromium, launchChromium, startServe, type ServeSession } from './serve-session.ts';
+import { SHOTS, hasChromium, launchChromium, probeWebGpu, startServe, type ServeSession } from './serve-session.ts';
 
-describe.skipIf(!hasChromium)('pre-training on the browser tab’s WebGPU', () => {
+const WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
+const adapter = hasChromium ? await probeWebGpu(WEBGPU_ARGS) : null;
+if (hasChromium && !adapter) console.warn('e2e: WebGPU tests skipped, this Chromium offers no WebGPU adapter (not even SwiftShader)');
+
+describe.skipIf(!adapter)('pre-training on the browser tab’s WebGPU', () => {
   let serve: ServeSession;
   let browser: Browser;
   let page: Page;
@@ -18,7 +22,7 @@ describe.skipIf(!hasChromium)('pre-training on the browser tab’s WebGPU', () =
 
   beforeAll(async () => {
     serve = await startServe();
-    browser = await launchChromium(['--enable-unsafe-webgpu']);
+    browser = await launchChromium(WEBGPU_ARGS);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('pageerror', (error) => errors.push(error.message));
   }, 600_000);
@@ -46,9 +50,9 @@ describe.skipIf(!hasChromium)('pre-training on the browser tab’s WebGPU', () =
     await page.goto(serve.url);
     await page.getByTestId('import-sample').click();
     await expect.poll(() => page.getByTestId('series-item').count(), { timeout: 180_000, interval: 500 }).toBe(4);
-    await expect.poll(() => page.getByTestId('compute-badge').textContent(), { timeout: 30_000 }).toMatch(/GPU: .*swiftshader/i);
+    await expect.poll(() => page.getByTestId('compute-badge').textContent(), { timeout: 30_000 }).toMatch(/GPU: \S+/);
     await page.getByTestId('nav-train').click();
-    expect(await page.getByTestId('pretrain-gpu').textContent()).toMatch(/this browser tab .*software renderer/);
+    expect(await page.getByTestId('pretrain-gpu').textContent()).toMatch(/this browser tab/);
 
     await startRun(1);
     await expect.poll(jobState, { timeout: 60_000, interval: 200 }).toBe('running');

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser } from 'playwright-core';
 
@@ -60,4 +62,25 @@ export async function startServe(): Promise<ServeSession> {
 
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
+}
+
+/**
+ * The WebGPU adapter Chromium offers with these flags (a secure context is needed, so a
+ * throwaway page on loopback asks), or null when it offers none.
+ */
+export async function probeWebGpu(extraArgs: string[]): Promise<string | null> {
+  const server = createServer((_request, response) => response.end('<!doctype html><title>probe</title>'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const browser = await launchChromium(extraArgs);
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    return await page.evaluate(`(async () => {
+      const adapter = navigator.gpu ? await navigator.gpu.requestAdapter() : null;
+      return adapter ? [adapter.info?.vendor, adapter.info?.architecture].filter(Boolean).join(' ') || 'unnamed adapter' : null;
+    })()`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
 }
