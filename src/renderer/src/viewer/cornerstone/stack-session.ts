@@ -133,6 +133,7 @@ export class StackSession {
   }
 
   private async start(labels: PaletteLabel[], startIndex: number): Promise<void> {
+    clearHistory();
     this.engine.enableElement({ viewportId: this.viewportId, type: Enums.ViewportType.STACK, element: this.element, defaultOptions: { background: [0, 0, 0] } });
     await this.viewport.setStack(this.imageIds, startIndex);
     this.setupTools();
@@ -288,6 +289,14 @@ export class StackSession {
     this.viewport.render();
   }
 
+  get canUndo(): boolean {
+    return utilities.HistoryMemo.DefaultHistoryMemo.canUndo;
+  }
+
+  get canRedo(): boolean {
+    return utilities.HistoryMemo.DefaultHistoryMemo.canRedo;
+  }
+
   undo(): void {
     utilities.HistoryMemo.DefaultHistoryMemo.undo();
     this.afterHistory();
@@ -407,6 +416,7 @@ export class StackSession {
 
   destroy(): void {
     this.destroyed = true;
+    clearHistory();
     for (const remove of this.removeListeners) remove();
     // Representations leave the viewport before the viewport goes, then the rest.
     for (const id of [ANNOTATION_SEGMENTATION + this.id, PREDICTION_SEGMENTATION + this.id]) {
@@ -439,6 +449,15 @@ export class StackSession {
   setThresholdRange(lower: number, upper: number): void {
     ToolGroupManager.getToolGroup(this.toolGroupId)?.setToolConfiguration(TOOL_INSTANCES.threshold, { threshold: { range: [lower, upper], isDynamic: false } });
   }
+}
+
+/**
+ * Undo history is Cornerstone's one global ring; each series starts with an empty one (the
+ * steps of a closed series point at labelmaps that are gone). Setting the size empties it.
+ */
+function clearHistory(): void {
+  const history = utilities.HistoryMemo.DefaultHistoryMemo;
+  history.size = history.size;
 }
 
 function sameValues(a: Uint16Array, b: Uint16Array): boolean {
