@@ -28,6 +28,9 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
+  // What Cornerstone logs (and catches) when a viewport is torn down badly: a second
+  // session on one element, WebGL contexts piling up until the browser drops live ones.
+  const teardownLogs: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -50,6 +53,9 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (/error in event listener|Cannot convert undefined or null|WebGL context lost|Too many active WebGL contexts/.test(message.text())) teardownLogs.push(message.text().slice(0, 300));
+    });
   }, 600_000);
 
   afterAll(async () => {
@@ -96,6 +102,23 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
       return data[i] > 120 && data[i] - data[i + 1] > 60 && data[i] - data[i + 2] > 60;
     };
     return { colored, bright, redAt, width, height };
+  }
+
+  /** Whether one point of the viewport shows a red label (a 1-pixel screenshot: cheap). */
+  async function redPointAt(x: number, y: number): Promise<boolean> {
+    const box = (await page.getByTestId('viewport').boundingBox())!;
+    const png = await page.screenshot({ clip: { x: box.x + x, y: box.y + y, width: 1, height: 1 } });
+    const [r, g, b] = (await page.evaluate(`(async () => {
+      const image = new Image();
+      image.src = 'data:image/png;base64,${png.toString('base64')}';
+      await image.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = canvas.height = 1;
+      const context = canvas.getContext('2d');
+      context.drawImage(image, 0, 0);
+      return Array.from(context.getImageData(0, 0, 1, 1).data);
+    })()`)) as number[];
+    return r > 120 && r - g > 60 && r - b > 60;
   }
 
   async function openFirstSeries(): Promise<void> {
@@ -170,6 +193,40 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     const reloaded = await viewportPixels();
     await shot('05-annotated-after-reload');
     expect(reloaded.redAt(stroke.x + 30, stroke.y)).toBe(true);
+
+    // Fill inside a painted ring, undo it: the ring stays, the fill goes, and what is
+    // saved is the ring again (Cornerstone's fill tool records no undo step of its own).
+    const seriesId = await page.getByTestId('series-picker').inputValue();
+    const savedCount = async () =>
+      (await page.evaluate(`(async () => {
+        const response = await fetch('api/series/${encodeURIComponent(seriesId)}/annotations/${paintedSlice}', { cache: 'no-store' });
+        return response.ok ? new Uint16Array(await response.arrayBuffer()).filter((v) => v !== 0).length : -1;
+      })()`)) as number;
+    const ring = { x: box.width / 2 + 60, y: box.height / 2 - 70, r: 28 };
+    const beforeRing = await savedCount();
+    await page.getByTestId('label-500').click();
+    await page.mouse.move(box.x + ring.x + ring.r, box.y + ring.y);
+    await page.mouse.down();
+    for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + ring.x + ring.r * Math.cos((i * Math.PI) / 6), box.y + ring.y + ring.r * Math.sin((i * Math.PI) / 6));
+    await page.mouse.up();
+    // Saves run during a stroke too: wait for the last one (two equal reads in a row).
+    let withRing = -1;
+    const settled = async () => {
+      const first = await savedCount();
+      await page.waitForTimeout(300);
+      withRing = await savedCount();
+      return first === withRing && withRing > beforeRing;
+    };
+    await expect.poll(settled, { timeout: 8000 }).toBe(true);
+    await page.getByTestId('tool-fill').click();
+    await page.mouse.click(box.x + ring.x, box.y + ring.y);
+    await expect.poll(() => redPointAt(ring.x, ring.y), { timeout: 3000 }).toBe(true);
+    await expect.poll(savedCount, { timeout: 5000 }).toBeGreaterThan(withRing);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => redPointAt(ring.x, ring.y), { timeout: 3000 }).toBe(false);
+    expect(await redPointAt(ring.x + ring.r, ring.y)).toBe(true);
+    await expect.poll(savedCount, { timeout: 5000 }).toBe(withRing);
+    await page.getByTestId('tool-brush').click();
   }, 180_000);
 
   it('pre-trains a tiny model from the interface', async () => {
@@ -250,5 +307,6 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     expect(statSync(path).size).toBeGreaterThan(1000);
     await shot('08-exported');
     expect(errors).toEqual([]);
+    expect(teardownLogs).toEqual([]);
   }, 120_000);
 });
