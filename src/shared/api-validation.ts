@@ -54,6 +54,12 @@ const lossesByName: Check = (v, name) => {
     finite(value, `${name}.${key}`);
   }
 };
+const nullable = (check: Check): Check => (v, name) => {
+  if (v !== null) check(v, name);
+};
+const optional = (check: Check): Check => (v, name) => {
+  if (v !== undefined) check(v, name);
+};
 /** One of several records, told apart by their 'type' field. */
 const tagged = (variants: Record<string, Record<string, Check>>): Check => (v, name) => {
   const type = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
@@ -71,20 +77,21 @@ const record = (fields: Record<string, Check>): Check => (v, name) => {
 const MAX_MASK_BYTES = 4096 * 4096 * 2;
 
 const count = integer(0, 1_000_000_000);
+// Pre-training's events, and fine-tuning's (no heads or rate; totals unknown until convergence).
 const gpuJobEvent = tagged({
   progress: {
     epoch: count,
-    epochs: count,
+    epochs: optional(count),
     step: count,
     stepsPerEpoch: count,
     globalStep: count,
-    totalSteps: count,
+    totalSteps: nullable(count),
     loss: finite,
-    headLosses: lossesByName,
-    imagesPerSecond: finite,
-    etaSeconds: finite,
+    headLosses: optional(lossesByName),
+    imagesPerSecond: optional(finite),
+    etaSeconds: nullable(finite),
   },
-  epoch: { epoch: count, loss: finite, headLosses: lossesByName },
+  epoch: { epoch: count, loss: finite, headLosses: optional(lossesByName) },
   checkpoint: { epoch: count, step: count, reason: oneOf(['epoch', 'interval', 'pause', 'cancel']) },
   state: { state: oneOf(['running', 'paused', 'done', 'cancelled']) },
   log: { message: text },
@@ -95,10 +102,14 @@ const gpuReport = tagged({
     result: record({
       status: oneOf(['done', 'cancelled', 'stopped']),
       perEpoch: list(finite, 1_000_000),
-      perEpochHeads: list(list(finite, 64), 1_000_000),
       steps: count,
       seconds: finite,
-      imagesPerSecond: finite,
+      // pre-training
+      perEpochHeads: optional(list(list(finite, 64), 1_000_000)),
+      imagesPerSecond: optional(finite),
+      // fine-tuning
+      stopReason: optional(oneOf(['converged', 'fit', 'max-steps', 'epochs', 'cancelled'])),
+      epochs: optional(count),
     }),
   },
   failed: { kind: oneOf(['nan', 'internal']), message: text },

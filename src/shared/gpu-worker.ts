@@ -4,11 +4,12 @@ import type { JobCommand, JobEvent } from './job.ts';
  * Training on the GPU of a browser engine (Chromium's WebGPU): the protocol between the
  * engine host and a page that offers its GPU. In Electron that page is a hidden,
  * sandboxed window; under `ssmtl serve` it is the open interface itself. The page runs
- * the isomorphic engine in a dedicated worker (engine/browser/pretrain-worker.ts).
+ * the isomorphic engine in a dedicated worker (engine/browser/training-worker.ts).
  *
  *   page  ── registerGpuWorker(adapter) ─────────────► host   → { workerId }
  *   host  ── event { type: 'gpu-task', workerId, task } ─► page  (start, control)
- *   page  ── gpuWorkerDownload(jobId, offset, n) ───────► host   (the checkpoint a resumed run starts from)
+ *   page  ── gpuWorkerDownload(jobId, offset, n) ───────► host   (the task's payload: the checkpoint a
+ *            resumed pre-training starts from; a fine-tuning's examples and starting weights)
  *   worker fetches slices by URL (shared/pixel-urls.ts)
  *   page  ── gpuWorkerReport(workerId, jobId, report) ─► host   (progress, state, finished, failed)
  *   page  ── gpuWorkerUpload(workerId, jobId, part, bytes) ─► host (checkpoints and the final
@@ -57,14 +58,45 @@ export interface GpuPretrainTask {
   /** series to train on, as stored (the worker resizes them to config.size) */
   series: { id: string; slices: number; rows: number; cols: number }[];
   /** bytes of the checkpoint to continue from (gpuWorkerDownload); 0: a fresh run */
-  resumeBytes: number;
+  payloadBytes: number;
   checkpointIntervalMs: number;
 }
 
-export type GpuTask = GpuPretrainTask | { type: 'control'; jobId: string; command: JobCommand['type'] };
+export interface GpuFinetuneConfig {
+  size: number;
+  width: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  /** null: until the stopping rule says it has converged */
+  epochs: number | null;
+  microBatch: number;
+}
+
+/**
+ * Fine-tuning for segmentation. The payload (checkpoint byte layout) holds in its header
+ * the label values, their pixel counts, the source of the backbone and, for a resumed run,
+ * where it stood; its tensors are the backbone's weights ("backbone/<name>"), every
+ * example ("example/<k>/image" and "example/<k>/target", size × size, targets as class
+ * indices) and a resumed run's weights and Adam state ("resume/<name>").
+ */
+export interface GpuFinetuneTask {
+  type: 'finetune';
+  jobId: string;
+  config: GpuFinetuneConfig;
+  payloadBytes: number;
+  checkpointIntervalMs: number;
+}
+
+export type GpuTask = GpuPretrainTask | GpuFinetuneTask | { type: 'control'; jobId: string; command: JobCommand['type'] };
 
 /** Job events a worker forwards (the host emits 'started', 'done' and 'failed' itself). */
-export type GpuJobEvent = Extract<JobEvent, { type: 'progress' | 'epoch' | 'checkpoint' | 'state' | 'log' }>;
+export type GpuJobEvent = Extract<JobEvent, { type: 'progress' | 'epoch' | 'checkpoint' | 'state' | 'log' }> | GpuFinetuneEvent;
+
+/** A fine-tuning's own progress events (engine/segmentation/finetune-trainer.ts). */
+export type GpuFinetuneEvent =
+  | { type: 'progress'; epoch: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number | null; loss: number; etaSeconds: number | null }
+  | { type: 'epoch'; epoch: number; loss: number };
 
 export interface GpuRunResult {
   status: 'done' | 'cancelled' | 'stopped';
@@ -75,9 +107,18 @@ export interface GpuRunResult {
   imagesPerSecond: number;
 }
 
+export interface GpuFinetuneResult {
+  status: 'done' | 'cancelled';
+  stopReason: 'converged' | 'fit' | 'max-steps' | 'epochs' | 'cancelled';
+  epochs: number;
+  steps: number;
+  perEpoch: number[];
+  seconds: number;
+}
+
 export type GpuReport =
   | { type: 'event'; event: GpuJobEvent }
-  | { type: 'finished'; result: GpuRunResult }
+  | { type: 'finished'; result: GpuRunResult | GpuFinetuneResult }
   | { type: 'failed'; kind: 'nan' | 'internal'; message: string };
 
 /** One part of an upload: `offset` into a file of `total` bytes. */
@@ -97,7 +138,7 @@ export const GPU_UPLOAD_MAX_BYTES = 2 * 1024 * 1024 * 1024;
 
 /** Messages between the page and its dedicated worker (structured clone, buffers transferred). */
 export type GpuWorkerInbound =
-  | { type: 'start'; task: GpuPretrainTask; baseUrl: string; resume: Uint8Array | null }
+  | { type: 'start'; task: GpuPretrainTask | GpuFinetuneTask; baseUrl: string; payload: Uint8Array | null }
   | { type: 'control'; command: JobCommand['type'] }
   | { type: 'uploaded'; id: number; error: string | null };
 

@@ -1,4 +1,7 @@
-import type { GpuJobEvent, GpuPretrainTask, GpuReport, GpuUploadPart } from '../../shared/gpu-worker.ts';
+import type { GpuFinetuneTask, GpuJobEvent, GpuPretrainTask, GpuReport, GpuUploadPart } from '../../shared/gpu-worker.ts';
+import { decodeFinetunePayload } from '../segmentation/finetune-payload.ts';
+import { networkWeights } from '../networks/network-weights.ts';
+import { buildFinetuner } from '../segmentation/placed-finetuner.ts';
 import type { JobEvent } from '../../shared/job.ts';
 import { resizeBilinear } from '../data/preprocess.ts';
 import { InMemorySliceSource } from '../data/slice-source.ts';
@@ -8,11 +11,11 @@ import { NonFiniteLossError } from '../train/errors.ts';
 import { SsmtlTrainer, type TensorRecord, type TrainerSnapshot } from '../train/ssmtl-trainer.ts';
 
 /**
- * One pre-training task given to a page's GPU worker (shared/gpu-worker.ts), on whatever
- * tfjs backend is active: load the series, restore the checkpoint of a resumed run, train,
- * and hand every checkpoint and the final weights to the engine host, which writes them.
- * The worker entry (pretrain-worker.ts) connects it to the page; tests connect it to the
- * engine host directly.
+ * The tasks a page's GPU worker runs (shared/gpu-worker.ts), on whatever tfjs backend is
+ * active: pre-training (load the series, restore a resumed run, train) and fine-tuning
+ * (build the network from the payload, train); every checkpoint and the final weights go
+ * to the engine host, which writes them. The worker entry (training-worker.ts) connects
+ * these to the page; tests connect them to the engine host directly.
  */
 export interface GpuTaskIo {
   control: JobControl;
@@ -25,10 +28,16 @@ export interface GpuTaskIo {
 
 const FORWARDED: JobEvent['type'][] = ['progress', 'epoch', 'checkpoint', 'state', 'log'];
 
-export async function runGpuTask(task: GpuPretrainTask, resume: Uint8Array | null, io: GpuTaskIo): Promise<void> {
+const send = (io: GpuTaskIo, kind: GpuUploadPart['kind'], reason: GpuUploadPart['reason'], meta: Record<string, unknown>, tensors: TensorRecord[]) =>
+  io.upload(kind, reason, concatChunks(encodeCheckpoint(meta, tensors)));
+
+function failed(io: GpuTaskIo, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  io.report({ type: 'failed', kind: error instanceof NonFiniteLossError ? 'nan' : 'internal', message });
+}
+
+export async function runPretrainTask(task: GpuPretrainTask, resume: Uint8Array | null, io: GpuTaskIo): Promise<void> {
   let trainer: SsmtlTrainer | null = null;
-  const send = (kind: GpuUploadPart['kind'], reason: GpuUploadPart['reason'], meta: Record<string, unknown>, tensors: TensorRecord[]) =>
-    io.upload(kind, reason, concatChunks(encodeCheckpoint(meta, tensors)));
   try {
     const source = await loadSeries(task, io);
     trainer = new SsmtlTrainer(source, task.config);
@@ -45,15 +54,36 @@ export async function runGpuTask(task: GpuPretrainTask, resume: Uint8Array | nul
       onEvent: (event) => {
         if (FORWARDED.includes(event.type)) io.report({ type: 'event', event: event as GpuJobEvent });
       },
-      onCheckpoint: async ({ tensors, ...rest }, reason) => send('checkpoint', reason, rest as unknown as Record<string, unknown>, tensors),
+      onCheckpoint: async ({ tensors, ...rest }, reason) => send(io, 'checkpoint', reason, rest as unknown as Record<string, unknown>, tensors),
     });
-    if (result.status === 'done') await send('weights', 'done', { kind: 'ssmtl-weights' }, await active.weights());
+    if (result.status === 'done') await send(io, 'weights', 'done', { kind: 'ssmtl-weights' }, await active.weights());
     io.report({ type: 'finished', result });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    io.report({ type: 'failed', kind: error instanceof NonFiniteLossError ? 'nan' : 'internal', message });
+    failed(io, error);
   } finally {
     trainer?.dispose();
+  }
+}
+
+export async function runFinetuneTask(task: GpuFinetuneTask, payload: Uint8Array, io: GpuTaskIo): Promise<void> {
+  let built: ReturnType<typeof buildFinetuner> | null = null;
+  try {
+    built = buildFinetuner(decodeFinetunePayload(payload), task.config.microBatch);
+    const { net, trainer } = built;
+    const result = await trainer.run({
+      control: io.control,
+      checkpointIntervalMs: task.checkpointIntervalMs,
+      onEvent: (event) => io.report({ type: 'event', event }),
+      // Fine-tuning checkpoints only on cancel and at intervals (the trainer says when).
+      onCheckpoint: ({ tensors, progress, adamStep }) => send(io, 'checkpoint', 'interval', { progress, adamStep }, tensors),
+    });
+    if (result.status === 'done') await send(io, 'weights', 'done', { kind: 'ssmtl-segmentation-weights' }, await networkWeights(net));
+    io.report({ type: 'finished', result });
+  } catch (error) {
+    failed(io, error);
+  } finally {
+    built?.trainer.dispose();
+    built?.net.dispose();
   }
 }
 

@@ -67,6 +67,11 @@ export interface FinetuneSnapshot {
   tensors: TensorRecord[];
 }
 
+/** Steps of an epoch over `examples` annotated slices (a batch never exceeds them). */
+export function finetuneStepsPerEpoch(examples: number, batch: number): number {
+  return Math.ceil(examples / Math.min(batch, examples));
+}
+
 export class FinetuneTrainer {
   readonly adam: Adam;
   readonly stepsPerEpoch: number;
@@ -82,7 +87,7 @@ export class FinetuneTrainer {
       if (e.image.length !== pixels || e.target.length !== pixels) throw new Error(`examples must be ${config.size} × ${config.size}`);
     }
     this.adam = new Adam(net.params.variables, { lr: config.lr });
-    this.stepsPerEpoch = Math.ceil(examples.length / Math.min(config.batch, examples.length));
+    this.stepsPerEpoch = finetuneStepsPerEpoch(examples.length, config.batch);
   }
 
   /** Gradients of the batch's mean loss, accumulated over micro-batches (the U-Net has no batch statistics, so this is exact). */

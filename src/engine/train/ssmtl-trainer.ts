@@ -4,6 +4,7 @@ import type { JobEvent } from '../../shared/job.ts';
 import { PreprocessedSlices } from '../data/slice-cache.ts';
 import type { SliceSource } from '../data/slice-source.ts';
 import { type Anchor, type AnchorPlan, epochOrder, headNames, planAnchors, stepsPerEpoch, targetIndices } from '../data/sampler.ts';
+import { networkWeights } from '../networks/network-weights.ts';
 import { UNet } from '../networks/unet.ts';
 import { Adam } from './adam.ts';
 import { batchGradients, type ParallelGradients } from './batch-gradients.ts';
@@ -354,10 +355,8 @@ export class SsmtlTrainer {
   }
 
   /** The network's parameters, in UNet order: what a finished run keeps. */
-  async weights(): Promise<TensorRecord[]> {
-    const out: TensorRecord[] = [];
-    for (const { name, variable } of this.net.params.entries) out.push({ name, shape: [...variable.shape], data: (await variable.data()) as Float32Array });
-    return out;
+  weights(): Promise<TensorRecord[]> {
+    return networkWeights(this.net);
   }
 
   /** Continues from a snapshot of a run with the same data and configuration. */

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSummary, StudioEvent } from '../../../shared/api.ts';
-import type { GpuAdapterSummary, GpuPretrainTask, GpuReport } from '../../../shared/gpu-worker.ts';
-import { runGpuTask } from '../../browser/gpu-task.ts';
+import type { GpuAdapterSummary, GpuFinetuneTask, GpuPretrainTask, GpuReport } from '../../../shared/gpu-worker.ts';
+import { runFinetuneTask, runPretrainTask, type GpuTaskIo } from '../../browser/gpu-task.ts';
 import { JobControl } from '../../train/control.ts';
 import { loadBackend } from '../load-backend.ts';
 import { runPretrain } from '../pretrain-job.ts';
+import { DEFAULT_FINETUNE, runFinetune } from '../segmentation/finetune-job.ts';
 import { StudioService } from '../studio/studio-service.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import { syntheticVolume, writeNifti } from '../test-fixtures.ts';
@@ -15,7 +16,7 @@ import { syntheticVolume, writeNifti } from '../test-fixtures.ts';
 /**
  * Pre-training placed on a page's GPU worker (shared/gpu-worker.ts), with the page played
  * by this test: it registers, receives its tasks as events, and runs the worker's own
- * task code (engine/browser/gpu-task.ts) on wasm, talking to the engine only through the
+ * task code (engine/browser/gpu-task.ts: pre-training and fine-tuning) on wasm, talking to the engine only through the
  * validated API calls a browser makes. What a browser adds (WebGPU, the Worker, the
  * WebSocket) is covered by tests/e2e/gpu-worker.e2e.test.ts.
  */
@@ -72,16 +73,16 @@ describe('pre-training in a GPU worker page', () => {
     };
   }
 
-  async function run(workerId: string, task: GpuPretrainTask, control: JobControl, partBytes: number): Promise<void> {
-    let resume: Uint8Array | null = null;
-    if (task.resumeBytes > 0) {
-      resume = new Uint8Array(task.resumeBytes);
-      for (let offset = 0; offset < resume.length; offset += partBytes) {
-        const part = (await service.call('gpuWorkerDownload', [workerId, task.jobId, offset, Math.min(partBytes, resume.length - offset)])) as Uint8Array;
-        resume.set(part, offset);
+  async function run(workerId: string, task: GpuPretrainTask | GpuFinetuneTask, control: JobControl, partBytes: number): Promise<void> {
+    let payload: Uint8Array | null = null;
+    if (task.payloadBytes > 0) {
+      payload = new Uint8Array(task.payloadBytes);
+      for (let offset = 0; offset < payload.length; offset += partBytes) {
+        const part = (await service.call('gpuWorkerDownload', [workerId, task.jobId, offset, Math.min(partBytes, payload.length - offset)])) as Uint8Array;
+        payload.set(part, offset);
       }
     }
-    await runGpuTask(task, resume, {
+    const io: GpuTaskIo = {
       control,
       report: (report: GpuReport) => void service.call('gpuWorkerReport', [workerId, task.jobId, report]).catch(() => control.cancel()),
       upload: async (kind, reason, bytes) => {
@@ -95,7 +96,9 @@ describe('pre-training in a GPU worker page', () => {
         if (!answer) throw new Error(`no slice ${index} of ${seriesId}`);
         return new Float32Array(answer.bytes.slice().buffer);
       },
-    });
+    };
+    if (task.type === 'pretrain') await runPretrainTask(task, payload, io);
+    else await runFinetuneTask(task, payload!, io);
   }
 
   let reference: number[] = [];
@@ -129,6 +132,32 @@ describe('pre-training in a GPU worker page', () => {
     reference = local.loss.perEpoch;
     await gpu.close();
     expect((await service.workspace()).backend.gpuWorker).toBeNull();
+  }, 120_000);
+
+  it('fine-tunes there from the pre-trained backbone with the losses the job process gets', async () => {
+    const [series] = await service.listSeries();
+    // Two annotated slices: the brightest blob as label 500.
+    for (const index of [3, 8]) {
+      const slice = service.readPixels({ kind: 'slice', seriesId: series.id, index })!;
+      const values = new Float32Array(slice.bytes.slice().buffer);
+      const labels = Uint16Array.from(values, (v) => (v > 300 ? 500 : 0));
+      await service.saveAnnotation(series.id, index, new Uint8Array(labels.buffer));
+    }
+    const gpu = await page(1 << 16);
+    const job = await finished(await service.startFinetune({ init: 'on-gpu', epochs: 3, backend: 'webgpu', name: 'seg-on-gpu', predictSeriesId: null }));
+    expect(job.state, job.message ?? '').toBe('done');
+    expect(job.backend).toBe('webgpu');
+    expect(job.message).toMatch(/2 slices, 3 epochs in .* on webgpu/);
+    await gpu.close();
+    const local = await runFinetune({ workspace, name: 'seg-in-process', init: 'on-gpu', epochs: 3, seed: 0, backend: 'wasm', batch: DEFAULT_FINETUNE.batch, lr: DEFAULT_FINETUNE.lr });
+    const store = Workspace.open(workspace, { create: false });
+    try {
+      const meta = store.getModel('seg-on-gpu')?.meta as { loss: number[]; backend: string; init: string };
+      expect(meta).toMatchObject({ backend: 'webgpu', init: 'on-gpu' });
+      expect(meta.loss).toEqual(local.loss.perEpoch);
+    } finally {
+      store.close();
+    }
   }, 120_000);
 
   it('a cancelled run resumes from its checkpoint (downloaded by the page) and ends as the uninterrupted one', async () => {

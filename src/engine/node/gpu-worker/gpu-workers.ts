@@ -1,21 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import type { GpuAdapterSummary, GpuReport, GpuTask, GpuUploadPart } from '../../../shared/gpu-worker.ts';
+import type { GpuAdapterSummary, GpuFinetuneTask, GpuPretrainTask, GpuReport, GpuTask, GpuUploadPart } from '../../../shared/gpu-worker.ts';
 import { InputError } from '../../../shared/errors.ts';
 import type { BackendChoice } from '../../../shared/job.ts';
 import { chooseMicroBatch, webgpuActivationBudget } from '../../backends/backend-names.ts';
 import { headNames, stepsPerEpoch } from '../../data/sampler.ts';
 import type { SliceSource } from '../../data/slice-source.ts';
 import { concatChunks, encodeCheckpoint } from '../../train/checkpoint-codec.ts';
-import type { PlacementRequest } from '../../train/placed-trainer.ts';
+import { encodeFinetunePayload } from '../../segmentation/finetune-payload.ts';
+import { finetuneStepsPerEpoch } from '../../segmentation/finetune-trainer.ts';
+import type { FinetuneRequest, PlacedFinetuner } from '../../segmentation/placed-finetuner.ts';
+import type { PlacedTrainer, PlacementRequest } from '../../train/placed-trainer.ts';
 import { planTraining } from '../../train/ssmtl-trainer.ts';
-import { RemoteTrainer } from './remote-trainer.ts';
+import { RemoteRun } from './remote-run.ts';
+import { remoteFinetuner, remotePretrainer } from './remote-trainers.ts';
 
 /**
  * The pages that offered their WebGPU adapter for training (shared/gpu-worker.ts), and
  * the runs placed on them. One run per page at a time.
  */
 export class GpuWorkers {
-  private readonly workers = new Map<string, { adapter: GpuAdapterSummary; run: RemoteTrainer | null }>();
+  private readonly workers = new Map<string, { adapter: GpuAdapterSummary; run: RemoteRun | null }>();
 
   /** `send` pushes a task to the page that registered `workerId`. */
   constructor(private readonly send: (workerId: string, task: GpuTask) => void) {}
@@ -61,53 +65,69 @@ export class GpuWorkers {
     return best;
   }
 
-  /** Builds a trainer on the page `workerId`; it starts when the run's owner runs it. */
-  place(workerId: string, source: SliceSource, request: PlacementRequest, checkpointIntervalMs: number): RemoteTrainer {
-    const worker = this.workers.get(workerId);
-    if (!worker) throw new InputError('the window offering its GPU has closed');
-    if (worker.run) throw new InputError(`${worker.adapter.label} is already training`);
+  /** Builds a pre-training trainer on the page `workerId`; it starts when the run's owner runs it. */
+  placePretrain(workerId: string, source: SliceSource, request: PlacementRequest, checkpointIntervalMs: number): PlacedTrainer {
+    const worker = this.idle(workerId);
     const { config } = request;
     const plan = planTraining(source, config, request.seriesIds);
     const heads = headNames(config.ts);
     const microBatch = request.resume?.config.microBatch ?? request.microBatch ?? chooseMicroBatch(config.batch, config.size, config.width, heads.length, webgpuActivationBudget(worker.adapter.software));
     const used = new Set(plan.used);
-    const resumeBytes = request.resume ? concatChunks(encodeCheckpoint(snapshotHeader(request.resume), request.resume.tensors)) : null;
-    const run = new RemoteTrainer(
+    const payload = request.resume ? concatChunks(encodeCheckpoint(snapshotHeader(request.resume), request.resume.tensors)) : null;
+    const task: GpuPretrainTask = {
+      type: 'pretrain',
+      jobId: randomUUID(),
+      config: { ...config, ts: [...config.ts], microBatch },
+      series: source
+        .listSeries()
+        .filter((s) => used.has(s.id))
+        .map(({ id, slices, rows, cols }) => ({ id, slices, rows, cols })),
+      payloadBytes: payload?.length ?? 0,
+      checkpointIntervalMs,
+    };
+    const run = this.attach(workerId, worker, task, payload);
+    return remotePretrainer(run, task.config, {
+      backend: describeBackend(worker.adapter),
+      heads,
+      plan,
+      stepsPerEpoch: stepsPerEpoch(plan.anchors.length, config.batch),
+      resumedFrom: request.resume ? { epoch: request.resume.epoch, step: request.resume.step } : null,
+    });
+  }
+
+  /** Builds a fine-tuning trainer on the page `workerId`; its examples and starting weights travel as the payload. */
+  placeFinetune(workerId: string, request: FinetuneRequest, checkpointIntervalMs: number): PlacedFinetuner {
+    const worker = this.idle(workerId);
+    const microBatch = request.microBatch ?? chooseMicroBatch(request.batch, request.size, request.width, request.classes.length, webgpuActivationBudget(worker.adapter.software));
+    const payload = encodeFinetunePayload(request);
+    const { size, width, batch, lr, seed, epochs } = request;
+    const task: GpuFinetuneTask = { type: 'finetune', jobId: randomUUID(), config: { size, width, batch, lr, seed, epochs, microBatch }, payloadBytes: payload.length, checkpointIntervalMs };
+    const run = this.attach(workerId, worker, task, payload);
+    return remoteFinetuner(run, { backend: describeBackend(worker.adapter), microBatch, stepsPerEpoch: finetuneStepsPerEpoch(request.examples.length, batch) });
+  }
+
+  private idle(workerId: string): { adapter: GpuAdapterSummary; run: RemoteRun | null } {
+    const worker = this.workers.get(workerId);
+    if (!worker) throw new InputError('the window offering its GPU has closed');
+    if (worker.run) throw new InputError(`${worker.adapter.label} is already training`);
+    return worker;
+  }
+
+  private attach(workerId: string, worker: { run: RemoteRun | null }, task: GpuPretrainTask | GpuFinetuneTask, payload: Uint8Array | null): RemoteRun {
+    const run = new RemoteRun(
       workerId,
-      {
-        type: 'pretrain',
-        // The page's handle on this run (not the interface's job id, which may not exist yet).
-        jobId: randomUUID(),
-        config: { ...config, ts: [...config.ts], microBatch },
-        series: source
-          .listSeries()
-          .filter((s) => used.has(s.id))
-          .map(({ id, slices, rows, cols }) => ({ id, slices, rows, cols })),
-        resumeBytes: resumeBytes?.length ?? 0,
-        checkpointIntervalMs,
-      },
-      resumeBytes,
-      (task) => this.send(workerId, task),
-      {
-        backend: {
-          name: 'webgpu',
-          description: `webgpu (${worker.adapter.label}${worker.adapter.software ? ', software' : ''}, in the browser's GPU worker)`,
-          notes: worker.adapter.software ? [`webgpu is running on a software adapter (${worker.adapter.label}), not a GPU`] : [],
-        },
-        heads,
-        plan,
-        stepsPerEpoch: stepsPerEpoch(plan.anchors.length, config.batch),
-        resumedFrom: request.resume ? { epoch: request.resume.epoch, step: request.resume.step } : null,
-      },
+      task,
+      payload,
+      (message) => this.send(workerId, message),
       () => {
-        if (this.workers.get(workerId)?.run === run) this.workers.get(workerId)!.run = null;
+        if (worker.run === run) worker.run = null;
       },
     );
     worker.run = run;
     return run;
   }
 
-  private runOf(workerId: string, jobId: string): RemoteTrainer {
+  private runOf(workerId: string, jobId: string): RemoteRun {
     const run = this.workers.get(workerId)?.run;
     if (!run || run.jobId !== jobId) throw new InputError(`no job '${jobId}' runs on this GPU worker`);
     return run;
@@ -124,6 +144,14 @@ export class GpuWorkers {
   download(workerId: string, jobId: string, offset: number, length: number): Uint8Array {
     return this.runOf(workerId, jobId).download(offset, length);
   }
+}
+
+function describeBackend(adapter: GpuAdapterSummary): PlacedTrainer['backend'] {
+  return {
+    name: 'webgpu',
+    description: `webgpu (${adapter.label}${adapter.software ? ', software' : ''}, in the browser's GPU worker)`,
+    notes: adapter.software ? [`webgpu is running on a software adapter (${adapter.label}), not a GPU`] : [],
+  };
 }
 
 function snapshotHeader(snapshot: PlacementRequest['resume'] & object): Record<string, unknown> {

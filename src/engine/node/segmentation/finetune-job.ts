@@ -3,17 +3,18 @@ import { join } from 'node:path';
 import { InputError } from '../../../shared/errors.ts';
 import type { BackendChoice } from '../../../shared/job.ts';
 import type { FinetuneSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
-import { BackendUnavailableError, chooseMicroBatch } from '../../backends/backend-names.ts';
+import { BackendUnavailableError } from '../../backends/backend-names.ts';
 import { preprocessSlice } from '../../data/preprocess.ts';
 import { UNet } from '../../networks/unet.ts';
-import { FinetuneTrainer, type FinetuneSnapshot, type SegmentationExample } from '../../segmentation/finetune-trainer.ts';
+import type { FinetuneSnapshot, SegmentationExample } from '../../segmentation/finetune-trainer.ts';
+import type { FinetuneRequest, PlacedFinetuner } from '../../segmentation/placed-finetuner.ts';
 import { readCheckpointFile, writeCheckpointFile } from '../checkpoint-file.ts';
 import { classesOf, resizeLabelsNearest, toClassIndices } from '../../segmentation/label-maps.ts';
-import { createSegmentationNet, IncompatibleWeightsError, loadBackbone, setHeadPrior } from '../../segmentation/segmentation-net.ts';
+import { IncompatibleWeightsError } from '../../segmentation/segmentation-net.ts';
 import type { JobControl } from '../../train/control.ts';
 import { readSliceAnnotations } from '../annotations/annotation-store.ts';
-import { loadBackend } from '../load-backend.ts';
 import { Workspace, type ModelRecord } from '../workspace/workspace.ts';
+import { placeFinetuneLocally } from './local-finetuner.ts';
 import { readModelWeights, saveSegmentationModel } from './segmentation-model.ts';
 
 /**
@@ -70,11 +71,18 @@ function isFinishedPretrained(m: ModelRecord): boolean {
   return m.kind === 'pretrained' && meta.complete === true && Boolean(meta.weights);
 }
 
-export async function runFinetune(options: FinetuneOptions, hooks: { emit?: (event: SegmentationJobEvent) => void; control?: JobControl } = {}): Promise<FinetuneSummary & { status: 'done' | 'cancelled' }> {
+export async function runFinetune(
+  options: FinetuneOptions,
+  hooks: {
+    emit?: (event: SegmentationJobEvent) => void;
+    control?: JobControl;
+    /** where the trainer runs; default: this process, on the backend options.backend picks */
+    place?: (request: FinetuneRequest) => Promise<PlacedFinetuner>;
+  } = {},
+): Promise<FinetuneSummary & { status: 'done' | 'cancelled' }> {
   const emit = hooks.emit ?? (() => {});
   const workspace = Workspace.open(options.workspace, { create: false });
-  let net: UNet | null = null;
-  let trainer: FinetuneTrainer | null = null;
+  let trainer: PlacedFinetuner | null = null;
   let modelFolder = '';
   try {
     const existing = workspace.getModel(options.name);
@@ -132,25 +140,6 @@ export async function runFinetune(options: FinetuneOptions, hooks: { emit?: (eve
       throw new InputError(`--size: ${(error as Error).message}`);
     }
 
-    let backend;
-    try {
-      backend = await loadBackend(options.backend);
-    } catch (error) {
-      if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${options.backend}: ${error.message}`);
-      throw error;
-    }
-
-    net = createSegmentationNet(width, classes, options.seed);
-    if (initRecord) {
-      const tensors = readModelWeights(workspace, initRecord);
-      try {
-        loadBackbone(net, tensors, `pre-trained model '${initRecord.name}' (size ${size}, width ${width})`);
-      } catch (error) {
-        if (error instanceof IncompatibleWeightsError) throw new InputError(`--init ${initRecord.name}: ${error.message}`);
-        throw error;
-      }
-    }
-
     const examples: SegmentationExample[] = [];
     for (const { series, maps } of annotated) {
       for (const { index, labels } of maps) {
@@ -162,21 +151,41 @@ export async function runFinetune(options: FinetuneOptions, hooks: { emit?: (eve
     }
     const pixelCounts = classes.map(() => 0);
     for (const e of examples) for (let p = 0; p < e.target.length; p++) pixelCounts[e.target[p]]++;
-    setHeadPrior(net, classes, pixelCounts);
-    const microBatch = options.microBatch ?? chooseMicroBatch(options.batch, size, width, classes.length, backend.maxActivationBytes);
-    trainer = new FinetuneTrainer(net, examples, { size, classes: classes.length, batch: options.batch, lr: options.lr, seed: options.seed, epochs: options.epochs, microBatch });
     const init = initRecord?.name ?? 'none';
     const seriesUsed = annotated.map((a) => ({ id: a.series.id, slices: a.maps.map((m) => m.index) }));
     const checkpointPath = join(modelFolder, FINETUNE_CHECKPOINT);
     const settings = { init, size, width, seed: options.seed, batch: options.batch, lr: options.lr };
+    let resume: FinetuneSnapshot | null = null;
     if (options.resume) {
       const { header, tensors } = readCheckpointFile(checkpointPath);
       const meta = header as unknown as FinetuneCheckpointMeta;
       const changed = (Object.keys(settings) as (keyof typeof settings)[]).filter((k) => meta[k] !== settings[k]);
       if (JSON.stringify(meta.classes) !== JSON.stringify(classes) || JSON.stringify(meta.series) !== JSON.stringify(seriesUsed)) changed.push('annotated slices' as never);
       if (changed.length > 0) throw new InputError(`--resume: the interrupted run of '${options.name}' had other ${changed.join(', ')}; run it again without --resume`);
-      trainer.restore({ progress: meta.progress, adamStep: meta.adamStep, tensors });
+      resume = { progress: meta.progress, adamStep: meta.adamStep, tensors };
     }
+    const request: FinetuneRequest = {
+      size,
+      width,
+      batch: options.batch,
+      lr: options.lr,
+      seed: options.seed,
+      epochs: options.epochs,
+      classes,
+      pixelCounts,
+      examples,
+      backbone: initRecord ? { tensors: readModelWeights(workspace, initRecord), source: `pre-trained model '${initRecord.name}' (size ${size}, width ${width})` } : null,
+      resume,
+      microBatch: options.microBatch,
+    };
+    try {
+      trainer = await (hooks.place ?? ((r: FinetuneRequest) => placeFinetuneLocally(options.backend, r)))(request);
+    } catch (error) {
+      if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${options.backend}: ${error.message}`);
+      if (error instanceof IncompatibleWeightsError) throw new InputError(`--init ${init}: ${error.message}`);
+      throw error;
+    }
+    const { backend, microBatch } = trainer;
     emit({ type: 'started', model: options.name, backend: backend.name, backendNotes: [backend.description, ...backend.notes], trainSlices, classes, init, epochs: options.epochs, stepsPerEpoch: trainer.stepsPerEpoch, microBatch });
     const result = await trainer.run({
       control: hooks.control,
@@ -204,7 +213,7 @@ export async function runFinetune(options: FinetuneOptions, hooks: { emit?: (eve
       status: result.status,
     };
     if (result.status === 'done') {
-      await saveSegmentationModel(workspace, options.name, net, {
+      saveSegmentationModel(workspace, options.name, await trainer.weights(), {
         network: 'unet',
         size,
         width,
@@ -228,8 +237,7 @@ export async function runFinetune(options: FinetuneOptions, hooks: { emit?: (eve
     }
     return summary;
   } finally {
-    trainer?.dispose();
-    net?.dispose();
+    await trainer?.dispose();
     // A run that saved nothing leaves no empty model folder behind.
     if (modelFolder && existsSync(modelFolder) && readdirSync(modelFolder).length === 0 && !workspace.getModel(options.name)) rmSync(modelFolder, { recursive: true, force: true });
     workspace.close();

@@ -71,12 +71,10 @@ export function loadSegmentationNet(workspace: Workspace, name: string): { net: 
 }
 
 /** Writes the weights, then switches the catalogue row, then removes the previous weights. */
-export async function saveSegmentationModel(workspace: Workspace, name: string, net: UNet, meta: Omit<SegmentationMeta, 'weights'>): Promise<void> {
+export function saveSegmentationModel(workspace: Workspace, name: string, tensors: TensorRecord[], meta: Omit<SegmentationMeta, 'weights'>): void {
   const dir = workspace.modelDir(name);
   const previous = workspace.getModel(name);
   const weights = `seg-weights-${randomBytes(6).toString('hex')}.bin`;
-  const tensors: TensorRecord[] = [];
-  for (const { name: n, variable } of net.params.entries) tensors.push({ name: n, shape: [...variable.shape], data: (await variable.data()) as Float32Array });
   writeCheckpointFile(join(dir, weights), { kind: 'ssmtl-segmentation-weights', ...meta }, tensors);
   workspace.saveModel({ name, kind: 'segmentation', method: meta.init === 'none' ? 'scratch' : `finetune:${meta.init}`, createdAt: new Date().toISOString(), meta: { ...meta, weights } });
   const old = (previous?.meta as { weights?: string } | undefined)?.weights;

@@ -27,14 +27,14 @@ import type { FinetuneSummary, PredictSummary, SegmentationJobEvent } from '../.
 import { deleteSliceAnnotations, readSliceAnnotation, readSliceAnnotations, saveSliceAnnotations } from '../annotations/annotation-store.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
 import { exportLabels } from '../segmentation/export-labels.ts';
-import { DEFAULT_FINETUNE, type FinetuneOptions } from '../segmentation/finetune-job.ts';
+import { DEFAULT_FINETUNE, runFinetune, type FinetuneOptions } from '../segmentation/finetune-job.ts';
 import { readPrediction, type PredictionMeta } from '../segmentation/prediction-store.ts';
 import type { GpuAdapterSummary, GpuReport, GpuUploadPart } from '../../../shared/gpu-worker.ts';
 import { GpuWorkers } from '../gpu-worker/gpu-workers.ts';
-import { startPretrainOnGpuWorker } from '../gpu-worker/start-on-gpu-worker.ts';
+import { startOnGpuWorker } from '../gpu-worker/start-on-gpu-worker.ts';
 import { JobFailedError, startPretrainProcess } from '../job-runner.ts';
 import { tensorflowInstalled } from '../load-backend.ts';
-import { defaultModelName, type PretrainOptions } from '../pretrain-job.ts';
+import { defaultModelName, runPretrain, type PretrainOptions } from '../pretrain-job.ts';
 import { seriesInfo } from '../workspace/series-info.ts';
 import { CATALOGUE_FILE, Workspace, type SeriesRecord } from '../workspace/workspace.ts';
 import { startImportProcess } from './import-process.ts';
@@ -44,8 +44,8 @@ import { startSegmentationProcess } from './segmentation-process.ts';
 /** Fine-tuning from scratch (no pre-trained model to match): small enough for a workstation CPU. */
 const SCRATCH_SIZE = 128;
 const SCRATCH_WIDTH = 16;
-/** Pre-training checkpoints at least this often besides every epoch (as the job process does). */
-const PRETRAIN_CHECKPOINT_INTERVAL_MS = 5 * 60 * 1000;
+/** Training on a GPU worker checkpoints at least this often (as the job processes do). */
+const CHECKPOINT_INTERVAL_MS = 5 * 60 * 1000;
 
 /**
  * The engine behind the interface: one workspace, the jobs started from the interface,
@@ -243,7 +243,9 @@ export class StudioService {
     return this.launchJob<PretrainSummary>('pretrain', `Pre-training ${name}${resume ? ' (resumed)' : ''}`, (jobId) => {
       const onEvent = (event: JobEvent) => this.onPretrainEvent(jobId(), event);
       const handle = gpuWorker
-        ? startPretrainOnGpuWorker(options, (request) => this.gpuWorkers.place(gpuWorker, workspace, request, PRETRAIN_CHECKPOINT_INTERVAL_MS), onEvent)
+        ? startOnGpuWorker((control) =>
+            runPretrain(options, { emit: onEvent, control, place: async (request) => this.gpuWorkers.placePretrain(gpuWorker, workspace, request, CHECKPOINT_INTERVAL_MS) }),
+          )
         : startPretrainProcess(options, onEvent);
       return {
         result: handle.result,
@@ -306,8 +308,12 @@ export class StudioService {
       // From scratch there is no pre-trained size to follow: a size and width a workstation CPU can train.
       ...(init === 'none' ? { size: SCRATCH_SIZE, width: SCRATCH_WIDTH } : {}),
     };
+    const gpuWorker = this.gpuWorkers.choose(settings.backend, tensorflowInstalled());
     return this.launchJob<FinetuneSummary & { status: 'done' | 'cancelled' }>('finetune', `Fine-tuning ${name} (${init === 'none' ? 'from random weights' : `from ${init}`})`, (jobId) => {
-      const handle = startSegmentationProcess({ type: 'finetune', options }, { event: (event) => this.onFinetuneEvent(jobId(), event) });
+      const onEvent = (event: SegmentationJobEvent) => this.onFinetuneEvent(jobId(), event);
+      const handle = gpuWorker
+        ? startOnGpuWorker((control) => runFinetune(options, { emit: onEvent, control, place: async (request) => this.gpuWorkers.placeFinetune(gpuWorker, request, CHECKPOINT_INTERVAL_MS) }))
+        : startSegmentationProcess({ type: 'finetune', options }, { event: onEvent });
       return {
         result: handle.result,
         controls: { pause: () => handle.pause(), resume: () => handle.resume(), cancel: () => handle.cancel() },

@@ -1,9 +1,19 @@
 import type { StudioApi } from '../../../shared/api.ts';
-import { GPU_UPLOAD_PART_BYTES, describeAdapter, type GpuAdapterLike, type GpuAdapterSummary, type GpuPretrainTask, type GpuReport, type GpuTask, type GpuWorkerOutbound } from '../../../shared/gpu-worker.ts';
+import {
+  GPU_UPLOAD_PART_BYTES,
+  describeAdapter,
+  type GpuAdapterLike,
+  type GpuAdapterSummary,
+  type GpuFinetuneTask,
+  type GpuPretrainTask,
+  type GpuReport,
+  type GpuTask,
+  type GpuWorkerOutbound,
+} from '../../../shared/gpu-worker.ts';
 
 /**
- * Offers this page's WebGPU adapter to the engine for pre-training (shared/gpu-worker.ts)
- * and runs the tasks it is given in a dedicated worker (engine/browser/pretrain-worker.ts),
+ * Offers this page's WebGPU adapter to the engine for training (shared/gpu-worker.ts)
+ * and runs the tasks it is given in a dedicated worker (engine/browser/training-worker.ts),
  * relaying its reports and uploads. Electron runs this in a hidden window; under
  * `ssmtl serve` the open interface runs it, so closing the tab stops such a run at its
  * last checkpoint.
@@ -45,8 +55,8 @@ export async function offerGpu(api: StudioApi): Promise<GpuOffer | null> {
     }
     const send = (report: GpuReport) => api.gpuWorkerReport(owner, task.jobId, report).catch(() => stop(task.jobId));
     try {
-      const resume = task.resumeBytes > 0 ? await download(owner, task) : null;
-      const worker = new Worker(new URL('../../../engine/browser/pretrain-worker.ts', import.meta.url), { type: 'module', name: 'SSMTL pre-training (WebGPU)' });
+      const payload = task.payloadBytes > 0 ? await download(owner, task) : null;
+      const worker = new Worker(new URL('../../../engine/browser/training-worker.ts', import.meta.url), { type: 'module', name: `SSMTL ${task.type === 'pretrain' ? 'pre-training' : 'fine-tuning'} (WebGPU)` });
       running.set(task.jobId, worker);
       worker.onmessage = ({ data }: MessageEvent<GpuWorkerOutbound>) => {
         if (data.type === 'report') {
@@ -63,7 +73,7 @@ export async function offerGpu(api: StudioApi): Promise<GpuOffer | null> {
         void send({ type: 'failed', kind: 'internal', message: `the training worker crashed: ${event.message || 'no message'}` });
         stop(task.jobId);
       };
-      worker.postMessage({ type: 'start', task, baseUrl: document.baseURI, resume }, resume ? [resume.buffer as ArrayBuffer] : []);
+      worker.postMessage({ type: 'start', task, baseUrl: document.baseURI, payload }, payload ? [payload.buffer as ArrayBuffer] : []);
     } catch (error) {
       void send({ type: 'failed', kind: 'internal', message: error instanceof Error ? error.message : String(error) });
       stop(task.jobId);
@@ -75,8 +85,8 @@ export async function offerGpu(api: StudioApi): Promise<GpuOffer | null> {
     running.delete(jobId);
   }
 
-  async function download(owner: string, task: GpuPretrainTask): Promise<Uint8Array> {
-    const bytes = new Uint8Array(task.resumeBytes);
+  async function download(owner: string, task: GpuPretrainTask | GpuFinetuneTask): Promise<Uint8Array> {
+    const bytes = new Uint8Array(task.payloadBytes);
     for (let offset = 0; offset < bytes.length; offset += GPU_UPLOAD_PART_BYTES) {
       bytes.set(await api.gpuWorkerDownload(owner, task.jobId, offset, Math.min(GPU_UPLOAD_PART_BYTES, bytes.length - offset)), offset);
     }

@@ -1,16 +1,17 @@
 /**
- * The dedicated worker a page starts to pre-train on Chromium's WebGPU: the same trainer
- * the job process runs (gpu-task.ts → engine/train), fed with slices fetched by URL. The
+ * The dedicated worker a page starts to train on Chromium's WebGPU: the same trainers the
+ * job processes run (gpu-task.ts → engine/train, engine/segmentation), fed with slices
+ * fetched by URL or with the task's payload. The
  * page (renderer/src/compute/gpu-worker-client.ts) relays its reports and uploads to the
  * engine host, which owns the run: checkpoints and weights go there, never into the
  * browser's storage. Protocol: shared/gpu-worker.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
-import type { GpuPretrainTask, GpuReport, GpuWorkerInbound, GpuWorkerOutbound } from '../../shared/gpu-worker.ts';
+import type { GpuFinetuneTask, GpuPretrainTask, GpuReport, GpuWorkerInbound, GpuWorkerOutbound } from '../../shared/gpu-worker.ts';
 import { sliceUrl } from '../../shared/pixel-urls.ts';
 import { JobControl } from '../train/control.ts';
-import { runGpuTask } from './gpu-task.ts';
+import { runFinetuneTask, runPretrainTask, type GpuTaskIo } from './gpu-task.ts';
 
 interface WorkerScope {
   onmessage: ((event: { data: GpuWorkerInbound }) => void) | null;
@@ -29,7 +30,7 @@ scope.onmessage = ({ data }) => {
     case 'start':
       if (!started) {
         started = true;
-        void start(data.task, data.baseUrl, data.resume);
+        void start(data.task, data.baseUrl, data.payload);
       }
       break;
     case 'control':
@@ -49,7 +50,7 @@ function report(report: GpuReport): void {
   scope.postMessage({ type: 'report', report });
 }
 
-async function start(task: GpuPretrainTask, baseUrl: string, resume: Uint8Array | null): Promise<void> {
+async function start(task: GpuPretrainTask | GpuFinetuneTask, baseUrl: string, payload: Uint8Array | null): Promise<void> {
   try {
     if (!(await tf.setBackend('webgpu'))) throw new Error('the WebGPU backend did not start in this browser');
     await tf.ready();
@@ -57,7 +58,7 @@ async function start(task: GpuPretrainTask, baseUrl: string, resume: Uint8Array 
     report({ type: 'failed', kind: 'internal', message: `WebGPU: ${error instanceof Error ? error.message : String(error)}` });
     return;
   }
-  await runGpuTask(task, resume, {
+  const io: GpuTaskIo = {
     control,
     report,
     upload: (kind, reason, bytes) =>
@@ -71,5 +72,8 @@ async function start(task: GpuPretrainTask, baseUrl: string, resume: Uint8Array 
       if (!response.ok) throw new Error(`slice ${index} of series ${seriesId}: the engine answered ${response.status}`);
       return new Float32Array(await response.arrayBuffer());
     },
-  });
+  };
+  if (task.type === 'pretrain') await runPretrainTask(task, payload, io);
+  else if (payload) await runFinetuneTask(task, payload, io);
+  else report({ type: 'failed', kind: 'internal', message: 'the fine-tuning task came without its examples' });
 }
