@@ -1,14 +1,17 @@
 /**
  * Pre-training on the browser's WebGPU, as a user of `ssmtl serve` gets it: the tab
  * offers its adapter (on a machine without a GPU, Chromium's SwiftShader), the Pre-train
- * screen says so, a run asked to use WebGPU trains in the tab's worker and lands in the
- * workspace; reloading the tab mid-run ends that run with its checkpoint kept.
+ * screen says so, pre-training and fine-tuning asked to use WebGPU train in the tab's
+ * worker and land in the workspace; reloading the tab mid-run ends that run with its
+ * checkpoint kept.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { SHOTS, hasChromium, launchChromium, probeWebGpu, startServe, type ServeSession } from './serve-session.ts';
+import { Workspace } from '../../src/engine/node/workspace/workspace.ts';
+import { ROOT, SHOTS, hasChromium, launchChromium, probeWebGpu, startServe, type ServeSession } from './serve-session.ts';
 
 const WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
 const adapter = hasChromium ? await probeWebGpu(WEBGPU_ARGS) : null;
@@ -61,6 +64,31 @@ describe.skipIf(!adapter)('pre-training on the browser tab’s WebGPU', () => {
     await page.screenshot({ path: join(SHOTS, 'pretrain-webgpu.png') });
     expect(existsSync(join(serve.workspace, 'models', 'ssmtl-t5-32px-w4-seed0', 'weights.bin'))).toBe(true);
     expect(errors).toEqual([]);
+  }, 600_000);
+
+  it('fine-tunes on it from the pre-trained model, and the series on screen gets segmented', async () => {
+    // Annotated slices from the sample's ground truth, as an annotator would have drawn them.
+    const info = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'info', '--workspace', serve.workspace, '--json'], { encoding: 'utf8' });
+    const firstSeries = (JSON.parse(info.stdout) as { series: { id: string }[] }).series[0].id;
+    const labels = join(serve.workspace, 'sources', 'sample', 'SAMPLE-01', 'labels.nii.gz');
+    const cli = ['annotations', 'import', '--workspace', serve.workspace, '--series', firstSeries, '--labels', labels, '--slices', '4', '--json'];
+    const imported = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), ...cli], { encoding: 'utf8' });
+    expect(imported.status, imported.stderr).toBe(0);
+    await page.reload();
+    await page.getByTestId('series-item').first().click();
+    await page.getByTestId('nav-review').click();
+    await page.getByTestId('finetune-epochs').fill('3');
+    await page.getByTestId('finetune-backend').selectOption('webgpu');
+    await page.getByTestId('finetune-start').click();
+    await expect.poll(async () => page.locator('[data-testid=overlay-model] option').count(), { timeout: 480_000, interval: 2000 }).toBeGreaterThan(1);
+    await page.screenshot({ path: join(SHOTS, 'finetune-webgpu.png') });
+    const store = Workspace.open(serve.workspace, { create: false });
+    try {
+      const model = store.listModels().find((m) => m.kind === 'segmentation');
+      expect(model?.meta).toMatchObject({ backend: 'webgpu', init: 'ssmtl-t5-32px-w4-seed0', trainSlices: 4, epochs: 3 });
+    } finally {
+      store.close();
+    }
   }, 600_000);
 
   it('a tab reloaded mid-run ends that run, keeping its checkpoint to resume from', async () => {
