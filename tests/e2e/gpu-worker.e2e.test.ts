@@ -5,13 +5,12 @@
  * worker and land in the workspace; reloading the tab mid-run ends that run with its
  * checkpoint kept.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { Workspace } from '../../src/engine/node/workspace/workspace.ts';
-import { ROOT, SHOTS, hasChromium, launchChromium, probeWebGpu, startServe, type ServeSession } from './serve-session.ts';
+import { SHOTS, annotateFromSampleTruth, hasChromium, launchChromium, probeWebGpu, startServe, type ServeSession } from './serve-session.ts';
 
 const WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
 const adapter = hasChromium ? await probeWebGpu(WEBGPU_ARGS) : null;
@@ -67,13 +66,7 @@ describe.skipIf(!adapter)('pre-training on the browser tab’s WebGPU', () => {
   }, 600_000);
 
   it('fine-tunes on it from the pre-trained model, and the series on screen gets segmented', async () => {
-    // Annotated slices from the sample's ground truth, as an annotator would have drawn them.
-    const info = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'info', '--workspace', serve.workspace, '--json'], { encoding: 'utf8' });
-    const firstSeries = (JSON.parse(info.stdout) as { series: { id: string }[] }).series[0].id;
-    const labels = join(serve.workspace, 'sources', 'sample', 'SAMPLE-01', 'labels.nii.gz');
-    const cli = ['annotations', 'import', '--workspace', serve.workspace, '--series', firstSeries, '--labels', labels, '--slices', '4', '--json'];
-    const imported = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), ...cli], { encoding: 'utf8' });
-    expect(imported.status, imported.stderr).toBe(0);
+    annotateFromSampleTruth(serve.workspace, 4);
     await page.reload();
     await page.getByTestId('series-item').first().click();
     await page.getByTestId('nav-review').click();

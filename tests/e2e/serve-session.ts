@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,4 +83,24 @@ export async function probeWebGpu(extraArgs: string[]): Promise<string | null> {
     await browser.close();
     server.close();
   }
+}
+
+/** `ssmtl info --workspace …` as JSON. */
+export function workspaceInfo(workspace: string): { series: { id: string; annotatedSlices: number[] }[] } {
+  const info = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'info', '--workspace', workspace, '--json'], { encoding: 'utf8' });
+  if (info.status !== 0) throw new Error(`ssmtl info failed: ${info.stderr}`);
+  return JSON.parse(info.stdout) as { series: { id: string; annotatedSlices: number[] }[] };
+}
+
+/**
+ * Annotates `slices` slices of the first series from the built-in sample's ground truth,
+ * as an annotator would have drawn them (`ssmtl annotations import`); returns that series.
+ */
+export function annotateFromSampleTruth(workspace: string, slices: number): string {
+  const series = workspaceInfo(workspace).series[0].id;
+  const labels = join(workspace, 'sources', 'sample', 'SAMPLE-01', 'labels.nii.gz');
+  const args = ['annotations', 'import', '--workspace', workspace, '--series', series, '--labels', labels, '--slices', String(slices), '--json'];
+  const imported = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), ...args], { encoding: 'utf8' });
+  if (imported.status !== 0) throw new Error(`ssmtl annotations import failed: ${imported.stderr}`);
+  return series;
 }

@@ -5,25 +5,15 @@
  * the canvas (pixels, not only the DOM), export a DICOM SEG. Screenshots of every screen
  * go to test-results/e2e/.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const CHROMIUM = process.env.SSMTL_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'test-results', 'e2e');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`e2e: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set SSMTL_CHROMIUM)`);
-
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+import type { Browser, Page } from 'playwright-core';
+import { SHOTS, annotateFromSampleTruth, hasChromium, launchChromium, startServe, workspaceInfo, type ServeSession } from './serve-session.ts';
 
 describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
+  let serve: ServeSession;
   let workspace: string;
-  let server: ChildProcess;
   let url: string;
   let browser: Browser;
   let page: Page;
@@ -33,24 +23,11 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
   const teardownLogs: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    workspace = join(mkdtempSync(join(tmpdir(), 'ssmtl-e2e-')), 'workspace');
-    server = spawn(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'serve', '--workspace', workspace, '--json'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SSMTL_QUIET: '1' },
-    });
-    let stderr = '';
-    server.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // The first stdout line is { url }; a first run builds the interface before it.
-    url = await new Promise<string>((resolve, reject) => {
-      const lines = createInterface({ input: server.stdout! });
-      lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
-      server.once('exit', (code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
-    });
+    serve = await startServe();
+    ({ workspace, url } = serve);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
     // launch() gives the browser a fresh temporary profile of its own.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    browser = await launchChromium(['--disable-gpu']);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => {
@@ -60,13 +37,8 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
-      server.kill('SIGTERM');
-      // CONTRACT.md: SIGTERM finishes what is in flight and exits 0.
-      expect(await exited).toBe(0);
-    }
-    if (workspace) rmSync(join(workspace, '..'), { recursive: true, force: true });
+    // CONTRACT.md: SIGTERM finishes what is in flight and exits 0.
+    if (serve) expect(await serve.stop()).toBe(0);
   }, 120_000);
 
   async function shot(name: string): Promise<void> {
@@ -248,17 +220,7 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
 
   it('fine-tunes from the pre-trained model and draws the predicted overlay on the canvas', async () => {
     // A few more annotated slices, from the sample's ground truth, as an annotator would have drawn them.
-    const scan = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'info', '--workspace', workspace, '--json'], { encoding: 'utf8' });
-    const firstSeries = (JSON.parse(scan.stdout) as { series: { id: string }[] }).series[0].id;
-    const labels = join(workspace, 'sources', 'sample', 'SAMPLE-01', 'labels.nii.gz');
-    if (existsSync(labels)) {
-      const imported = spawnSync(
-        process.execPath,
-        [join(ROOT, 'bin', 'ssmtl.mjs'), 'annotations', 'import', '--workspace', workspace, '--series', firstSeries, '--labels', labels, '--slices', '6', '--json'],
-        { encoding: 'utf8' },
-      );
-      expect(imported.status, imported.stderr).toBe(0);
-    }
+    const firstSeries = annotateFromSampleTruth(workspace, 6);
     await page.reload();
     await page.getByTestId('series-item').first().waitFor();
     await page.getByTestId('nav-review').click();
@@ -281,8 +243,7 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
       return counts;
     })()`)) as number[];
     // Among the slices nobody annotated: there the overlay is the model's alone.
-    const info = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'info', '--workspace', workspace, '--json'], { encoding: 'utf8' });
-    const annotated = (JSON.parse(info.stdout) as { series: { annotatedSlices: number[] }[] }).series[0].annotatedSlices;
+    const annotated = workspaceInfo(workspace).series[0].annotatedSlices;
     for (const k of annotated) counts[k] = 0;
     const best = counts.indexOf(Math.max(...counts));
     expect(counts[best]).toBeGreaterThan(0);
