@@ -41,8 +41,8 @@ export interface StudioApi {
   chooseFolder(): Promise<string | null>;
   /**
    * A page offers its WebGPU adapter for training (shared/gpu-worker.ts): pre-training
-   * asked to run on webgpu (or on auto, where no native TensorFlow is installed and the
-   * adapter is a real GPU) then runs in that page's worker.
+   * and fine-tuning asked to run on webgpu (or on auto, where no native TensorFlow is
+   * installed and the adapter is a real GPU) then run in that page's worker.
    */
   registerGpuWorker(adapter: GpuAdapterSummary): Promise<{ workerId: string }>;
   /** The page closes (the transport also releases it when the connection or window goes). */

@@ -17,7 +17,8 @@ import type { JobCommand, JobEvent } from './job.ts';
  *            answers once the host has written the file, so a checkpoint the worker was
  *            told about is on disk)
  * A page that goes away (closed tab, crashed window) releases its registration; its job
- * fails with the last checkpoint kept, and starting the same settings again resumes it.
+ * fails: a pre-training keeps its last checkpoint (the same settings again resume it), a
+ * fine-tuning saves nothing.
  */
 export interface GpuAdapterSummary {
   /** e.g. "NVIDIA GeForce RTX 4090" or "google swiftshader" */

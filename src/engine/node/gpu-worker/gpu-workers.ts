@@ -37,13 +37,13 @@ export class GpuWorkers {
     worker.run?.lost(`the window training on ${worker.adapter.label} closed`);
   }
 
-  /** The adapter pre-training would use now, if any. */
+  /** The adapter training would use now, if any. */
   current(): GpuAdapterSummary | null {
     return this.pick()?.adapter ?? null;
   }
 
   /**
-   * Where `choice` sends a pre-training run: a page's GPU for 'webgpu'; for 'auto' only a
+   * Where `choice` sends a training run: a page's GPU for 'webgpu'; for 'auto' only a
    * real (not software) GPU and only where no native TensorFlow is installed (which the
    * job process would prefer). null: train in a job process as usual.
    */

@@ -119,7 +119,8 @@ export class RemoteRun {
 
   /** The page that ran it went away (or stopped answering). */
   lost(why: string): void {
-    this.end(new JobFailedError('internal', `${why}; the last checkpoint is kept: start the same settings again to resume`));
+    const after = this.task.type === 'pretrain' ? 'the last checkpoint is kept: start the same settings again to resume' : 'no model was saved: fine-tune again';
+    this.end(new JobFailedError('internal', `${why}; ${after}`));
   }
 
   private end(error: Error | null, result?: Finished): void {

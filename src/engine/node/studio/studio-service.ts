@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type {
   AnnotationSaved,
-  JobKind,
   ExportRequest,
   ExportResult,
   FinetuneSettings,
+  JobKind,
   JobSummary,
   PaletteLabel,
   PredictSettings,
@@ -77,7 +77,7 @@ export class StudioService {
   private lastBackendNotes: string[] = [];
   /** results of jobs still running, awaited on shutdown so their last checkpoint lands */
   private readonly inFlight = new Set<Promise<unknown>>();
-  /** pages that offered their WebGPU adapter for pre-training */
+  /** pages that lend their WebGPU adapter to training */
   private readonly gpuWorkers = new GpuWorkers((workerId, task) => this.emit({ type: 'gpu-task', workerId, task }));
 
   constructor(private readonly options: StudioServiceOptions) {
