@@ -57,6 +57,8 @@ export interface SeriesInfo {
   format: SeriesFormat;
   modality: string | null;
   description: string | null;
+  /** an addition to CONTRACT.md's fields: descriptions repeat across patients */
+  patientId: string | null;
   slices: number;
   rows: number;
   cols: number;

@@ -9,6 +9,7 @@ export function seriesInfo(workspace: Workspace, { only, withStats = false }: { 
     format: record.format,
     modality: record.modality,
     description: record.description,
+    patientId: record.patientId,
     slices: record.slices,
     rows: record.rows,
     cols: record.cols,
