@@ -166,7 +166,7 @@ export class StudioService {
   async startImport(paths: string[]): Promise<JobSummary> {
     if (paths.length === 0) throw new InputError('give at least one file or folder to import');
     const absolute = paths.map((p) => resolve(p.trim()));
-    for (const path of absolute) if (!existsSync(path)) throw new InputError(`${path} does not exist`);
+    for (const path of absolute) if (!existsSync(path)) throw new InputError(`nothing at ${path}: check the folder's path (the full path on this computer)`);
     return this.runImport(`Importing ${absolute.length === 1 ? absolute[0] : `${absolute.length} paths`}`, absolute, false);
   }
 
@@ -473,6 +473,9 @@ export class StudioService {
     }
     const present = new Set(labels);
     const segments = readLabelSet(workspace).filter((l) => present.has(l.value));
+    if (segments.length === 0) {
+      throw new InputError(request.model ? `model ${request.model} found no structure in this series: there is nothing to export` : 'the annotations hold no label of the palette: there is nothing to export');
+    }
     const folder = join(workspace.dir, 'exports');
     mkdirSync(folder, { recursive: true });
     const base = `${(series.patientId ?? 'series').replace(/[^A-Za-z0-9._-]/g, '_')}-${request.model ?? 'annotations'}-${compactTimestamp()}`;
