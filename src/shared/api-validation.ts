@@ -95,15 +95,17 @@ const gpuJobEvent = tagged({
   checkpoint: { epoch: count, step: count, reason: oneOf(['epoch', 'interval', 'pause', 'cancel']) },
   state: { state: oneOf(['running', 'paused', 'done', 'cancelled']) },
   log: { message: text },
+  slices: { done: count, total: count },
 });
 const gpuReport = tagged({
   event: { event: gpuJobEvent },
   finished: {
     result: record({
       status: oneOf(['done', 'cancelled', 'stopped']),
-      perEpoch: list(finite, 1_000_000),
-      steps: count,
       seconds: finite,
+      // training
+      perEpoch: optional(list(finite, 1_000_000)),
+      steps: optional(count),
       // pre-training
       perEpochHeads: optional(list(list(finite, 64), 1_000_000)),
       imagesPerSecond: optional(finite),
@@ -147,7 +149,7 @@ const SIGNATURES: Record<StudioMethod, Check[]> = {
       },
     }),
   ],
-  startPredict: [record({ model: modelName, seriesId: text })],
+  startPredict: [record({ model: modelName, seriesId: text, backend: optional(oneOf(BACKENDS)) })],
   controlJob: [text, oneOf(['pause', 'resume', 'cancel'])],
   saveAnnotation: [text, integer(0, 100_000), bytes(MAX_MASK_BYTES)],
   exportSegmentation: [
@@ -167,7 +169,7 @@ const SIGNATURES: Record<StudioMethod, Check[]> = {
     text,
     text,
     record({
-      kind: oneOf(['checkpoint', 'weights']),
+      kind: oneOf(['checkpoint', 'weights', 'prediction']),
       reason: oneOf(['epoch', 'interval', 'pause', 'cancel', 'done']),
       offset: integer(0, GPU_UPLOAD_MAX_BYTES),
       total: integer(1, GPU_UPLOAD_MAX_BYTES),

@@ -159,6 +159,8 @@ export interface FinetuneSettings {
 export interface PredictSettings {
   model: string;
   seriesId: string;
+  /** default: the engine's (auto) */
+  backend?: BackendChoice;
 }
 
 export interface AnnotationSaved {

@@ -13,7 +13,7 @@ import type { JobCommand, JobEvent } from './job.ts';
  *   worker fetches slices by URL (shared/pixel-urls.ts)
  *   page  ── gpuWorkerReport(workerId, jobId, report) ─► host   (progress, state, finished, failed)
  *   page  ── gpuWorkerUpload(workerId, jobId, part, bytes) ─► host (checkpoints and the final
- *            weights in the checkpoint byte layout, in parts; the call with the last part
+ *            weights in the checkpoint byte layout, or a prediction, in parts; the call with the last part
  *            answers once the host has written the file, so a checkpoint the worker was
  *            told about is on disk)
  * A page that goes away (closed tab, crashed window) releases its registration; its job
@@ -89,7 +89,22 @@ export interface GpuFinetuneTask {
   checkpointIntervalMs: number;
 }
 
-export type GpuTask = GpuPretrainTask | GpuFinetuneTask | { type: 'control'; jobId: string; command: JobCommand['type'] };
+/**
+ * Segmenting every slice of a series with a segmentation model. The payload holds the
+ * model's weights (checkpoint layout; header: classes, size, width, seed); the worker
+ * fetches the slices by URL and uploads the result as a 'prediction' (see
+ * engine/segmentation/prediction-bytes.ts).
+ */
+export interface GpuPredictTask {
+  type: 'predict';
+  jobId: string;
+  series: { id: string; slices: number; rows: number; cols: number };
+  payloadBytes: number;
+}
+
+export type GpuStartTask = GpuPretrainTask | GpuFinetuneTask | GpuPredictTask;
+
+export type GpuTask = GpuStartTask | { type: 'control'; jobId: string; command: JobCommand['type'] };
 
 /** Job events a worker forwards (the host emits 'started', 'done' and 'failed' itself). */
 export type GpuJobEvent = Extract<JobEvent, { type: 'progress' | 'epoch' | 'checkpoint' | 'state' | 'log' }> | GpuFinetuneEvent;
@@ -97,7 +112,9 @@ export type GpuJobEvent = Extract<JobEvent, { type: 'progress' | 'epoch' | 'chec
 /** A fine-tuning's own progress events (engine/segmentation/finetune-trainer.ts). */
 export type GpuFinetuneEvent =
   | { type: 'progress'; epoch: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number | null; loss: number; etaSeconds: number | null }
-  | { type: 'epoch'; epoch: number; loss: number };
+  | { type: 'epoch'; epoch: number; loss: number }
+  /** prediction: slices segmented so far */
+  | { type: 'slices'; done: number; total: number };
 
 export interface GpuRunResult {
   status: 'done' | 'cancelled' | 'stopped';
@@ -117,14 +134,19 @@ export interface GpuFinetuneResult {
   seconds: number;
 }
 
+export interface GpuPredictResult {
+  status: 'done';
+  seconds: number;
+}
+
 export type GpuReport =
   | { type: 'event'; event: GpuJobEvent }
-  | { type: 'finished'; result: GpuRunResult | GpuFinetuneResult }
+  | { type: 'finished'; result: GpuRunResult | GpuFinetuneResult | GpuPredictResult }
   | { type: 'failed'; kind: 'nan' | 'internal'; message: string };
 
 /** One part of an upload: `offset` into a file of `total` bytes. */
 export interface GpuUploadPart {
-  kind: 'checkpoint' | 'weights';
+  kind: 'checkpoint' | 'weights' | 'prediction';
   /** why a checkpoint was taken (weights: 'done') */
   reason: 'epoch' | 'interval' | 'pause' | 'cancel' | 'done';
   offset: number;
@@ -139,7 +161,7 @@ export const GPU_UPLOAD_MAX_BYTES = 2 * 1024 * 1024 * 1024;
 
 /** Messages between the page and its dedicated worker (structured clone, buffers transferred). */
 export type GpuWorkerInbound =
-  | { type: 'start'; task: GpuPretrainTask | GpuFinetuneTask; baseUrl: string; payload: Uint8Array | null }
+  | { type: 'start'; task: GpuStartTask; baseUrl: string; payload: Uint8Array | null }
   | { type: 'control'; command: JobCommand['type'] }
   | { type: 'uploaded'; id: number; error: string | null };
 

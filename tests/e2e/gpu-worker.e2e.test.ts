@@ -16,7 +16,7 @@ const WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
 const adapter = hasChromium ? await probeWebGpu(WEBGPU_ARGS) : null;
 if (hasChromium && !adapter) console.warn('e2e: WebGPU tests skipped, this Chromium offers no WebGPU adapter (not even SwiftShader)');
 
-describe.skipIf(!adapter)('pre-training on the browser tab’s WebGPU', () => {
+describe.skipIf(!adapter)('training and segmenting on the browser tab’s WebGPU', () => {
   let serve: ServeSession;
   let browser: Browser;
   let page: Page;
@@ -65,7 +65,7 @@ describe.skipIf(!adapter)('pre-training on the browser tab’s WebGPU', () => {
     expect(errors).toEqual([]);
   }, 600_000);
 
-  it('fine-tunes on it from the pre-trained model, and the series on screen gets segmented', async () => {
+  it('fine-tunes on it from the pre-trained model, and segments the series on screen there too', async () => {
     annotateFromSampleTruth(serve.workspace, 4);
     await page.reload();
     await page.getByTestId('series-item').first().click();
@@ -74,6 +74,7 @@ describe.skipIf(!adapter)('pre-training on the browser tab’s WebGPU', () => {
     await page.getByTestId('finetune-backend').selectOption('webgpu');
     await page.getByTestId('finetune-start').click();
     await expect.poll(async () => page.locator('[data-testid=overlay-model] option').count(), { timeout: 480_000, interval: 2000 }).toBeGreaterThan(1);
+    await expect.poll(jobText, { timeout: 30_000 }).toMatch(/64 slices in [\d.]+ s on webgpu/);
     await page.screenshot({ path: join(SHOTS, 'finetune-webgpu.png') });
     const store = Workspace.open(serve.workspace, { create: false });
     try {

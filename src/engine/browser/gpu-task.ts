@@ -1,4 +1,8 @@
-import type { GpuFinetuneTask, GpuJobEvent, GpuPretrainTask, GpuReport, GpuUploadPart } from '../../shared/gpu-worker.ts';
+import type { GpuFinetuneTask, GpuJobEvent, GpuPredictTask, GpuPretrainTask, GpuReport, GpuUploadPart } from '../../shared/gpu-worker.ts';
+import type { UNet } from '../networks/unet.ts';
+import { predictSlices } from '../segmentation/predict.ts';
+import { encodePrediction } from '../segmentation/prediction-bytes.ts';
+import { createSegmentationNet, loadAll } from '../segmentation/segmentation-net.ts';
 import { decodeFinetunePayload } from '../segmentation/finetune-payload.ts';
 import { networkWeights } from '../networks/network-weights.ts';
 import { buildFinetuner } from '../segmentation/placed-finetuner.ts';
@@ -12,9 +16,9 @@ import { SsmtlTrainer, type TensorRecord, type TrainerSnapshot } from '../train/
 
 /**
  * The tasks a page's GPU worker runs (shared/gpu-worker.ts), on whatever tfjs backend is
- * active: pre-training (load the series, restore a resumed run, train) and fine-tuning
- * (build the network from the payload, train); every checkpoint and the final weights go
- * to the engine host, which writes them. The worker entry (training-worker.ts) connects
+ * active: pre-training (load the series, restore a resumed run, train), fine-tuning
+ * (build the network from the payload, train) and prediction (segment a series); every
+ * checkpoint, the final weights and predictions go to the engine host, which writes them. The worker entry (training-worker.ts) connects
  * these to the page; tests connect them to the engine host directly.
  */
 export interface GpuTaskIo {
@@ -84,6 +88,29 @@ export async function runFinetuneTask(task: GpuFinetuneTask, payload: Uint8Array
   } finally {
     built?.trainer.dispose();
     built?.net.dispose();
+  }
+}
+
+export async function runPredictTask(task: GpuPredictTask, payload: Uint8Array, io: GpuTaskIo): Promise<void> {
+  let net: UNet | null = null;
+  try {
+    const { header, tensors } = decodeCheckpoint(payload, 'the model to segment with');
+    const model = header as unknown as { classes: number[]; size: number; width: number; seed: number; name: string };
+    net = createSegmentationNet(model.width, model.classes, model.seed);
+    loadAll(net, tensors, `model '${model.name}'`);
+    const t0 = performance.now();
+    const { series } = task;
+    const prediction = await predictSlices(net, model, series, (k) => io.fetchSlice(series.id, k), (done, total) => {
+      // Nothing to keep from a cancelled prediction: stop between chunks of slices.
+      if (io.control.cancelled) throw new Error('cancelled');
+      io.report({ type: 'event', event: { type: 'slices', done, total } });
+    });
+    await io.upload('prediction', 'done', encodePrediction(prediction));
+    io.report({ type: 'finished', result: { status: 'done', seconds: (performance.now() - t0) / 1000 } });
+  } catch (error) {
+    failed(io, error);
+  } finally {
+    net?.dispose();
   }
 }
 

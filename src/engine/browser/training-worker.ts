@@ -1,17 +1,17 @@
 /**
- * The dedicated worker a page starts to train on Chromium's WebGPU: the same trainers the
- * job processes run (gpu-task.ts → engine/train, engine/segmentation), fed with slices
- * fetched by URL or with the task's payload. The
+ * The dedicated worker a page starts to train and segment on Chromium's WebGPU: the same
+ * code the job processes run (gpu-task.ts → engine/train, engine/segmentation), fed with
+ * slices fetched by URL or with the task's payload. The
  * page (renderer/src/compute/gpu-worker-client.ts) relays its reports and uploads to the
  * engine host, which owns the run: checkpoints and weights go there, never into the
  * browser's storage. Protocol: shared/gpu-worker.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
-import type { GpuFinetuneTask, GpuPretrainTask, GpuReport, GpuWorkerInbound, GpuWorkerOutbound } from '../../shared/gpu-worker.ts';
+import type { GpuReport, GpuStartTask, GpuWorkerInbound, GpuWorkerOutbound } from '../../shared/gpu-worker.ts';
 import { sliceUrl } from '../../shared/pixel-urls.ts';
 import { JobControl } from '../train/control.ts';
-import { runFinetuneTask, runPretrainTask, type GpuTaskIo } from './gpu-task.ts';
+import { runFinetuneTask, runPredictTask, runPretrainTask, type GpuTaskIo } from './gpu-task.ts';
 
 interface WorkerScope {
   onmessage: ((event: { data: GpuWorkerInbound }) => void) | null;
@@ -50,7 +50,7 @@ function report(report: GpuReport): void {
   scope.postMessage({ type: 'report', report });
 }
 
-async function start(task: GpuPretrainTask | GpuFinetuneTask, baseUrl: string, payload: Uint8Array | null): Promise<void> {
+async function start(task: GpuStartTask, baseUrl: string, payload: Uint8Array | null): Promise<void> {
   try {
     if (!(await tf.setBackend('webgpu'))) throw new Error('the WebGPU backend did not start in this browser');
     await tf.ready();
@@ -74,6 +74,7 @@ async function start(task: GpuPretrainTask | GpuFinetuneTask, baseUrl: string, p
     },
   };
   if (task.type === 'pretrain') await runPretrainTask(task, payload, io);
-  else if (payload) await runFinetuneTask(task, payload, io);
-  else report({ type: 'failed', kind: 'internal', message: 'the fine-tuning task came without its examples' });
+  else if (!payload) report({ type: 'failed', kind: 'internal', message: `the ${task.type} task came without its payload` });
+  else if (task.type === 'finetune') await runFinetuneTask(task, payload, io);
+  else await runPredictTask(task, payload, io);
 }

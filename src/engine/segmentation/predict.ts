@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { resizeBilinear } from '../data/preprocess.ts';
+import { preprocessSlice, resizeBilinear } from '../data/preprocess.ts';
 import type { UNet } from '../networks/unet.ts';
+import type { TensorRecord } from '../train/ssmtl-trainer.ts';
 
 /**
  * Segmentation of whole slices, back at the series' resolution: softmax probabilities at
@@ -64,6 +65,58 @@ export function toSeriesResolution(probabilities: Float32Array, classValues: num
     entropySum += h;
   }
   return { labels, entropy: entropySum / labels.length };
+}
+
+/** What segmenting a series needs, wherever it runs (the job process, or a page's GPU worker). */
+export interface PredictRequest {
+  weights: TensorRecord[];
+  model: { name: string; classes: number[]; size: number; width: number; seed: number };
+  series: { id: string; slices: number; rows: number; cols: number };
+}
+
+/** Segmentation placed in the job process (predict-job.ts) or in a page's GPU worker (gpu-worker/gpu-workers.ts). */
+export interface PlacedPredictor {
+  backend: { name: string; description: string; notes: string[] };
+  run(onSlice?: (done: number, total: number) => void): Promise<SeriesPrediction>;
+  dispose(): Promise<void>;
+}
+
+/** Every slice of a series through a segmentation model, at the series' resolution. */
+export interface SeriesPrediction {
+  /** slices × rows × cols label values, slice-major like the pixel store */
+  labels: Uint16Array;
+  /** mean per-pixel entropy (nats) of each slice */
+  entropy: number[];
+}
+
+/**
+ * Segments slices 0 … slices−1, read by `readSlice` (stored values, rows × cols) and
+ * preprocessed like training; a few at a time, so memory stays bounded for any series.
+ */
+export async function predictSlices(
+  net: UNet,
+  model: { size: number; classes: number[] },
+  series: { slices: number; rows: number; cols: number },
+  readSlice: (index: number) => Float32Array | Promise<Float32Array>,
+  onSlice?: (done: number, total: number) => void,
+): Promise<SeriesPrediction> {
+  const plane = series.rows * series.cols;
+  const labels = new Uint16Array(series.slices * plane);
+  const entropy: number[] = [];
+  const chunk = 8;
+  for (let start = 0; start < series.slices; start += chunk) {
+    const indices = Array.from({ length: Math.min(chunk, series.slices - start) }, (_, i) => start + i);
+    const raw = await Promise.all(indices.map((k) => readSlice(k)));
+    const images = raw.map((values) => preprocessSlice(values, series.rows, series.cols, model.size));
+    const probabilities = await predictProbabilities(net, images, model.size);
+    indices.forEach((k, n) => {
+      const slice = toSeriesResolution(probabilities[n], model.classes, model.size, series.rows, series.cols);
+      labels.set(slice.labels, k * plane);
+      entropy.push(slice.entropy);
+    });
+    onSlice?.(start + indices.length, series.slices);
+  }
+  return { labels, entropy };
 }
 
 /** Unannotated slices, most uncertain first: where to annotate next. */

@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSummary, StudioEvent } from '../../../shared/api.ts';
-import type { GpuAdapterSummary, GpuFinetuneTask, GpuPretrainTask, GpuReport } from '../../../shared/gpu-worker.ts';
-import { runFinetuneTask, runPretrainTask, type GpuTaskIo } from '../../browser/gpu-task.ts';
+import type { GpuAdapterSummary, GpuReport, GpuStartTask } from '../../../shared/gpu-worker.ts';
+import { runFinetuneTask, runPredictTask, runPretrainTask, type GpuTaskIo } from '../../browser/gpu-task.ts';
 import { JobControl } from '../../train/control.ts';
 import { loadBackend } from '../load-backend.ts';
 import { runPretrain } from '../pretrain-job.ts';
 import { DEFAULT_FINETUNE, runFinetune } from '../segmentation/finetune-job.ts';
+import { runPredict } from '../segmentation/predict-job.ts';
+import { readPrediction } from '../segmentation/prediction-store.ts';
 import { StudioService } from '../studio/studio-service.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import { syntheticVolume, writeNifti } from '../test-fixtures.ts';
@@ -23,7 +25,7 @@ import { syntheticVolume, writeNifti } from '../test-fixtures.ts';
 const SETTINGS = { seriesIds: [], method: 'ssmtl' as const, t: 2, epochs: 3, size: 32, width: 4, batch: 4, backend: 'webgpu' as const };
 const ADAPTER: GpuAdapterSummary = { label: 'Test GPU', software: false };
 
-describe('pre-training in a GPU worker page', () => {
+describe('training and segmenting in a GPU worker page', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ssmtl-gpu-worker-'));
   const workspace = join(dir, 'workspace');
   const service = new StudioService({ workspace, transport: 'serve' });
@@ -73,7 +75,7 @@ describe('pre-training in a GPU worker page', () => {
     };
   }
 
-  async function run(workerId: string, task: GpuPretrainTask | GpuFinetuneTask, control: JobControl, partBytes: number): Promise<void> {
+  async function run(workerId: string, task: GpuStartTask, control: JobControl, partBytes: number): Promise<void> {
     let payload: Uint8Array | null = null;
     if (task.payloadBytes > 0) {
       payload = new Uint8Array(task.payloadBytes);
@@ -98,10 +100,23 @@ describe('pre-training in a GPU worker page', () => {
       },
     };
     if (task.type === 'pretrain') await runPretrainTask(task, payload, io);
-    else await runFinetuneTask(task, payload!, io);
+    else if (task.type === 'finetune') await runFinetuneTask(task, payload!, io);
+    else await runPredictTask(task, payload!, io);
   }
 
   let reference: number[] = [];
+
+  /** A stored prediction's labels and per-slice uncertainty. */
+  function storedPrediction(seriesId: string, model: string): { labels: Uint16Array; uncertainty: number[] } {
+    const store = Workspace.open(workspace, { create: false });
+    try {
+      const stored = readPrediction(store, store.requireSeries(seriesId), model);
+      if (!stored) throw new Error(`no prediction of ${model}`);
+      return { labels: stored.labels, uncertainty: stored.meta.uncertainty };
+    } finally {
+      store.close();
+    }
+  }
 
   /** Per-epoch losses as the model record keeps them. */
   function epochLosses(name: string): number[] {
@@ -144,11 +159,21 @@ describe('pre-training in a GPU worker page', () => {
       await service.saveAnnotation(series.id, index, new Uint8Array(labels.buffer));
     }
     const gpu = await page(1 << 16);
-    const job = await finished(await service.startFinetune({ init: 'on-gpu', epochs: 3, backend: 'webgpu', name: 'seg-on-gpu', predictSeriesId: null }));
+    const job = await finished(await service.startFinetune({ init: 'on-gpu', epochs: 3, backend: 'webgpu', name: 'seg-on-gpu', predictSeriesId: series.id }));
     expect(job.state, job.message ?? '').toBe('done');
     expect(job.backend).toBe('webgpu');
     expect(job.message).toMatch(/2 slices, 3 epochs in .* on webgpu/);
+    // The series is then segmented there too, as the interface asks after fine-tuning.
+    let predicted: JobSummary | undefined;
+    while (!(predicted = (await service.listJobs()).find((j) => j.kind === 'predict' && ['done', 'failed'].includes(j.state)))) await new Promise((r) => setTimeout(r, 20));
+    expect(predicted.state, predicted.message ?? '').toBe('done');
+    expect(predicted.message).toMatch(/12 slices in .* on webgpu/);
     await gpu.close();
+    // Segmenting again in this process stores the very same labels and uncertainties.
+    const onGpu = storedPrediction(series.id, 'seg-on-gpu');
+    expect(onGpu.labels.length).toBe(12 * 24 * 24);
+    await runPredict({ workspace, model: 'seg-on-gpu', seriesId: series.id, out: null, backend: 'wasm' });
+    expect(storedPrediction(series.id, 'seg-on-gpu')).toEqual(onGpu);
     const local = await runFinetune({ workspace, name: 'seg-in-process', init: 'on-gpu', epochs: 3, seed: 0, backend: 'wasm', batch: DEFAULT_FINETUNE.batch, lr: DEFAULT_FINETUNE.lr });
     const store = Workspace.open(workspace, { create: false });
     try {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { GpuAdapterSummary, GpuFinetuneTask, GpuPretrainTask, GpuReport, GpuTask, GpuUploadPart } from '../../../shared/gpu-worker.ts';
+import type { GpuAdapterSummary, GpuFinetuneTask, GpuPredictTask, GpuPretrainTask, GpuReport, GpuStartTask, GpuTask, GpuUploadPart } from '../../../shared/gpu-worker.ts';
 import { InputError } from '../../../shared/errors.ts';
 import type { BackendChoice } from '../../../shared/job.ts';
 import { chooseMicroBatch, webgpuActivationBudget } from '../../backends/backend-names.ts';
@@ -9,6 +9,9 @@ import { concatChunks, encodeCheckpoint } from '../../train/checkpoint-codec.ts'
 import { encodeFinetunePayload } from '../../segmentation/finetune-payload.ts';
 import { finetuneStepsPerEpoch } from '../../segmentation/finetune-trainer.ts';
 import type { FinetuneRequest, PlacedFinetuner } from '../../segmentation/placed-finetuner.ts';
+import type { PlacedPredictor, PredictRequest } from '../../segmentation/predict.ts';
+import { decodePrediction } from '../../segmentation/prediction-bytes.ts';
+import type { JobControl } from '../../train/control.ts';
 import type { PlacedTrainer, PlacementRequest } from '../../train/placed-trainer.ts';
 import { planTraining } from '../../train/ssmtl-trainer.ts';
 import { RemoteRun } from './remote-run.ts';
@@ -16,7 +19,7 @@ import { remoteFinetuner, remotePretrainer } from './remote-trainers.ts';
 
 /**
  * The pages that offered their WebGPU adapter for training (shared/gpu-worker.ts), and
- * the runs placed on them. One run per page at a time.
+ * the runs placed on them (pre-training, fine-tuning, prediction). One run per page at a time.
  */
 export class GpuWorkers {
   private readonly workers = new Map<string, { adapter: GpuAdapterSummary; run: RemoteRun | null }>();
@@ -106,6 +109,28 @@ export class GpuWorkers {
     return remoteFinetuner(run, { backend: describeBackend(worker.adapter), microBatch, stepsPerEpoch: finetuneStepsPerEpoch(request.examples.length, batch) });
   }
 
+  /** Segments a series on the page `workerId`; the model's weights travel as the payload. */
+  placePredict(workerId: string, request: PredictRequest, control?: JobControl): PlacedPredictor {
+    const worker = this.idle(workerId);
+    const { name, classes, size, width, seed } = request.model;
+    const payload = concatChunks(encodeCheckpoint({ kind: 'ssmtl-segmentation-weights', name, classes, size, width, seed }, request.weights));
+    const task: GpuPredictTask = { type: 'predict', jobId: randomUUID(), series: request.series, payloadBytes: payload.length };
+    const run = this.attach(workerId, worker, task, payload);
+    return {
+      backend: describeBackend(worker.adapter),
+      run: async (onSlice) => {
+        await run.start({
+          control,
+          onEvent: (event) => {
+            if (event.type === 'slices') onSlice?.(event.done, event.total);
+          },
+        });
+        return decodePrediction(run.predictionBytes(), request.series);
+      },
+      dispose: async () => run.dispose(),
+    };
+  }
+
   private idle(workerId: string): { adapter: GpuAdapterSummary; run: RemoteRun | null } {
     const worker = this.workers.get(workerId);
     if (!worker) throw new InputError('the window offering its GPU has closed');
@@ -113,7 +138,7 @@ export class GpuWorkers {
     return worker;
   }
 
-  private attach(workerId: string, worker: { run: RemoteRun | null }, task: GpuPretrainTask | GpuFinetuneTask, payload: Uint8Array | null): RemoteRun {
+  private attach(workerId: string, worker: { run: RemoteRun | null }, task: GpuStartTask, payload: Uint8Array | null): RemoteRun {
     const run = new RemoteRun(
       workerId,
       task,

@@ -1,4 +1,4 @@
-import type { GpuFinetuneTask, GpuJobEvent, GpuPretrainTask, GpuReport, GpuTask, GpuUploadPart } from '../../../shared/gpu-worker.ts';
+import type { GpuJobEvent, GpuReport, GpuStartTask, GpuTask, GpuUploadPart } from '../../../shared/gpu-worker.ts';
 import { InputError } from '../../../shared/errors.ts';
 import type { JobCommand } from '../../../shared/job.ts';
 import { decodeCheckpoint, type CheckpointHeader } from '../../train/checkpoint-codec.ts';
@@ -13,7 +13,7 @@ export interface RemoteRunHooks {
   control?: JobControl;
   onEvent(event: GpuJobEvent): void;
   /** writes a checkpoint the worker uploaded; awaited before the worker hears it is safe */
-  onCheckpoint(header: CheckpointHeader, tensors: TensorRecord[], reason: Exclude<GpuUploadPart['reason'], 'done'>): Promise<void>;
+  onCheckpoint?(header: CheckpointHeader, tensors: TensorRecord[], reason: Exclude<GpuUploadPart['reason'], 'done'>): Promise<void>;
 }
 
 type Finished = Extract<GpuReport, { type: 'finished' }>['result'];
@@ -30,12 +30,13 @@ export class RemoteRun {
   private ended: Error | null = null;
   private upload: { kind: GpuUploadPart['kind']; buffer: Uint8Array; received: number } | null = null;
   private finalWeights: TensorRecord[] | null = null;
+  private prediction: Uint8Array | null = null;
   private unsubscribe: () => void = () => {};
   private cancelTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly workerId: string,
-    readonly task: GpuPretrainTask | GpuFinetuneTask,
+    readonly task: GpuStartTask,
     private readonly payload: Uint8Array | null,
     private readonly send: (task: GpuTask) => void,
     private readonly onDetach: () => void,
@@ -102,14 +103,18 @@ export class RemoteRun {
     upload.received += bytes.length;
     if (upload.received < part.total) return;
     this.upload = null;
+    if (part.kind === 'prediction') {
+      this.prediction = upload.buffer;
+      return;
+    }
     const { header, tensors } = decodeCheckpoint(upload.buffer, "the GPU worker's upload");
     if (part.kind === 'weights') {
       this.finalWeights = tensors;
       return;
     }
-    if (part.reason === 'done') throw new InputError("a checkpoint's reason cannot be 'done'");
+    if (part.reason === 'done' || !this.hooks?.onCheckpoint) throw new InputError(`a ${this.task.type} run takes no checkpoint ('${part.reason}')`);
     try {
-      await this.hooks?.onCheckpoint(header, tensors, part.reason);
+      await this.hooks.onCheckpoint(header, tensors, part.reason);
     } catch (error) {
       // A checkpoint that cannot be written ends the run, as it would in a job process.
       this.end(error as Error);
@@ -119,7 +124,7 @@ export class RemoteRun {
 
   /** The page that ran it went away (or stopped answering). */
   lost(why: string): void {
-    const after = this.task.type === 'pretrain' ? 'the last checkpoint is kept: start the same settings again to resume' : 'no model was saved: fine-tune again';
+    const after = { pretrain: 'the last checkpoint is kept: start the same settings again to resume', finetune: 'no model was saved: fine-tune again', predict: 'nothing was stored: segment again' }[this.task.type];
     this.end(new JobFailedError('internal', `${why}; ${after}`));
   }
 
@@ -135,6 +140,12 @@ export class RemoteRun {
   weights(): TensorRecord[] {
     if (!this.finalWeights) throw new Error('the GPU worker finished without sending its weights');
     return this.finalWeights;
+  }
+
+  /** The bytes of a finished prediction (engine/segmentation/prediction-bytes.ts). */
+  predictionBytes(): Uint8Array {
+    if (!this.prediction) throw new Error('the GPU worker finished without sending its prediction');
+    return this.prediction;
   }
 
   dispose(): void {

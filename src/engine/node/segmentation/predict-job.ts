@@ -2,14 +2,15 @@ import { InputError } from '../../../shared/errors.ts';
 import type { BackendChoice } from '../../../shared/job.ts';
 import type { PredictSummary } from '../../../shared/segmentation.ts';
 import { BackendUnavailableError } from '../../backends/backend-names.ts';
-import { rankByUncertainty } from '../../segmentation/predict.ts';
+import { predictSlices, rankByUncertainty, type PlacedPredictor, type PredictRequest } from '../../segmentation/predict.ts';
+import { createSegmentationNet, IncompatibleWeightsError, loadAll } from '../../segmentation/segmentation-net.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
 import { loadBackend } from '../load-backend.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import { exportFormatOf, exportLabels } from './export-labels.ts';
-import { labelVolumesMl, predictSeries } from './predict-series.ts';
+import { labelVolumesMl } from './predict-series.ts';
 import { savePrediction } from './prediction-store.ts';
-import { loadSegmentationNet } from './segmentation-model.ts';
+import { readModelWeights, requireSegmentationModel } from './segmentation-model.ts';
 
 /** `predict`: segments every slice, stores the result for review, and exports it when asked. */
 export interface PredictOptions {
@@ -20,24 +21,38 @@ export interface PredictOptions {
   backend: BackendChoice;
 }
 
-export async function runPredict(options: PredictOptions, hooks: { onSlice?: (done: number, total: number) => void } = {}): Promise<PredictSummary> {
+export async function runPredict(
+  options: PredictOptions,
+  hooks: {
+    onSlice?: (done: number, total: number) => void;
+    /** where the network runs; default: this process, on the backend options.backend picks */
+    place?: (request: PredictRequest) => Promise<PlacedPredictor>;
+  } = {},
+): Promise<PredictSummary> {
   if (options.out) exportFormatOf(options.out);
   const workspace = Workspace.open(options.workspace, { create: false });
   try {
     const series = workspace.requireSeries(options.seriesId);
+    const { record, meta } = requireSegmentationModel(workspace, options.model);
+    const request: PredictRequest = {
+      weights: readModelWeights(workspace, record),
+      model: { name: options.model, classes: meta.classes, size: meta.size, width: meta.width, seed: meta.seed },
+      series: { id: series.id, slices: series.slices, rows: series.rows, cols: series.cols },
+    };
+    let predictor: PlacedPredictor;
     try {
-      await loadBackend(options.backend);
+      predictor = await (hooks.place ?? ((r: PredictRequest) => predictLocally(workspace, options.backend, r)))(request);
     } catch (error) {
       if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${options.backend}: ${error.message}`);
+      if (error instanceof IncompatibleWeightsError) throw new InputError(error.message);
       throw error;
     }
-    const { net, meta } = loadSegmentationNet(workspace, options.model);
     const t0 = performance.now();
     let prediction;
     try {
-      prediction = await predictSeries(workspace, net, meta, series, hooks.onSlice);
+      prediction = await predictor.run(hooks.onSlice);
     } finally {
-      net.dispose();
+      await predictor.dispose();
     }
     const volumesMl = labelVolumesMl(prediction.labels, meta.classes, series.spacing);
     const suggestedSlices = rankByUncertainty(prediction.entropy, workspace.annotatedSlices(series.key));
@@ -65,4 +80,22 @@ export async function runPredict(options: PredictOptions, hooks: { onSlice?: (do
   } finally {
     workspace.close();
   }
+}
+
+/** Segmentation in this process, on the tfjs backend `choice` resolves to. */
+async function predictLocally(workspace: Workspace, choice: BackendChoice, request: PredictRequest): Promise<PlacedPredictor> {
+  const backend = await loadBackend(choice);
+  const { model, series } = request;
+  const net = createSegmentationNet(model.width, model.classes, model.seed);
+  try {
+    loadAll(net, request.weights, `model '${model.name}'`);
+  } catch (error) {
+    net.dispose();
+    throw error;
+  }
+  return {
+    backend,
+    run: (onSlice) => predictSlices(net, model, series, (k) => workspace.readSlice(series.id, k), onSlice),
+    dispose: async () => net.dispose(),
+  };
 }

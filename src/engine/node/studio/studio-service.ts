@@ -28,6 +28,7 @@ import { deleteSliceAnnotations, readSliceAnnotation, readSliceAnnotations, save
 import { readLabelSet } from '../annotations/label-set.ts';
 import { exportLabels } from '../segmentation/export-labels.ts';
 import { DEFAULT_FINETUNE, runFinetune, type FinetuneOptions } from '../segmentation/finetune-job.ts';
+import { runPredict } from '../segmentation/predict-job.ts';
 import { readPrediction, type PredictionMeta } from '../segmentation/prediction-store.ts';
 import type { GpuAdapterSummary, GpuReport, GpuUploadPart } from '../../../shared/gpu-worker.ts';
 import { GpuWorkers } from '../gpu-worker/gpu-workers.ts';
@@ -322,7 +323,7 @@ export class StudioService {
         done: (summary) => {
           if (summary.status !== 'done') return { state: 'cancelled', message: 'Cancelled; nothing was saved.' };
           if (settings.predictSeriesId && workspace.findSeries(settings.predictSeriesId)) {
-            void this.startPredict({ model: summary.model, seriesId: settings.predictSeriesId }).catch((error: unknown) =>
+            void this.startPredict({ model: summary.model, seriesId: settings.predictSeriesId, backend: settings.backend }).catch((error: unknown) =>
               this.jobs.update(jobId(), { message: `${this.jobs.get(jobId())?.message ?? ''} · could not segment the series: ${errorMessage(error)}` }, { urgent: true }),
             );
           }
@@ -364,11 +365,14 @@ export class StudioService {
     const series = workspace.requireSeries(settings.seriesId);
     const model = workspace.getModel(settings.model);
     if (!model || model.kind !== 'segmentation') throw new InputError(`no segmentation model '${settings.model}': fine-tune one first`);
+    const backend = settings.backend ?? this.options.backend ?? 'auto';
+    const gpuWorker = this.gpuWorkers.choose(backend, tensorflowInstalled());
     return this.launchJob<PredictSummary>('predict', `Segmenting ${series.description ?? series.id} with ${settings.model}`, (jobId) => {
-      const handle = startSegmentationProcess(
-        { type: 'predict', options: { workspace: workspace.dir, model: settings.model, seriesId: series.id, out: null, backend: this.options.backend ?? 'auto' } },
-        { slice: (done, total) => this.jobs.update(jobId(), { state: 'running', fraction: total ? done / total : 0, detail: `slice ${done}/${total}` }) },
-      );
+      const options = { workspace: workspace.dir, model: settings.model, seriesId: series.id, out: null, backend };
+      const onSlice = (done: number, total: number) => this.jobs.update(jobId(), { state: 'running', fraction: total ? done / total : 0, detail: `slice ${done}/${total}` });
+      const handle = gpuWorker
+        ? startOnGpuWorker((control) => runPredict(options, { onSlice, place: async (request) => this.gpuWorkers.placePredict(gpuWorker, request, control) }))
+        : startSegmentationProcess({ type: 'predict', options }, { slice: onSlice });
       return {
         result: handle.result,
         controls: { cancel: () => handle.cancel() },
@@ -379,8 +383,9 @@ export class StudioService {
           const volumes = Object.entries(summary.volumesMl)
             .map(([value, ml]) => `${value}: ${ml.toFixed(1)} mL`)
             .join(', ');
-          return { state: 'done', fraction: 1, message: `${plural(summary.slices, 'slice')} in ${summary.seconds.toFixed(1)} s · ${volumes}` };
+          return { state: 'done', fraction: 1, message: `${plural(summary.slices, 'slice')} in ${summary.seconds.toFixed(1)} s${gpuWorker ? ' on webgpu' : ''} · ${volumes}` };
         },
+        failed: (error) => ({ state: /cancelled$/.test(errorMessage(error)) ? 'cancelled' : 'failed' }),
       };
     });
   }

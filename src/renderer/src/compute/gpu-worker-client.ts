@@ -4,9 +4,8 @@ import {
   describeAdapter,
   type GpuAdapterLike,
   type GpuAdapterSummary,
-  type GpuFinetuneTask,
-  type GpuPretrainTask,
   type GpuReport,
+  type GpuStartTask,
   type GpuTask,
   type GpuWorkerOutbound,
 } from '../../../shared/gpu-worker.ts';
@@ -56,7 +55,7 @@ export async function offerGpu(api: StudioApi): Promise<GpuOffer | null> {
     const send = (report: GpuReport) => api.gpuWorkerReport(owner, task.jobId, report).catch(() => stop(task.jobId));
     try {
       const payload = task.payloadBytes > 0 ? await download(owner, task) : null;
-      const worker = new Worker(new URL('../../../engine/browser/training-worker.ts', import.meta.url), { type: 'module', name: `SSMTL ${task.type === 'pretrain' ? 'pre-training' : 'fine-tuning'} (WebGPU)` });
+      const worker = new Worker(new URL('../../../engine/browser/training-worker.ts', import.meta.url), { type: 'module', name: `SSMTL ${{ pretrain: 'pre-training', finetune: 'fine-tuning', predict: 'segmentation' }[task.type]} (WebGPU)` });
       running.set(task.jobId, worker);
       worker.onmessage = ({ data }: MessageEvent<GpuWorkerOutbound>) => {
         if (data.type === 'report') {
@@ -85,7 +84,7 @@ export async function offerGpu(api: StudioApi): Promise<GpuOffer | null> {
     running.delete(jobId);
   }
 
-  async function download(owner: string, task: GpuPretrainTask | GpuFinetuneTask): Promise<Uint8Array> {
+  async function download(owner: string, task: GpuStartTask): Promise<Uint8Array> {
     const bytes = new Uint8Array(task.payloadBytes);
     for (let offset = 0; offset < bytes.length; offset += GPU_UPLOAD_PART_BYTES) {
       bytes.set(await api.gpuWorkerDownload(owner, task.jobId, offset, Math.min(GPU_UPLOAD_PART_BYTES, bytes.length - offset)), offset);
