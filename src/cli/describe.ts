@@ -27,7 +27,7 @@ export function describeInfo(info: WorkspaceInfo): string {
   for (const s of info.series) {
     lines.push(
       `  ${s.id}`,
-      `    ${s.format} ${s.modality ?? '?'} "${s.description ?? ''}": ${s.slices} slices of ${s.cols} × ${s.rows}, ${s.annotatedSlices.length} annotated`,
+      `    ${s.format} ${s.modality ?? '?'}${s.patientId ? ` patient ${s.patientId}` : ''} "${s.description ?? ''}": ${s.slices} slices of ${s.cols} × ${s.rows}, ${s.annotatedSlices.length} annotated`,
     );
     for (const st of s.stats ?? []) {
       lines.push(`    slice ${st.index} at ${st.position.toFixed(2)} mm: mean ${st.mean.toFixed(1)}, min ${st.min}, max ${st.max}`);
