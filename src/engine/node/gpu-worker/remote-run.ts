@@ -20,9 +20,10 @@ type Finished = Extract<GpuReport, { type: 'finished' }>['result'];
 
 /**
  * The host's side of one run in a page's GPU worker (shared/gpu-worker.ts), whatever it
- * trains: starts it, forwards pause/resume/cancel, relays its events, hands the payload
- * out, turns uploads into checkpoints and final weights, and fails the run when the page
- * goes away. remote-trainers.ts adapts it to pre-training and to fine-tuning.
+ * does: starts it, forwards pause/resume/cancel, relays its events, hands the payload
+ * out, turns uploads into checkpoints, final weights or a prediction, and fails the run
+ * when the page goes away. remote-trainers.ts adapts it to pre-training and fine-tuning,
+ * gpu-workers.ts to segmentation.
  */
 export class RemoteRun {
   private hooks: RemoteRunHooks | null = null;

@@ -23,6 +23,9 @@ export interface GpuOffer {
   reconnected(): Promise<void>;
 }
 
+/** What a worker does, as its name in the browser's task manager says. */
+const WORK = { pretrain: 'pre-training', finetune: 'fine-tuning', predict: 'segmentation' } as const;
+
 interface NavigatorGpu {
   requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<GpuAdapterLike | null>;
 }
@@ -55,7 +58,7 @@ export async function offerGpu(api: StudioApi): Promise<GpuOffer | null> {
     const send = (report: GpuReport) => api.gpuWorkerReport(owner, task.jobId, report).catch(() => stop(task.jobId));
     try {
       const payload = task.payloadBytes > 0 ? await download(owner, task) : null;
-      const worker = new Worker(new URL('../../../engine/browser/training-worker.ts', import.meta.url), { type: 'module', name: `SSMTL ${{ pretrain: 'pre-training', finetune: 'fine-tuning', predict: 'segmentation' }[task.type]} (WebGPU)` });
+      const worker = new Worker(new URL('../../../engine/browser/training-worker.ts', import.meta.url), { type: 'module', name: `SSMTL ${WORK[task.type]} (WebGPU)` });
       running.set(task.jobId, worker);
       worker.onmessage = ({ data }: MessageEvent<GpuWorkerOutbound>) => {
         if (data.type === 'report') {
