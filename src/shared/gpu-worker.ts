@@ -1,4 +1,4 @@
-import type { JobCommand, JobEvent } from './job.ts';
+import type { JobCommand, JobEvent, SsmtlConfig } from './job.ts';
 
 /**
  * Training on the GPU of a browser engine (Chromium's WebGPU): the protocol between the
@@ -41,21 +41,10 @@ export function describeAdapter(adapter: GpuAdapterLike): GpuAdapterSummary {
   return { label: info.description || text || 'unknown adapter', software };
 }
 
-export interface GpuPretrainConfig {
-  ts: number[];
-  size: number;
-  width: number;
-  batch: number;
-  lr: number;
-  seed: number;
-  epochs: number;
-  microBatch: number;
-}
-
 export interface GpuPretrainTask {
   type: 'pretrain';
   jobId: string;
-  config: GpuPretrainConfig;
+  config: SsmtlConfig;
   /** series to train on, as stored (the worker resizes them to config.size) */
   series: { id: string; slices: number; rows: number; cols: number }[];
   /** bytes of the checkpoint to continue from (gpuWorkerDownload); 0: a fresh run */

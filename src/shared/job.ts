@@ -15,6 +15,20 @@ export type JobCommand = { type: 'pause' } | { type: 'resume' } | { type: 'cance
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
 
+/** A pre-training run's settings, as the trainer and a GPU worker's task carry them (engine/train/ssmtl-trainer.ts). */
+export interface SsmtlConfig {
+  ts: number[];
+  size: number;
+  width: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  epochs: number;
+  /** images per forward/backward pass; gradients of a batch are accumulated over
+   * micro-batches (exact: the U-Net has no batch statistics). Bounds activation memory. */
+  microBatch: number;
+}
+
 export interface SkippedSeriesInfo {
   series: string;
   reason: string;

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import type { JobSummary } from '../../shared/api.ts';
 
 /**
  * Synthetic sequences for tests and demos: a few soft blobs that drift and grow along the
@@ -53,4 +54,13 @@ export function writeNifti(path: string, volume: Float32Array, slices: number, r
   header.write('n+1\0', 344, 'latin1');
   // NIfTI's fastest axis is i (columns), then j (rows), then k (slices): our layout.
   writeFileSync(path, Buffer.concat([header, Buffer.from(volume.buffer, volume.byteOffset, volume.byteLength)]));
+}
+
+/** Polls a studio job until it has ended (done, failed or cancelled), as the interface would see it. */
+export async function jobEnded(service: { listJobs(): Promise<JobSummary[]> }, job: JobSummary, pollMs = 50): Promise<JobSummary> {
+  for (;;) {
+    const now = (await service.listJobs()).find((j) => j.id === job.id) as JobSummary;
+    if (['done', 'failed', 'cancelled'].includes(now.state)) return now;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }

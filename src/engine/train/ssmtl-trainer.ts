@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../gradients.ts';
-import type { JobEvent } from '../../shared/job.ts';
+import type { JobEvent, SsmtlConfig } from '../../shared/job.ts';
 import { PreprocessedSlices } from '../data/slice-cache.ts';
 import type { SliceSource } from '../data/slice-source.ts';
 import { type Anchor, type AnchorPlan, epochOrder, headNames, planAnchors, stepsPerEpoch, targetIndices } from '../data/sampler.ts';
@@ -11,25 +11,8 @@ import { batchGradients, type ParallelGradients } from './batch-gradients.ts';
 import type { JobControl } from './control.ts';
 import { NoTrainingDataError, NonFiniteLossError } from './errors.ts';
 
-/**
- * SSMTL pre-training (paper Sec. 3.2): a U-Net backbone with 2·|T| heads learns to predict
- * x_{j−t} and x_{j+t} from the anchor x_j, minimizing the summed MSE of Eq. 1 with Adam.
- * Runs on whichever tfjs backend is active; everything that varies between runs (data
- * order, initial weights) comes from the seed, so a run resumed from a checkpoint
- * continues exactly as the uninterrupted run would have.
- */
-export interface SsmtlConfig {
-  ts: number[];
-  size: number;
-  width: number;
-  batch: number;
-  lr: number;
-  seed: number;
-  epochs: number;
-  /** images per forward/backward pass; gradients of a batch are accumulated over
-   * micro-batches (exact: the U-Net has no batch statistics). Bounds activation memory. */
-  microBatch: number;
-}
+// The run's settings are part of the API contract (shared/job.ts): GPU workers get them too.
+export type { SsmtlConfig };
 
 export interface TensorRecord {
   name: string;
@@ -103,6 +86,13 @@ export function planTraining(source: Pick<SliceSource, 'listSeries'>, config: Pi
   return plan;
 }
 
+/**
+ * SSMTL pre-training (paper Sec. 3.2): a U-Net backbone with 2·|T| heads learns to predict
+ * x_{j−t} and x_{j+t} from the anchor x_j, minimizing the summed MSE of Eq. 1 with Adam.
+ * Runs on whichever tfjs backend is active; everything that varies between runs (data
+ * order, initial weights) comes from the seed, so a run resumed from a checkpoint
+ * continues exactly as the uninterrupted run would have.
+ */
 export class SsmtlTrainer {
   readonly net: UNet;
   readonly adam: Adam;

@@ -13,7 +13,7 @@ import { runPredict } from '../segmentation/predict-job.ts';
 import { readPrediction } from '../segmentation/prediction-store.ts';
 import { StudioService } from '../studio/studio-service.ts';
 import { Workspace } from '../workspace/workspace.ts';
-import { syntheticVolume, writeNifti } from '../test-fixtures.ts';
+import { jobEnded, syntheticVolume, writeNifti } from '../test-fixtures.ts';
 
 /**
  * Pre-training placed on a page's GPU worker (shared/gpu-worker.ts), with the page played
@@ -44,13 +44,8 @@ describe('training and segmenting in a GPU worker page', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function finished(job: JobSummary): Promise<JobSummary> {
-    for (;;) {
-      const now = (await service.listJobs()).find((j) => j.id === job.id) as JobSummary;
-      if (['done', 'failed', 'cancelled'].includes(now.state)) return now;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const finished = (job: JobSummary) => jobEnded(service, job);
+
 
   /** A page lending its GPU: the API calls gpu-worker-client.ts makes, in parts of `partBytes`. */
   async function page(partBytes = 4096): Promise<{ workerId: string; controls: Map<string, JobControl>; close: () => Promise<void> }> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JobSummary, StudioEvent } from '../../../shared/api.ts';
 import { StudioService } from './studio-service.ts';
+import { jobEnded } from '../test-fixtures.ts';
 
 /**
  * The studio service as the interface drives it: the sample imported in a child
@@ -20,13 +21,8 @@ describe('StudioService', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function finished(job: JobSummary): Promise<JobSummary> {
-    for (;;) {
-      const now = (await service.listJobs()).find((j) => j.id === job.id) as JobSummary;
-      if (['done', 'failed', 'cancelled'].includes(now.state)) return now;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const finished = (job: JobSummary) => jobEnded(service, job, 200);
+
 
   it('imports the sample, saves and serves an annotation, pre-trains twice, exports', async () => {
     expect((await service.workspace()).exists).toBe(false);

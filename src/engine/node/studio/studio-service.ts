@@ -250,7 +250,7 @@ export class StudioService {
         : startPretrainProcess(options, onEvent);
       return {
         result: handle.result,
-        controls: { pause: () => handle.pause(), resume: () => handle.resume(), cancel: () => handle.cancel() },
+        controls: pausable(handle),
         produced: [name],
         changes: 'models-changed',
         done: (summary) => {
@@ -317,7 +317,7 @@ export class StudioService {
         : startSegmentationProcess({ type: 'finetune', options }, { event: onEvent });
       return {
         result: handle.result,
-        controls: { pause: () => handle.pause(), resume: () => handle.resume(), cancel: () => handle.cancel() },
+        controls: pausable(handle),
         produced: [name],
         changes: 'models-changed',
         done: (summary) => {
@@ -589,6 +589,11 @@ function predictionsBySeries(workspace: Workspace): Map<string, PredictionStatus
 /** e.g. 20261126-071502: sortable, and valid in model and file names. */
 function compactTimestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/** The controls of a job that can pause (a training job's handle, in a process or on a GPU worker). */
+function pausable(handle: { pause(): void; resume(): void; cancel(): void }): JobControls {
+  return { pause: () => handle.pause(), resume: () => handle.resume(), cancel: () => handle.cancel() };
 }
 
 /** "1 epoch", "3 epochs" */
