@@ -1,6 +1,7 @@
 import { BrowserWindow } from 'electron';
 import type { StudioMethod } from '../shared/api.ts';
 import { APP_ORIGIN } from './app-protocol.ts';
+import { SECURE_WEB_PREFERENCES } from './web-preferences.ts';
 
 /**
  * The hidden window that lends Chromium's WebGPU to pre-training when no native
@@ -12,21 +13,12 @@ import { APP_ORIGIN } from './app-protocol.ts';
  */
 export const GPU_WINDOW_METHODS: ReadonlySet<string> = new Set<StudioMethod>(['workspace', 'registerGpuWorker', 'releaseGpuWorker', 'gpuWorkerReport', 'gpuWorkerUpload', 'gpuWorkerDownload']);
 
-export function createGpuWindow(preload: string): BrowserWindow {
+export function createGpuWindow(): BrowserWindow {
   const window = new BrowserWindow({
     show: false,
     title: 'SSMTL Studio GPU worker',
-    webPreferences: {
-      preload,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      webviewTag: false,
-      spellcheck: false,
-      // Training must not slow down because the window is never shown.
-      backgroundThrottling: false,
-    },
+    // Training must not slow down because the window is never shown.
+    webPreferences: { ...SECURE_WEB_PREFERENCES, backgroundThrottling: false },
   });
   void window.loadURL(`${APP_ORIGIN}/compute.html`);
   return window;

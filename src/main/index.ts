@@ -7,6 +7,7 @@ import { APP_ORIGIN, handleAppProtocol, registerAppScheme } from './app-protocol
 import { defaultWorkspace } from '../engine/node/studio/default-workspace.ts';
 import { EngineHost } from './engine-host.ts';
 import { GPU_WINDOW_METHODS, createGpuWindow } from './gpu-window.ts';
+import { SECURE_WEB_PREFERENCES } from './web-preferences.ts';
 
 /**
  * Electron main: one window, the app protocol, validated IPC, and the engine host
@@ -20,7 +21,6 @@ let mainWindow: BrowserWindow | null = null;
 /** hidden: lends Chromium's WebGPU to pre-training (gpu-window.ts) */
 let gpuWindow: BrowserWindow | null = null;
 let engine: EngineHost | null = null;
-const PRELOAD = join(import.meta.dirname, '../preload/index.cjs');
 
 registerAppScheme();
 
@@ -31,15 +31,7 @@ function createWindow(): void {
     title: 'SSMTL Studio',
     show: false,
     backgroundColor: '#0f1216',
-    webPreferences: {
-      preload: PRELOAD,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      webviewTag: false,
-      spellcheck: false,
-    },
+    webPreferences: SECURE_WEB_PREFERENCES,
   });
   mainWindow.once('ready-to-show', () => mainWindow?.show());
   mainWindow.on('closed', () => {
@@ -53,7 +45,7 @@ function createWindow(): void {
 /** The GPU window's registration ends with it: a crashed or closed window fails its run at the last checkpoint. */
 function startGpuWindow(): void {
   if (gpuWindow) return;
-  const window = createGpuWindow(PRELOAD);
+  const window = createGpuWindow();
   gpuWindow = window;
   const registered: string[] = [];
   const release = () => {

@@ -1,4 +1,5 @@
-import type { JobCommand, JobEvent, SsmtlConfig } from './job.ts';
+import type { JobCommand, JobEvent, PretrainRunResult, SsmtlConfig } from './job.ts';
+import type { FinetuneEvent, FinetuneRunResult } from './segmentation.ts';
 
 /**
  * Training on the GPU of a browser engine (Chromium's WebGPU): the protocol between the
@@ -95,33 +96,14 @@ export type GpuStartTask = GpuPretrainTask | GpuFinetuneTask | GpuPredictTask;
 
 export type GpuTask = GpuStartTask | { type: 'control'; jobId: string; command: JobCommand['type'] };
 
-/** Job events a worker forwards (the host emits 'started', 'done' and 'failed' itself). */
-export type GpuJobEvent = Extract<JobEvent, { type: 'progress' | 'epoch' | 'checkpoint' | 'state' | 'log' }> | GpuFinetuneEvent;
-
-/** A fine-tuning's own progress events (engine/segmentation/finetune-trainer.ts). */
-export type GpuFinetuneEvent =
-  | { type: 'progress'; epoch: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number | null; loss: number; etaSeconds: number | null }
-  | { type: 'epoch'; epoch: number; loss: number }
-  /** prediction: slices segmented so far */
+/**
+ * Job events a worker forwards (the host emits 'started', 'done' and 'failed' itself):
+ * pre-training's, fine-tuning's, and a prediction's slices done.
+ */
+export type GpuJobEvent =
+  | Extract<JobEvent, { type: 'progress' | 'epoch' | 'checkpoint' | 'state' | 'log' }>
+  | FinetuneEvent
   | { type: 'slices'; done: number; total: number };
-
-export interface GpuRunResult {
-  status: 'done' | 'cancelled' | 'stopped';
-  perEpoch: number[];
-  perEpochHeads: number[][];
-  steps: number;
-  seconds: number;
-  imagesPerSecond: number;
-}
-
-export interface GpuFinetuneResult {
-  status: 'done' | 'cancelled';
-  stopReason: 'converged' | 'fit' | 'max-steps' | 'epochs' | 'cancelled';
-  epochs: number;
-  steps: number;
-  perEpoch: number[];
-  seconds: number;
-}
 
 export interface GpuPredictResult {
   status: 'done';
@@ -130,7 +112,7 @@ export interface GpuPredictResult {
 
 export type GpuReport =
   | { type: 'event'; event: GpuJobEvent }
-  | { type: 'finished'; result: GpuRunResult | GpuFinetuneResult | GpuPredictResult }
+  | { type: 'finished'; result: PretrainRunResult | FinetuneRunResult | GpuPredictResult }
   | { type: 'failed'; kind: 'nan' | 'internal'; message: string };
 
 /** One part of an upload: `offset` into a file of `total` bytes. */

@@ -29,6 +29,17 @@ export interface SsmtlConfig {
   microBatch: number;
 }
 
+/** How a pre-training session ended (the trainer's, wherever it ran). */
+export interface PretrainRunResult {
+  status: 'done' | 'cancelled' | 'stopped';
+  perEpoch: number[];
+  perEpochHeads: number[][];
+  steps: number;
+  /** training seconds summed over every session of the run */
+  seconds: number;
+  imagesPerSecond: number;
+}
+
 export interface SkippedSeriesInfo {
   series: string;
   reason: string;

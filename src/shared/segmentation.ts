@@ -49,3 +49,18 @@ export type SegmentationJobEvent =
   | { type: 'progress'; epoch: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number | null; loss: number; etaSeconds: number | null }
   | { type: 'epoch'; epoch: number; loss: number }
   | { type: 'log'; message: string };
+
+/** A fine-tuning trainer's own events (engine/segmentation/finetune-trainer.ts, in a process or a GPU worker). */
+export type FinetuneEvent =
+  | { type: 'progress'; epoch: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number | null; loss: number; etaSeconds: number | null }
+  | { type: 'epoch'; epoch: number; loss: number };
+
+/** How a fine-tuning session ended. */
+export interface FinetuneRunResult {
+  status: 'done' | 'cancelled';
+  stopReason: 'converged' | 'fit' | 'max-steps' | 'epochs' | 'cancelled';
+  epochs: number;
+  steps: number;
+  perEpoch: number[];
+  seconds: number;
+}

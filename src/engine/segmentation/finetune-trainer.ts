@@ -6,7 +6,8 @@ import { Adam } from '../train/adam.ts';
 import type { JobControl } from '../train/control.ts';
 import { NonFiniteLossError } from '../train/errors.ts';
 import { softDice, softmaxCrossEntropy } from './segmentation-loss.ts';
-import { DEFAULT_STOPPING_RULE, StoppingRule, type StopReason, type StoppingRuleConfig, type StoppingState } from './stopping-rule.ts';
+import { DEFAULT_STOPPING_RULE, StoppingRule, type StoppingRuleConfig, type StoppingState } from './stopping-rule.ts';
+import type { FinetuneEvent, FinetuneRunResult } from '../../shared/segmentation.ts';
 import type { TensorRecord } from '../train/ssmtl-trainer.ts';
 
 /**
@@ -36,18 +37,8 @@ export interface FinetuneConfig {
   stopping?: StoppingRuleConfig;
 }
 
-export type FinetuneEvent =
-  | { type: 'progress'; epoch: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number | null; loss: number; etaSeconds: number | null }
-  | { type: 'epoch'; epoch: number; loss: number };
-
-export interface FinetuneRunResult {
-  status: 'done' | 'cancelled';
-  stopReason: StopReason | 'epochs' | 'cancelled';
-  epochs: number;
-  steps: number;
-  perEpoch: number[];
-  seconds: number;
-}
+// Its events and result are part of the API contract (a GPU worker sends them too).
+export type { FinetuneEvent, FinetuneRunResult };
 
 export interface FinetuneProgress {
   /** the next step to run: epoch (0-based) and step within it */

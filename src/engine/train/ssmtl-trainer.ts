@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../gradients.ts';
-import type { JobEvent, SsmtlConfig } from '../../shared/job.ts';
+import type { JobEvent, PretrainRunResult, SsmtlConfig } from '../../shared/job.ts';
 import { PreprocessedSlices } from '../data/slice-cache.ts';
 import type { SliceSource } from '../data/slice-source.ts';
 import { type Anchor, type AnchorPlan, epochOrder, headNames, planAnchors, stepsPerEpoch, targetIndices } from '../data/sampler.ts';
@@ -53,15 +53,7 @@ export interface RunHooks {
   maxSteps?: number;
 }
 
-export interface RunResult {
-  status: 'done' | 'cancelled' | 'stopped';
-  perEpoch: number[];
-  perEpochHeads: number[][];
-  steps: number;
-  /** training seconds summed over every session of the run */
-  seconds: number;
-  imagesPerSecond: number;
-}
+export type RunResult = PretrainRunResult;
 
 /**
  * The anchors a run trains on: series filtered by `seriesIds` (all when empty), anchors

@@ -1,4 +1,3 @@
-import type { GpuFinetuneResult, GpuRunResult } from '../../../shared/gpu-worker.ts';
 import { InputError } from '../../../shared/errors.ts';
 import type { FinetuneEvent, FinetuneProgress, FinetuneRunResult } from '../../segmentation/finetune-trainer.ts';
 import type { PlacedFinetuner } from '../../segmentation/placed-finetuner.ts';
@@ -24,7 +23,7 @@ export function remotePretrainer(run: RemoteRun, config: SsmtlConfig, described:
         control: hooks.control,
         onEvent: (event) => hooks.onEvent?.(event as Parameters<NonNullable<RunHooks['onEvent']>>[0]),
         onCheckpoint: async (header, tensors, reason) => hooks.onCheckpoint?.(pretrainSnapshot(header, tensors, config), reason),
-      })) as GpuRunResult as RunResult,
+      })) as RunResult,
     weights: async () => run.weights(),
     dispose: async () => run.dispose(),
   };
@@ -42,7 +41,7 @@ export function remoteFinetuner(run: RemoteRun, described: Pick<PlacedFinetuner,
           if (!progress || !Number.isInteger(progress.epoch) || !Number.isInteger(adamStep)) throw new InputError("the GPU worker's checkpoint does not belong to this run");
           await hooks.onCheckpoint?.({ progress, adamStep: adamStep as number, tensors });
         },
-      })) as GpuFinetuneResult as FinetuneRunResult,
+      })) as FinetuneRunResult,
     weights: async () => run.weights(),
     dispose: async () => run.dispose(),
   };
