@@ -69,10 +69,12 @@ export interface WorkspaceStatus {
 
 /** A model with what the interface needs to offer it: whether it finished, what it learnt from. */
 export interface StudioModel extends ModelInfo {
-  /** false for a pre-training run that was stopped or is still running (resumable) */
+  /** false for a pre-training run that was stopped or is still running (resumable), and for an interrupted fine-tuning */
   complete: boolean;
   /** the series it was trained on (pre-training) */
   series: string[];
+  /** an interrupted fine-tuning: starting a fine-tune with its name and init continues it */
+  resumable?: { init: string; epochsDone: number };
 }
 
 export interface SeriesStatus extends SeriesInfo {

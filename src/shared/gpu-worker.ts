@@ -18,8 +18,8 @@ import type { FinetuneEvent, FinetuneRunResult } from './segmentation.ts';
  *            answers once the host has written the file, so a checkpoint the worker was
  *            told about is on disk)
  * A page that goes away (closed tab, crashed window) releases its registration; its job
- * fails: a pre-training keeps its last checkpoint (the same settings again resume it), a
- * fine-tuning saves nothing.
+ * fails, keeping its last checkpoint: the same pre-training settings resume it, a
+ * fine-tuning is resumed from the Fine-tune & Review screen; a segmentation stores nothing.
  */
 export interface GpuAdapterSummary {
   /** e.g. "NVIDIA GeForce RTX 4090" or "google swiftshader" */

@@ -227,6 +227,13 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     await page.locator('[data-testid=viewport][data-ready=true]').waitFor({ timeout: 60_000 });
     await page.getByTestId('finetune-epochs').fill('30');
     await page.getByTestId('finetune-start').click();
+    // Stopped mid-way (a closed laptop, a change of mind): the screen offers to resume it.
+    await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000, interval: 100 }).toBe('running');
+    await page.getByTestId('job-cancel').click();
+    await page.getByTestId('finetune-stopped').waitFor({ timeout: 60_000 });
+    await shot('07a-finetune-stopped');
+    await page.getByTestId('finetune-resume').click();
+    await expect.poll(() => page.getByTestId('job-progress').first().textContent(), { timeout: 30_000 }).toMatch(/running|done/);
     // Fine-tuning, then segmenting the series on screen.
     await expect.poll(async () => page.locator('[data-testid=overlay-model] option').count(), { timeout: 480_000, interval: 2000 }).toBeGreaterThan(1);
     await page.getByTestId('overlay-opacity').fill('1');

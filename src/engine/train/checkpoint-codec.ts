@@ -7,7 +7,7 @@ import type { TensorRecord } from './ssmtl-trainer.ts';
  *
  * Layout: "SSMTLCK1" | u32 header length (LE) | header JSON (utf-8) | float32 data (LE) … | "END!"
  */
-const MAGIC = 'SSMTLCK1';
+export const CHECKPOINT_MAGIC = 'SSMTLCK1';
 const END = 'END!';
 
 export interface CheckpointHeader {
@@ -24,9 +24,9 @@ export function encodeCheckpoint(meta: Record<string, unknown>, tensors: TensorR
     return entry;
   });
   const header = new TextEncoder().encode(JSON.stringify({ ...meta, tensors: index }));
-  const prefix = new Uint8Array(MAGIC.length + 4);
-  prefix.set(ascii(MAGIC));
-  new DataView(prefix.buffer).setUint32(MAGIC.length, header.length, true);
+  const prefix = new Uint8Array(CHECKPOINT_MAGIC.length + 4);
+  prefix.set(ascii(CHECKPOINT_MAGIC));
+  new DataView(prefix.buffer).setUint32(CHECKPOINT_MAGIC.length, header.length, true);
   const data = tensors.map((t) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   return [prefix, header, ...data, ascii(END)];
 }
@@ -46,13 +46,13 @@ export function concatChunks(chunks: Uint8Array[]): Uint8Array {
 export function decodeCheckpoint(bytes: Uint8Array, source: string): { header: CheckpointHeader; tensors: TensorRecord[] } {
   const fail = (why: string) => new Error(`${source} is not a valid checkpoint: ${why}`);
   const text = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
-  if (bytes.length < MAGIC.length + 4 + END.length || text(0, MAGIC.length) !== MAGIC) throw fail('wrong magic');
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(MAGIC.length, true);
-  const dataStart = MAGIC.length + 4 + headerLength;
+  if (bytes.length < CHECKPOINT_MAGIC.length + 4 + END.length || text(0, CHECKPOINT_MAGIC.length) !== CHECKPOINT_MAGIC) throw fail('wrong magic');
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(CHECKPOINT_MAGIC.length, true);
+  const dataStart = CHECKPOINT_MAGIC.length + 4 + headerLength;
   if (dataStart > bytes.length) throw fail('truncated header');
   let header: CheckpointHeader;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, dataStart))) as CheckpointHeader;
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(CHECKPOINT_MAGIC.length + 4, dataStart))) as CheckpointHeader;
   } catch {
     throw fail('unreadable header');
   }

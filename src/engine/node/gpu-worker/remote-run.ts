@@ -125,7 +125,7 @@ export class RemoteRun {
 
   /** The page that ran it went away (or stopped answering). */
   lost(why: string): void {
-    const after = { pretrain: 'the last checkpoint is kept: start the same settings again to resume', finetune: 'no model was saved: fine-tune again', predict: 'nothing was stored: segment again' }[this.task.type];
+    const after = { pretrain: 'the last checkpoint is kept: start the same settings again to resume', finetune: 'its last checkpoint, if it took one, is kept: Resume continues it', predict: 'nothing was stored: segment again' }[this.task.type];
     this.end(new JobFailedError('internal', `${why}; ${after}`));
   }
 

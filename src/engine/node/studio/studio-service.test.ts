@@ -62,4 +62,25 @@ describe('StudioService', () => {
     expect(exported.path.startsWith(join(dir, 'workspace', 'exports'))).toBe(true);
     expect(exported.bytes).toBeGreaterThan(100);
   }, 240_000);
+
+  it('lists a stopped fine-tuning as resumable and continues it from its checkpoint', async () => {
+    const init = (await service.listModels()).find((m) => m.kind === 'pretrained' && m.complete)!.name;
+    const started = await service.startFinetune({ init, epochs: 10_000, backend: 'wasm', name: '', predictSeriesId: null });
+    while (!(await service.listJobs()).find((j) => j.id === started.id)?.lossHistory.length) await new Promise((r) => setTimeout(r, 20));
+    await service.controlJob(started.id, 'cancel');
+    const stopped = await finished(started);
+    expect(stopped.state).toBe('cancelled');
+    expect(stopped.message).toMatch(/Resume/);
+    const listed = (await service.listModels()).find((m) => m.resumable);
+    expect(listed).toMatchObject({ name: stopped.produced[0], kind: 'segmentation', complete: false, resumable: { init } });
+
+    const epochs = listed!.resumable!.epochsDone + 1;
+    const resumed = await finished(await service.startFinetune({ init, epochs, backend: 'wasm', name: listed!.name, predictSeriesId: null }));
+    expect(resumed.title).toMatch(/resumed/);
+    expect(resumed.state, resumed.message ?? '').toBe('done');
+    expect(resumed.message).toContain(`${epochs} epoch`);
+    const models = await service.listModels();
+    expect(models.find((m) => m.name === listed!.name)).toMatchObject({ kind: 'segmentation', complete: true });
+    expect(models.some((m) => m.resumable)).toBe(false);
+  }, 240_000);
 });

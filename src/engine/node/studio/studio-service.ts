@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type {
   AnnotationSaved,
@@ -27,7 +27,8 @@ import type { FinetuneSummary, PredictSummary, SegmentationJobEvent } from '../.
 import { deleteSliceAnnotations, readSliceAnnotation, readSliceAnnotations, saveSliceAnnotations } from '../annotations/annotation-store.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
 import { exportLabels } from '../segmentation/export-labels.ts';
-import { DEFAULT_FINETUNE, runFinetune, type FinetuneOptions } from '../segmentation/finetune-job.ts';
+import { DEFAULT_FINETUNE, FINETUNE_CHECKPOINT, runFinetune, type FinetuneOptions } from '../segmentation/finetune-job.ts';
+import { readCheckpointHeader } from '../checkpoint-file.ts';
 import { runPredict } from '../segmentation/predict-job.ts';
 import { readPrediction, type PredictionMeta } from '../segmentation/prediction-store.ts';
 import type { GpuAdapterSummary, GpuReport, GpuUploadPart } from '../../../shared/gpu-worker.ts';
@@ -146,13 +147,14 @@ export class StudioService {
   async listModels(): Promise<StudioModel[]> {
     const workspace = this.workspaceOrNull();
     if (!workspace) return [];
-    return workspace.listModels().map(({ name, kind, method, createdAt, meta }) => {
+    const recorded = workspace.listModels().map(({ name, kind, method, createdAt, meta }): StudioModel => {
       const m = (meta ?? {}) as { complete?: boolean; series?: unknown };
       // Segmentation models are recorded only once trained; pre-training records progress.
       const complete = kind === 'segmentation' ? m.complete !== false : m.complete === true;
       const series = Array.isArray(m.series) ? m.series.filter((s): s is string => typeof s === 'string') : [];
       return { name, kind, method, createdAt, complete, series };
     });
+    return [...recorded, ...interruptedFinetunes(workspace, new Set(recorded.map((m) => m.name)))];
   }
 
   async listLabels(): Promise<PaletteLabel[]> {
@@ -308,9 +310,12 @@ export class StudioService {
       lr: DEFAULT_FINETUNE.lr,
       // From scratch there is no pre-trained size to follow: a size and width a workstation CPU can train.
       ...(init === 'none' ? { size: SCRATCH_SIZE, width: SCRATCH_WIDTH } : {}),
+      // A stopped fine-tuning (listed with `resumable`) continues from its checkpoint.
+      resume: Boolean(settings.name) && !workspace.getModel(name) && existsSync(join(workspace.dir, 'models', name, FINETUNE_CHECKPOINT)),
     };
     const gpuWorker = this.gpuWorkers.choose(settings.backend, tensorflowInstalled());
-    return this.launchJob<FinetuneSummary & { status: 'done' | 'cancelled' }>('finetune', `Fine-tuning ${name} (${init === 'none' ? 'from random weights' : `from ${init}`})`, (jobId) => {
+    const title = `Fine-tuning ${name} (${init === 'none' ? 'from random weights' : `from ${init}`})${options.resume ? ', resumed' : ''}`;
+    return this.launchJob<FinetuneSummary & { status: 'done' | 'cancelled' }>('finetune', title, (jobId) => {
       const onEvent = (event: SegmentationJobEvent) => this.onFinetuneEvent(jobId(), event);
       const handle = gpuWorker
         ? startOnGpuWorker((control) => runFinetune(options, { emit: onEvent, control, place: async (request) => this.gpuWorkers.placeFinetune(gpuWorker, request, CHECKPOINT_INTERVAL_MS) }))
@@ -321,7 +326,7 @@ export class StudioService {
         produced: [name],
         changes: 'models-changed',
         done: (summary) => {
-          if (summary.status !== 'done') return { state: 'cancelled', message: 'Cancelled; nothing was saved.' };
+          if (summary.status !== 'done') return { state: 'cancelled', message: 'Stopped at a checkpoint: Resume on the Fine-tune & Review screen continues it.' };
           if (settings.predictSeriesId && workspace.findSeries(settings.predictSeriesId)) {
             void this.startPredict({ model: summary.model, seriesId: settings.predictSeriesId, backend: settings.backend }).catch((error: unknown) =>
               this.jobs.update(jobId(), { message: `${this.jobs.get(jobId())?.message ?? ''} · could not segment the series: ${errorMessage(error)}` }, { urgent: true }),
@@ -567,6 +572,27 @@ export class StudioService {
 
 function fmt(value: number | null): string {
   return value === null ? '–' : value.toFixed(4);
+}
+
+/** Fine-tunings stopped before they saved a model: their checkpoint is all there is of them. */
+function interruptedFinetunes(workspace: Workspace, recorded: Set<string>): StudioModel[] {
+  const folder = join(workspace.dir, 'models');
+  if (!existsSync(folder)) return [];
+  const out: StudioModel[] = [];
+  for (const name of readdirSync(folder)) {
+    const checkpoint = join(folder, name, FINETUNE_CHECKPOINT);
+    if (recorded.has(name) || !existsSync(checkpoint)) continue;
+    try {
+      const header = readCheckpointHeader(checkpoint) as { init?: string; progress?: { perEpoch?: number[] } };
+      if (typeof header.init !== 'string') continue;
+      const epochsDone = header.progress?.perEpoch?.length ?? 0;
+      const method = header.init === 'none' ? 'scratch' : `finetune:${header.init}`;
+      out.push({ name, kind: 'segmentation', method, createdAt: statSync(checkpoint).mtime.toISOString(), complete: false, series: [], resumable: { init: header.init, epochsDone } });
+    } catch {
+      // An unreadable checkpoint cannot be resumed; it is left for the CLI to report.
+    }
+  }
+  return out;
 }
 
 /** Stored predictions (schema 2), per series id, oldest first. */

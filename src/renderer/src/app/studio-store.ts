@@ -18,7 +18,9 @@ export const useStudioStore = defineStore('studio', () => {
 
   // Only finished runs can start a fine-tune; a stopped one is resumed from the Pre-train screen.
   const pretrainedModels = computed(() => models.value.filter((m) => m.kind === 'pretrained' && m.complete));
-  const segmentationModels = computed(() => models.value.filter((m) => m.kind === 'segmentation'));
+  const segmentationModels = computed(() => models.value.filter((m) => m.kind === 'segmentation' && m.complete));
+  /** fine-tunings stopped before they saved a model, newest last */
+  const stoppedFinetunes = computed(() => models.value.filter((m) => m.kind === 'segmentation' && m.resumable));
   const runningJobs = computed(() => jobs.value.filter((j) => ['starting', 'running', 'paused'].includes(j.state)));
 
   /** Runs an API call, showing its error in the interface instead of throwing. */
@@ -92,5 +94,5 @@ export const useStudioStore = defineStore('studio', () => {
     return jobs.value.find((j) => j.kind === kind) ?? null;
   }
 
-  return { workspace, series, models, labels, jobs, error, pretrainedModels, segmentationModels, runningJobs, attempt, refresh, latestJob };
+  return { workspace, series, models, labels, jobs, error, pretrainedModels, segmentationModels, stoppedFinetunes, runningJobs, attempt, refresh, latestJob };
 });
