@@ -161,7 +161,7 @@ export async function runFinetune(
       const meta = header as unknown as FinetuneCheckpointMeta;
       const changed = (Object.keys(settings) as (keyof typeof settings)[]).filter((k) => meta[k] !== settings[k]);
       if (JSON.stringify(meta.classes) !== JSON.stringify(classes) || JSON.stringify(meta.series) !== JSON.stringify(seriesUsed)) changed.push('annotated slices' as never);
-      if (changed.length > 0) throw new InputError(`--resume: the interrupted run of '${options.name}' had other ${changed.join(', ')}; run it again without --resume`);
+      if (changed.length > 0) throw new InputError(`the stopped fine-tuning '${options.name}' had other ${changed.join(', ')}, so it cannot continue: start a new fine-tuning (without --resume)`);
       resume = { progress: meta.progress, adamStep: meta.adamStep, tensors };
     }
     const request: FinetuneRequest = {
