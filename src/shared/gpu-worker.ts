@@ -1,5 +1,5 @@
 import type { JobCommand, JobEvent, PretrainRunResult, SsmtlConfig } from './job.ts';
-import type { FinetuneEvent, FinetuneRunResult } from './segmentation.ts';
+import type { FinetuneEvent, FinetuneRunResult, FinetuneRunSettings } from './segmentation.ts';
 
 /**
  * Training on the GPU of a browser engine (Chromium's WebGPU): the protocol between the
@@ -53,17 +53,6 @@ export interface GpuPretrainTask {
   checkpointIntervalMs: number;
 }
 
-export interface GpuFinetuneConfig {
-  size: number;
-  width: number;
-  batch: number;
-  lr: number;
-  seed: number;
-  /** null: until the stopping rule says it has converged */
-  epochs: number | null;
-  microBatch: number;
-}
-
 /**
  * Fine-tuning for segmentation. The payload (checkpoint byte layout) holds in its header
  * the label values, their pixel counts, the source of the backbone and, for a resumed run,
@@ -74,7 +63,7 @@ export interface GpuFinetuneConfig {
 export interface GpuFinetuneTask {
   type: 'finetune';
   jobId: string;
-  config: GpuFinetuneConfig;
+  config: FinetuneRunSettings & { microBatch: number };
   payloadBytes: number;
   checkpointIntervalMs: number;
 }

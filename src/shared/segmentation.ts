@@ -64,3 +64,14 @@ export interface FinetuneRunResult {
   perEpoch: number[];
   seconds: number;
 }
+
+/** A fine-tuning's settings, the same wherever it runs (a job process, or a page's GPU worker). */
+export interface FinetuneRunSettings {
+  size: number;
+  width: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  /** null: until the stopping rule says it has converged */
+  epochs: number | null;
+}

@@ -1,3 +1,4 @@
+import type { FinetuneRunSettings } from '../../shared/segmentation.ts';
 import type { FinetuneProgress } from './finetune-trainer.ts';
 import type { FinetuneRequest } from './placed-finetuner.ts';
 import { concatChunks, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint-codec.ts';
@@ -11,7 +12,7 @@ import type { TensorRecord } from '../train/ssmtl-trainer.ts';
  */
 interface PayloadHeader {
   kind: 'ssmtl-finetune-task';
-  settings: Omit<FinetuneRequest, 'examples' | 'backbone' | 'resume' | 'pixelCounts' | 'classes' | 'microBatch'>;
+  settings: FinetuneRunSettings;
   classes: number[];
   pixelCounts: number[];
   examples: number;

@@ -1,3 +1,4 @@
+import type { FinetuneRunSettings } from '../../shared/segmentation.ts';
 import type { UNet } from '../networks/unet.ts';
 import type { JobControl } from '../train/control.ts';
 import type { TensorRecord } from '../train/ssmtl-trainer.ts';
@@ -21,13 +22,7 @@ export interface PlacedFinetuner {
 }
 
 /** Everything a placement needs to build the trainer, the same wherever it runs. */
-export interface FinetuneRequest {
-  size: number;
-  width: number;
-  batch: number;
-  lr: number;
-  seed: number;
-  epochs: number | null;
+export interface FinetuneRequest extends FinetuneRunSettings {
   /** label values, background first */
   classes: number[];
   /** training pixels per class, for the head's starting biases */
