@@ -26,6 +26,9 @@ export default defineConfig({
     plugins: [vue()],
     resolve: { alias: { events: resolve('src/renderer/src/shims/node-events.ts'), url: resolve('src/renderer/src/shims/node-url.ts') } },
     worker: { format: 'es' },
-    build: { chunkSizeWarningLimit: 8000, rollupOptions: { input: { index: resolve('src/renderer/index.html'), compute: resolve('src/renderer/compute.html') } } },
+    build: {
+      chunkSizeWarningLimit: 8000,
+      rollupOptions: { input: { index: resolve('src/renderer/index.html'), compute: resolve('src/renderer/compute.html') } },
+    },
   },
 });

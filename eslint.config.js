@@ -1,10 +1,13 @@
 import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
+// Formatting is Prettier's (npm run format); this turns off the lint rules that would fight it.
+import prettierConfig from 'eslint-config-prettier/flat';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'tmp/', 'out/', 'dist/', 'coverage/', 'tests/fixtures/', 'bench/results/'] },
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
+  prettierConfig,
   {
     files: ['**/*.vue'],
     languageOptions: { parserOptions: { parser: tseslint.parser } },

@@ -25,7 +25,12 @@ const cfg = ['--size', values.size, '--width', values.width, '--batch', values.b
 const rows = [];
 const run = (label, cmd, args, env = {}) => {
   try {
-    const out = execFileSync(cmd, args, { cwd: root, env: { ...process.env, SSMTL_QUIET: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
+    const out = execFileSync(cmd, args, {
+      cwd: root,
+      env: { ...process.env, SSMTL_QUIET: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 1 << 24,
+    });
     const json = JSON.parse(out.toString().trim().split('\n').at(-1));
     rows.push({ label, ...json });
     process.stderr.write(`${label}: ${json.msPerStep} ms/step, ${json.imagesPerSecond} img/s\n`);
@@ -36,20 +41,41 @@ const run = (label, cmd, args, env = {}) => {
   }
 };
 run('pytorch (default threads)', values.python, [join(root, 'bench/unet_reference.py'), ...cfg, '--steps', values.steps]);
-run('pytorch (1 thread)', values.python, [join(root, 'bench/unet_reference.py'), ...cfg, '--steps', values.steps, '--threads', '1'], { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' });
+run('pytorch (1 thread)', values.python, [join(root, 'bench/unet_reference.py'), ...cfg, '--steps', values.steps, '--threads', '1'], {
+  OPENBLAS_NUM_THREADS: '1',
+  OMP_NUM_THREADS: '1',
+});
 // An entry "wasm:1" pins the number of data-parallel worker threads.
 for (const entry of values.backends.split(',').filter(Boolean)) {
   const [backend, threads] = entry.split(':');
   const steps = backend === 'cpu' ? values['cpu-steps'] : values.steps;
   const extra = threads ? ['--threads', threads] : [];
-  run(`tfjs ${backend}${threads ? ` (${threads} thread${threads === '1' ? '' : 's'})` : ''}`, process.execPath, [join(root, 'bin/ssmtl.mjs'), 'bench', ...cfg, '--steps', steps, '--backend', backend, ...extra, '--json']);
+  run(`tfjs ${backend}${threads ? ` (${threads} thread${threads === '1' ? '' : 's'})` : ''}`, process.execPath, [
+    join(root, 'bin/ssmtl.mjs'),
+    'bench',
+    ...cfg,
+    '--steps',
+    steps,
+    '--backend',
+    backend,
+    ...extra,
+    '--json',
+  ]);
 }
 const reference = rows.find((r) => r.label === 'pytorch (default threads)' && !r.error);
 console.log(`\nSSMTL U-Net step, size ${values.size}, width ${values.width}, batch ${values.batch}\n`);
-console.log(`<!-- ${new Date().toISOString()}, ${(await import('node:os')).cpus().length} CPUs, load ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} (1/5/15-min load: other work on the machine skews the numbers) -->`);
+console.log(
+  `<!-- ${new Date().toISOString()}, ${(await import('node:os')).cpus().length} CPUs, load ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} (1/5/15-min load: other work on the machine skews the numbers) -->`,
+);
 console.log('| run | ms/step | images/s | × PyTorch (default threads) | peak RSS MB |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   if (r.error) console.log(`| ${r.label} | – | – | – | – (${r.error.slice(0, 80)}) |`);
-  else console.log(`| ${r.label}${r.backendDescription ? ` — ${r.backendDescription}` : ''} | ${r.msPerStep} | ${r.imagesPerSecond} | ${reference ? (r.imagesPerSecond / reference.imagesPerSecond).toFixed(2) : '?'} | ${r.peakRssMb} |`);
+  else
+    console.log(
+      `| ${r.label}${r.backendDescription ? ` — ${r.backendDescription}` : ''} | ${r.msPerStep} | ${r.imagesPerSecond} | ${reference ? (r.imagesPerSecond / reference.imagesPerSecond).toFixed(2) : '?'} | ${r.peakRssMb} |`,
+    );
 }

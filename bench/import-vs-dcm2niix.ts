@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { testUid, writeDicom } from '../tests/helpers/write-dicom.ts';
 
-const { values } = parseArgs({ options: { slices: { type: 'string', default: '500' }, size: { type: 'string', default: '512' }, runs: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: { slices: { type: 'string', default: '500' }, size: { type: 'string', default: '512' }, runs: { type: 'string', default: '2' } },
+});
 const slices = Number(values.slices);
 const size = Number(values.size);
 const runs = Number(values.runs);
@@ -33,7 +35,18 @@ if (!existsSync(marker)) {
       const y = Math.floor(i / size) - size / 2;
       pixels[i] = (x * x + y * y < (size * size) / 5 ? 1040 : 24) + (seed >>> 28) - 8;
     }
-    writeFileSync(join(data, `slice-${(k * 7919) % slices}.dcm`), writeDicom({ seriesUid, position: [0, 0, k * 1.25], instanceNumber: slices - k, rows: size, cols: size, pixels, rescaleIntercept: -1024 }));
+    writeFileSync(
+      join(data, `slice-${(k * 7919) % slices}.dcm`),
+      writeDicom({
+        seriesUid,
+        position: [0, 0, k * 1.25],
+        instanceNumber: slices - k,
+        rows: size,
+        cols: size,
+        pixels,
+        rescaleIntercept: -1024,
+      }),
+    );
   }
   writeFileSync(marker, '');
 }
@@ -52,7 +65,13 @@ function best(label: string, run: () => { seconds: number; rssMb: number }) {
   const results = Array.from({ length: runs }, run);
   const fastest = results.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const rssMb = Math.max(...results.map((r) => r.rssMb));
-  return { label, seconds: fastest.seconds, rssMb, slicesPerSecond: slices / fastest.seconds, mbPerSecond: inputBytes / 1e6 / fastest.seconds };
+  return {
+    label,
+    seconds: fastest.seconds,
+    rssMb,
+    slicesPerSecond: slices / fastest.seconds,
+    mbPerSecond: inputBytes / 1e6 / fastest.seconds,
+  };
 }
 
 const node = process.execPath;
@@ -68,4 +87,7 @@ const rows = [
 console.log(`${slices} slices of ${size} × ${size} int16, ${(inputBytes / 1e6).toFixed(0)} MB of DICOM, best of ${runs}`);
 console.log('| tool | seconds | slices/s | MB/s | peak RSS MB |');
 console.log('| --- | --- | --- | --- | --- |');
-for (const r of rows) console.log(`| ${r.label} | ${r.seconds.toFixed(2)} | ${r.slicesPerSecond.toFixed(0)} | ${r.mbPerSecond.toFixed(0)} | ${r.rssMb.toFixed(0)} |`);
+for (const r of rows)
+  console.log(
+    `| ${r.label} | ${r.seconds.toFixed(2)} | ${r.slicesPerSecond.toFixed(0)} | ${r.mbPerSecond.toFixed(0)} | ${r.rssMb.toFixed(0)} |`,
+  );

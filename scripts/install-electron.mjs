@@ -10,7 +10,11 @@ import { join } from 'node:path';
 const installer = join(import.meta.dirname, '..', 'node_modules', 'electron', 'install.js');
 if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD || !existsSync(installer)) process.exit(0);
 
-const result = spawnSync(process.execPath, [installer], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8', timeout: 15 * 60 * 1000 });
+const result = spawnSync(process.execPath, [installer], {
+  stdio: ['ignore', 'inherit', 'pipe'],
+  encoding: 'utf8',
+  timeout: 15 * 60 * 1000,
+});
 if (result.status === 0) process.exit(0);
 
 const cause = (result.stderr || result.error?.message || 'unknown error').split('\n').find((line) => line.trim()) ?? 'unknown error';

@@ -34,7 +34,9 @@ if (paths.length > 0) {
   console.error(`No data given: importing the built-in sample (synthetic chest CTs) from ${sample}`);
   if (!existsSync(sample)) ssmtl(['sample', '--out', sample]);
   // Only the scans: the label volumes beside them are ground truth, not images to learn from.
-  const scans = readdirSync(sample).map((subject) => join(sample, subject, 'dicom')).filter((dir) => existsSync(dir));
+  const scans = readdirSync(sample)
+    .map((subject) => join(sample, subject, 'dicom'))
+    .filter((dir) => existsSync(dir));
   ssmtl(['import', ...scans, '--workspace', workspace]);
 }
 
@@ -66,7 +68,10 @@ if (!electron) {
   process.exit(0);
 }
 
-const build = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
+const build = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
 // The engine host runs under this Node (its native modules are built for it; see src/main/engine-host.ts).
 const app = spawnSync(electron, [root, workspace], { cwd: root, stdio: 'inherit', env: { ...process.env, SSMTL_NODE: process.execPath } });

@@ -10,7 +10,10 @@ const real = join(root, 'tests/fixtures/real');
 
 /** Runs `ssmtl` as a user would, through the package's bin entry. */
 function ssmtl(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(root, 'bin/ssmtl.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, SSMTL_QUIET: '1' } });
+  const result = spawnSync(process.execPath, [join(root, 'bin/ssmtl.mjs'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SSMTL_QUIET: '1' },
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -89,7 +92,10 @@ describe('a kill -9 in the middle of an import', () => {
     for (const series of [0, 1, 2]) {
       const seriesUid = testUid();
       for (let k = 0; k < 120; k++) {
-        writeFileSync(join(data, `s${series}-${k}.dcm`), writeDicom({ seriesUid, position: [0, 0, k], rows: 256, cols: 256, pixels: new Int16Array(256 * 256).fill(k) }));
+        writeFileSync(
+          join(data, `s${series}-${k}.dcm`),
+          writeDicom({ seriesUid, position: [0, 0, k], rows: 256, cols: 256, pixels: new Int16Array(256 * 256).fill(k) }),
+        );
       }
     }
     const workspace = join(scratch(), 'ws');

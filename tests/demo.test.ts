@@ -35,7 +35,11 @@ describe('ssmtl demo', () => {
     // the same data and schedule for both
     expect(out.finetune.pretrained.trainSlices).toBe(6);
     expect(out.finetune.scratch.trainSlices).toBe(6);
-    expect(out.finetune.scratch).toMatchObject({ size: out.finetune.pretrained.size, width: out.finetune.pretrained.width, classes: out.finetune.pretrained.classes });
+    expect(out.finetune.scratch).toMatchObject({
+      size: out.finetune.pretrained.size,
+      width: out.finetune.pretrained.width,
+      classes: out.finetune.pretrained.classes,
+    });
     expect(out.finetune.pretrained.classes).toEqual([0, 420, 500, 550, 600]);
     expect(pretrained, `mIoU pre-trained ${pretrained} vs scratch ${scratch}`).toBeGreaterThanOrEqual(scratch);
   }, 400_000);

@@ -32,8 +32,12 @@ describe('a real DICOM file-set', () => {
   });
 
   it('finds the same series through its DICOMDIR as by walking the folder', () => {
-    const walked = scanPaths([folder]).result.series.map((s) => [s.id, s.files]).sort();
-    const indexed = scanPaths([join(folder, 'DICOMDIR')]).result.series.map((s) => [s.id, s.files]).sort();
+    const walked = scanPaths([folder])
+      .result.series.map((s) => [s.id, s.files])
+      .sort();
+    const indexed = scanPaths([join(folder, 'DICOMDIR')])
+      .result.series.map((s) => [s.id, s.files])
+      .sort();
     expect(indexed).toEqual(walked);
   });
 
@@ -41,7 +45,12 @@ describe('a real DICOM file-set', () => {
     const workspace = Workspace.open(join(mkdtempSync(join(tmpdir(), 'ssmtl-real-')), 'ws'), { create: true });
     const result = await importScanned(workspace, scanPaths([folder]));
     expect(result.imported.reduce((n, s) => n + s.slices, 0)).toBe(Object.keys(expected).length);
-    const rows = workspace.db.prepare('SELECT source_file, mean, min, max FROM slices').all() as { source_file: string; mean: number; min: number; max: number }[];
+    const rows = workspace.db.prepare('SELECT source_file, mean, min, max FROM slices').all() as {
+      source_file: string;
+      mean: number;
+      min: number;
+      max: number;
+    }[];
     expect(rows).toHaveLength(Object.keys(expected).length);
     for (const row of rows) {
       const truth = expected[relative(folder, row.source_file)];

@@ -20,7 +20,10 @@ const hasNibabel = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import nibabe
 const hasDciodvfy = existsSync('/usr/bin/dciodvfy');
 
 function ssmtl(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(root, 'bin/ssmtl.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, SSMTL_QUIET: '1' } });
+  const result = spawnSync(process.execPath, [join(root, 'bin/ssmtl.mjs'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SSMTL_QUIET: '1' },
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: () => JSON.parse(result.stdout) };
 }
 
@@ -43,13 +46,44 @@ beforeAll(() => {
   series = first.id;
   labels = first.labels;
   expect(ssmtl('import', first.dicom, second.dicom, '--workspace', ws, '--json').code).toBe(0);
-  const pre = ssmtl('pretrain', '--workspace', ws, '--size', '32', '--width', '4', '--epochs', '1', '--batch', '8', '--threads', '1', '--name', 'pre', '--json');
+  const pre = ssmtl(
+    'pretrain',
+    '--workspace',
+    ws,
+    '--size',
+    '32',
+    '--width',
+    '4',
+    '--epochs',
+    '1',
+    '--batch',
+    '8',
+    '--threads',
+    '1',
+    '--name',
+    'pre',
+    '--json',
+  );
   expect(pre.code, pre.stderr).toBe(0);
 }, 180_000);
 
 describe('annotations import', () => {
   it('annotates N random labelled slices of a series from a NIfTI label volume', () => {
-    const result = ssmtl('annotations', 'import', '--workspace', ws, '--series', series, '--labels', labels, '--slices', '5', '--seed', '1', '--json');
+    const result = ssmtl(
+      'annotations',
+      'import',
+      '--workspace',
+      ws,
+      '--series',
+      series,
+      '--labels',
+      labels,
+      '--slices',
+      '5',
+      '--seed',
+      '1',
+      '--json',
+    );
     expect(result.code, result.stderr).toBe(0);
     const out = result.json();
     expect(out.series).toBe(series);
@@ -62,10 +96,32 @@ describe('annotations import', () => {
 
   it('refuses labels on another grid (naming both shapes), slices outside the series, and a missing file', () => {
     const small = join(dir, 'small.nii');
-    writeFileSync(small, writeNifti({ data: new Uint16Array(10 * 10 * 10), dims: [10, 10, 10], pixdim: [1, 1, 1], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }));
-    expectInputError(ssmtl('annotations', 'import', '--workspace', ws, '--series', series, '--labels', small), /10 × 10 × 10 voxels .*64 × 64 × 24 \(columns × rows × slices\)/);
-    expectInputError(ssmtl('annotations', 'import', '--workspace', ws, '--series', series, '--labels', labels, '--slice-list', '3,99'), /--slice-list: 99 outside/);
-    expectInputError(ssmtl('annotations', 'import', '--workspace', ws, '--series', series, '--labels', join(dir, 'nope.nii')), /nope\.nii: no such file/);
+    writeFileSync(
+      small,
+      writeNifti({
+        data: new Uint16Array(10 * 10 * 10),
+        dims: [10, 10, 10],
+        pixdim: [1, 1, 1],
+        affine: [
+          [1, 0, 0, 0],
+          [0, 1, 0, 0],
+          [0, 0, 1, 0],
+          [0, 0, 0, 1],
+        ],
+      }),
+    );
+    expectInputError(
+      ssmtl('annotations', 'import', '--workspace', ws, '--series', series, '--labels', small),
+      /10 × 10 × 10 voxels .*64 × 64 × 24 \(columns × rows × slices\)/,
+    );
+    expectInputError(
+      ssmtl('annotations', 'import', '--workspace', ws, '--series', series, '--labels', labels, '--slice-list', '3,99'),
+      /--slice-list: 99 outside/,
+    );
+    expectInputError(
+      ssmtl('annotations', 'import', '--workspace', ws, '--series', series, '--labels', join(dir, 'nope.nii')),
+      /nope\.nii: no such file/,
+    );
   });
 });
 
@@ -73,11 +129,17 @@ describe('finetune / predict / evaluate', () => {
   it('says what to do when no slice is annotated', () => {
     const empty = join(dir, 'empty-ws');
     expect(ssmtl('import', join(dir, 'sample/SAMPLE-02/dicom'), '--workspace', empty).code).toBe(0);
-    expectInputError(ssmtl('finetune', '--workspace', empty, '--name', 'seg', '--init', 'none'), /no annotated slices .*annotations import/);
+    expectInputError(
+      ssmtl('finetune', '--workspace', empty, '--name', 'seg', '--init', 'none'),
+      /no annotated slices .*annotations import/,
+    );
   });
 
   it('refuses a pre-trained model of another size or width, and an unknown one', () => {
-    expectInputError(ssmtl('finetune', '--workspace', ws, '--name', 'seg', '--init', 'pre', '--width', '8'), /--width 8 does not match the pre-trained model 'pre' \(size 32, width 4\)/);
+    expectInputError(
+      ssmtl('finetune', '--workspace', ws, '--name', 'seg', '--init', 'pre', '--width', '8'),
+      /--width 8 does not match the pre-trained model 'pre' \(size 32, width 4\)/,
+    );
     expectInputError(ssmtl('finetune', '--workspace', ws, '--name', 'seg', '--init', 'nothing'), /--init: no model 'nothing'/);
   });
 
@@ -113,7 +175,19 @@ describe('finetune / predict / evaluate', () => {
     const exported = ssmtl('predict', '--workspace', ws, '--model', 'seg-pre', '--series', series, '--out', dcm, '--json');
     expect(exported.code, exported.stderr).toBe(0);
     // The SEG comes back as annotations of the same slices, value for value.
-    const back = ssmtl('annotations', 'import', '--workspace', ws, '--series', series, '--labels', dcm, '--slice-list', '2,11,20', '--json');
+    const back = ssmtl(
+      'annotations',
+      'import',
+      '--workspace',
+      ws,
+      '--series',
+      series,
+      '--labels',
+      dcm,
+      '--slice-list',
+      '2,11,20',
+      '--json',
+    );
     expect(back.code, back.stderr).toBe(0);
     const workspace = Workspace.open(ws, { create: false });
     try {
@@ -154,14 +228,21 @@ print(json.dumps({"affine": bool(numpy.allclose(n.affine, t.affine, atol=1e-4)),
   it('an interrupted fine-tune leaves the earlier model of that name usable; after Ctrl-C, --resume continues it exactly', async () => {
     const first = ssmtl('finetune', '--workspace', ws, '--name', 'seg-kill', '--init', 'pre', '--epochs', '1', '--json');
     expect(first.code, first.stderr).toBe(0);
-    const modelRecord = () => ssmtl('info', '--workspace', ws, '--json').json().models.find((m: { name: string }) => m.name === 'seg-kill');
+    const modelRecord = () =>
+      ssmtl('info', '--workspace', ws, '--json')
+        .json()
+        .models.find((m: { name: string }) => m.name === 'seg-kill');
     let before = modelRecord();
     let interruptedSteps = 0;
     for (const signal of ['SIGINT', 'SIGKILL'] as const) {
-      const child = spawn(process.execPath, [join(root, 'bin/ssmtl.mjs'), 'finetune', '--workspace', ws, '--name', 'seg-kill', '--init', 'pre', '--epochs', '100000'], {
-        env: { ...process.env, SSMTL_QUIET: '1' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [join(root, 'bin/ssmtl.mjs'), 'finetune', '--workspace', ws, '--name', 'seg-kill', '--init', 'pre', '--epochs', '100000'],
+        {
+          env: { ...process.env, SSMTL_QUIET: '1' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       await new Promise<void>((resolve) => {
@@ -186,11 +267,26 @@ print(json.dumps({"affine": bool(numpy.allclose(n.affine, t.affine, atol=1e-4)),
       if (signal === 'SIGINT') {
         // --resume continues from the checkpoint written on the interrupt, exactly as an uninterrupted run (one step per epoch here).
         const epochs = String(interruptedSteps + 3);
-        const resumed = ssmtl('finetune', '--workspace', ws, '--name', 'seg-kill', '--init', 'pre', '--epochs', epochs, '--resume', '--json');
+        const resumed = ssmtl(
+          'finetune',
+          '--workspace',
+          ws,
+          '--name',
+          'seg-kill',
+          '--init',
+          'pre',
+          '--epochs',
+          epochs,
+          '--resume',
+          '--json',
+        );
         expect(resumed.code, resumed.stderr).toBe(0);
         const straight = ssmtl('finetune', '--workspace', ws, '--name', 'seg-straight', '--init', 'pre', '--epochs', epochs, '--json');
         expect(resumed.json().loss.perEpoch).toEqual(straight.json().loss.perEpoch);
-        expectInputError(ssmtl('finetune', '--workspace', ws, '--name', 'seg-kill', '--init', 'pre', '--resume'), /no checkpoint .*nothing to resume/);
+        expectInputError(
+          ssmtl('finetune', '--workspace', ws, '--name', 'seg-kill', '--init', 'pre', '--resume'),
+          /no checkpoint .*nothing to resume/,
+        );
         before = modelRecord();
       }
     }

@@ -115,7 +115,9 @@ const configs: tf.GradConfig[] = [
     gradFunc: (dy, saved, attrs) => {
       const [x, y] = saved;
       const { filterSize, strides, pad, dimRoundingMode } = attrs as Attrs;
-      return { x: () => runKernel(tf.MaxPoolGrad, { dy: dy as tf.Tensor, input: x, output: y }, { filterSize, strides, pad, dimRoundingMode }) };
+      return {
+        x: () => runKernel(tf.MaxPoolGrad, { dy: dy as tf.Tensor, input: x, output: y }, { filterSize, strides, pad, dimRoundingMode }),
+      };
     },
   },
   {
@@ -123,7 +125,11 @@ const configs: tf.GradConfig[] = [
     saveAllInputs: true,
     gradFunc: (dy, saved, attrs) => {
       const axis = util.parseAxisParam((attrs as Attrs).axis as number, saved[0].shape)[0];
-      const parts = tf.split(dy as tf.Tensor, saved.map((t) => t.shape[axis]), axis);
+      const parts = tf.split(
+        dy as tf.Tensor,
+        saved.map((t) => t.shape[axis]),
+        axis,
+      );
       return parts.map((t) => () => t) as unknown as Record<string, () => tf.Tensor>;
     },
   },
@@ -134,8 +140,18 @@ const configs: tf.GradConfig[] = [
       const [x, filter] = saved;
       const { strides, pad, dataFormat, dimRoundingMode } = attrs as Attrs;
       return {
-        x: () => runKernel(tf.Conv2DBackpropInput, { dy: dy as tf.Tensor, filter }, { strides, pad, dataFormat, dimRoundingMode, inputShape: x.shape }),
-        filter: () => runKernel(tf.Conv2DBackpropFilter, { x, dy: dy as tf.Tensor }, { strides, pad, dataFormat, dimRoundingMode, filterShape: filter.shape }),
+        x: () =>
+          runKernel(
+            tf.Conv2DBackpropInput,
+            { dy: dy as tf.Tensor, filter },
+            { strides, pad, dataFormat, dimRoundingMode, inputShape: x.shape },
+          ),
+        filter: () =>
+          runKernel(
+            tf.Conv2DBackpropFilter,
+            { x, dy: dy as tf.Tensor },
+            { strides, pad, dataFormat, dimRoundingMode, filterShape: filter.shape },
+          ),
       };
     },
   },
@@ -147,7 +163,12 @@ const configs: tf.GradConfig[] = [
       const { strides, pad, dataFormat, dimRoundingMode } = attrs as Attrs;
       return {
         dy: () => runKernel(tf.Conv2D, { x: ddx as tf.Tensor, filter }, { strides, pad, dataFormat, dilations: 1, dimRoundingMode }),
-        filter: () => runKernel(tf.Conv2DBackpropFilter, { x: ddx as tf.Tensor, dy }, { strides, pad, dataFormat, dimRoundingMode, filterShape: filter.shape }),
+        filter: () =>
+          runKernel(
+            tf.Conv2DBackpropFilter,
+            { x: ddx as tf.Tensor, dy },
+            { strides, pad, dataFormat, dimRoundingMode, filterShape: filter.shape },
+          ),
       };
     },
   },

@@ -21,7 +21,9 @@ const CONTENT_SECURITY_POLICY =
 
 /** Must run before the app is ready. */
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: true } }]);
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: true } },
+  ]);
 }
 
 export function handleAppProtocol(rendererDir: string, engine: () => EngineHost | null): void {
@@ -35,7 +37,12 @@ export function handleAppProtocol(rendererDir: string, engine: () => EngineHost 
       const answer = route && host ? await host.pixels(route) : null;
       if (!answer) return new Response('no such slice', { status: 404 });
       return new Response(answer.bytes as unknown as ConstructorParameters<typeof Response>[0], {
-        headers: { 'Content-Type': 'application/octet-stream', 'X-Rows': String(answer.rows), 'X-Cols': String(answer.cols), 'Cache-Control': 'no-store' },
+        headers: {
+          'Content-Type': 'application/octet-stream',
+          'X-Rows': String(answer.rows),
+          'X-Cols': String(answer.cols),
+          'Cache-Control': 'no-store',
+        },
       });
     }
     const relative = confinedRelativePath(url.pathname);

@@ -47,7 +47,11 @@ export class EngineHost {
     const entry = join(app.getAppPath(), 'src', 'engine', 'node', 'studio', 'host-bootstrap.mjs');
     const systemNode = process.env.SSMTL_NODE;
     if (!app.isPackaged && systemNode) {
-      const child = fork(entry, [workspace], { execPath: systemNode, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ELECTRON_RUN_AS_NODE: undefined } });
+      const child = fork(entry, [workspace], {
+        execPath: systemNode,
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: undefined },
+      });
       return new EngineHost(child, onEvent);
     }
     const utility = utilityProcess.fork(entry, [workspace], { serviceName: 'SSMTL Studio engine', stdio: 'inherit' });
@@ -69,7 +73,9 @@ export class EngineHost {
     this.pending.clear();
   }
 
-  private request(request: { type: 'call'; method: string; params: unknown[] } | { type: 'pixels'; route: PixelRoute }): Promise<HostReply> {
+  private request(
+    request: { type: 'call'; method: string; params: unknown[] } | { type: 'pixels'; route: PixelRoute },
+  ): Promise<HostReply> {
     if (this.stopped) return Promise.reject(new EngineHostError('the engine process is not running; restart the app'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

@@ -11,7 +11,14 @@ import { SECURE_WEB_PREFERENCES } from './web-preferences.ts';
  * (shared/gpu-worker.ts). Sandboxed like the main window; it may call only the
  * GPU-worker part of the API (see GPU_WINDOW_METHODS).
  */
-export const GPU_WINDOW_METHODS: ReadonlySet<string> = new Set<StudioMethod>(['workspace', 'registerGpuWorker', 'releaseGpuWorker', 'gpuWorkerReport', 'gpuWorkerUpload', 'gpuWorkerDownload']);
+export const GPU_WINDOW_METHODS: ReadonlySet<string> = new Set<StudioMethod>([
+  'workspace',
+  'registerGpuWorker',
+  'releaseGpuWorker',
+  'gpuWorkerReport',
+  'gpuWorkerUpload',
+  'gpuWorkerDownload',
+]);
 
 export function createGpuWindow(): BrowserWindow {
   const window = new BrowserWindow({

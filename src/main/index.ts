@@ -83,7 +83,8 @@ function lockDown(contents: WebContents): void {
 /** Only our own windows' top frames, showing our own origin, may call the API (the GPU window only its part). */
 function fromOurWindow(event: IpcMainInvokeEvent, method: string): boolean {
   const window = [mainWindow, gpuWindow].find((w) => w !== null && !w.isDestroyed() && event.sender === w.webContents);
-  if (!window || event.senderFrame !== window.webContents.mainFrame || !(event.senderFrame?.url ?? '').startsWith(`${APP_ORIGIN}/`)) return false;
+  if (!window || event.senderFrame !== window.webContents.mainFrame || !(event.senderFrame?.url ?? '').startsWith(`${APP_ORIGIN}/`))
+    return false;
   return window === mainWindow || GPU_WINDOW_METHODS.has(method);
 }
 

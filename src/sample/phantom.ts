@@ -103,11 +103,7 @@ const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2
 const add = (a: Vec3, b: Vec3): Vec3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
 const scale = (a: Vec3, s: number): Vec3 => [a[0] * s, a[1] * s, a[2] * s];
 const normalize = (a: Vec3): Vec3 => scale(a, 1 / Math.hypot(a[0], a[1], a[2]));
-const cross = (a: Vec3, b: Vec3): Vec3 => [
-  a[1] * b[2] - a[2] * b[1],
-  a[2] * b[0] - a[0] * b[2],
-  a[0] * b[1] - a[1] * b[0],
-];
+const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 
 type Mat3 = [Vec3, Vec3, Vec3];
 const mulMat = (m: Mat3, v: Vec3): Vec3 => [dot(m[0], v), dot(m[1], v), dot(m[2], v)];
@@ -159,8 +155,7 @@ function ellipsoid(center: Vec3, axes: Mat3, radii: Vec3, options: EllipsoidOpti
   const [r0, r1, r2] = radii;
   const [a2, p2, a3, p3] = options.harmonics ?? [0, 0, 0, 0];
   const bulge = 1 + Math.abs(a2) + Math.abs(a3);
-  const extent = (axis: number): number =>
-    bulge * Math.hypot(r0 * e0[axis], r1 * e1[axis], r2 * e2[axis]);
+  const extent = (axis: number): number => bulge * Math.hypot(r0 * e0[axis], r1 * e1[axis], r2 * e2[axis]);
   const halfX = extent(0);
   const halfY = extent(1);
   const halfZ = extent(2);
@@ -172,8 +167,7 @@ function ellipsoid(center: Vec3, axes: Mat3, radii: Vec3, options: EllipsoidOpti
     },
     contains(x, y, z) {
       if (clip) {
-        const along =
-          (x - clip.point[0]) * clip.normal[0] + (y - clip.point[1]) * clip.normal[1] + (z - clip.point[2]) * clip.normal[2];
+        const along = (x - clip.point[0]) * clip.normal[0] + (y - clip.point[1]) * clip.normal[1] + (z - clip.point[2]) * clip.normal[2];
         if (along < clip.min) return false;
       }
       const dx = x - center[0];
@@ -673,9 +667,17 @@ function drawAnatomy(random: Random): Anatomy {
   const airways = [
     [bodyNode(0, tracheaY, 200, 9), bodyNode(1, tracheaY + 2, carinaZ, 8.5)],
     [bodyNode(1, tracheaY + 2, carinaZ, 7), bodyNode(-26, tracheaY + 8, carinaZ - 18, 6), bodyNode(-48, tracheaY + 14, carinaZ - 40, 4.5)],
-    [bodyNode(1, tracheaY + 2, carinaZ, 6.5), bodyNode(30, tracheaY + 10, carinaZ - 22, 5.5), bodyNode(50, tracheaY + 16, carinaZ - 44, 4.5)],
+    [
+      bodyNode(1, tracheaY + 2, carinaZ, 6.5),
+      bodyNode(30, tracheaY + 10, carinaZ - 22, 5.5),
+      bodyNode(50, tracheaY + 16, carinaZ - 44, 4.5),
+    ],
   ];
-  const esophagus = [bodyNode(-2, torso.spineY - 27, 200, 7), bodyNode(4, torso.spineY - 28, heartZ - 20, 7), bodyNode(30, torso.spineY - 40, heartZ - 90, 8)];
+  const esophagus = [
+    bodyNode(-2, torso.spineY - 27, 200, 7),
+    bodyNode(4, torso.spineY - 28, heartZ - 20, 7),
+    bodyNode(30, torso.spineY - 40, heartZ - 90, 8),
+  ];
 
   torso.sternumBottom = heartZ - 50 * s;
   const heartBottomZ = heartZ - 48 * s;
@@ -721,11 +723,19 @@ function drawAnatomy(random: Random): Anatomy {
   // Fat between the lungs: everything mediastinal, a few mm larger than itself.
   const pericardialFat = random.uniform(3, 8);
   const mediastinum: Shape[] = [
-    ellipsoid(lvCentre, heartAxes, [(lvLength + wall + pericardialFat) * s, (lvRadius1 + wall + pericardialFat) * s, (lvRadius2 + wall + pericardialFat) * s], {
-      clip: basePlane(-10, 1),
-      harmonics: lvShape,
+    ellipsoid(
+      lvCentre,
+      heartAxes,
+      [(lvLength + wall + pericardialFat) * s, (lvRadius1 + wall + pericardialFat) * s, (lvRadius2 + wall + pericardialFat) * s],
+      {
+        clip: basePlane(-10, 1),
+        harmonics: lvShape,
+      },
+    ),
+    ellipsoid(rvCentre, heartAxes, add(rvRadii, [4 + pericardialFat, 4 + pericardialFat, 4 + pericardialFat]), {
+      clip: basePlane(-12, 1),
+      harmonics: rvShape,
     }),
-    ellipsoid(rvCentre, heartAxes, add(rvRadii, [4 + pericardialFat, 4 + pericardialFat, 4 + pericardialFat]), { clip: basePlane(-12, 1), harmonics: rvShape }),
     ellipsoid(laCentre, identityAxes, add(laRadii, [6, 6, 6])),
     ellipsoid(raCentre, identityAxes, add(raRadii, [4 + pericardialFat, 4 + pericardialFat, 4 + pericardialFat])),
     tube(ascending, 7),
@@ -781,13 +791,7 @@ function superiorMediastinum(torso: Torso, bottom: number, halfWidth: number): S
 }
 
 /** Branching trees from each hilum; arteries carry right-heart blood, veins left-heart blood. */
-function drawLungVessels(
-  random: Random,
-  d: Densities,
-  toHeart: (p: Vec3) => Vec3,
-  toBody: (p: Vec3) => Vec3,
-  torso: Torso,
-): Layer[] {
+function drawLungVessels(random: Random, d: Densities, toHeart: (p: Vec3) => Vec3, toBody: (p: Vec3) => Vec3, torso: Torso): Layer[] {
   const layers: Layer[] = [];
   const lungOnly = bit(Tissue.Lung);
   for (const side of [-1, 1]) {

@@ -34,8 +34,14 @@ describe('writeSample', () => {
       expect(series.patientId).toBe(`SAMPLE-0${subject + 1}`);
       expect(series.dicomDir).toBe(join(outDir, series.patientId, 'dicom'));
       expect(series.labelsPath).toBe(join(outDir, series.patientId, 'labels.nii.gz'));
-      expect(readdirSync(series.dicomDir).sort()).toEqual(Array.from({ length: SLICES }, (_, k) => `IM${String(k + 1).padStart(5, '0')}.dcm`));
-      expect(series.files).toEqual(readdirSync(series.dicomDir).sort().map((name) => join(series.dicomDir, name)));
+      expect(readdirSync(series.dicomDir).sort()).toEqual(
+        Array.from({ length: SLICES }, (_, k) => `IM${String(k + 1).padStart(5, '0')}.dcm`),
+      );
+      expect(series.files).toEqual(
+        readdirSync(series.dicomDir)
+          .sort()
+          .map((name) => join(series.dicomDir, name)),
+      );
     });
     expect(result.series[0].seriesInstanceUid).not.toBe(result.series[1].seriesInstanceUid);
     expect(result.series[0].studyInstanceUid).not.toBe(result.series[1].studyInstanceUid);
@@ -79,7 +85,12 @@ describe('writeSample', () => {
       sopUids.add(sop);
 
       const pixels = dataSet.elements.x7fe00010;
-      const stored = new Uint16Array(dataSet.byteArray.buffer.slice(dataSet.byteArray.byteOffset + pixels.dataOffset, dataSet.byteArray.byteOffset + pixels.dataOffset + pixels.length));
+      const stored = new Uint16Array(
+        dataSet.byteArray.buffer.slice(
+          dataSet.byteArray.byteOffset + pixels.dataOffset,
+          dataSet.byteArray.byteOffset + pixels.dataOffset + pixels.length,
+        ),
+      );
       const plane = SIZE * SIZE;
       for (let p = 0; p < plane; p += 37) expect(stored[p] - 1024).toBe(volume.hu[k * plane + p]);
     });
@@ -140,7 +151,10 @@ describe('ssmtl sample', () => {
     const out = mkdtempSync(join(tmpdir(), 'ssmtl-sample-cli-'));
     const run = cli(['--out', out, '--subjects', '1', '--slices', '11', '--size', '32', '--seed', '2', '--json']);
     expect(run.status).toBe(0);
-    const document = JSON.parse(run.stdout) as { out: string; series: { subject: number; id: string; dicom: string; labels: string; slices: number }[] };
+    const document = JSON.parse(run.stdout) as {
+      out: string;
+      series: { subject: number; id: string; dicom: string; labels: string; slices: number }[];
+    };
     expect(document.out).toBe(out);
     expect(document.series).toHaveLength(1);
     const [series] = document.series;

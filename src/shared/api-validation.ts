@@ -27,19 +27,27 @@ const modelName: Check = (v, name) => {
 const optionalModelName: Check = (v, name) => {
   if (v !== '' && v !== null) modelName(v, name);
 };
-const integer = (min: number, max: number): Check => (v, name) => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(name, `expected an integer in [${min}, ${max}]`);
-};
-const oneOf = (values: readonly string[]): Check => (v, name) => {
-  if (typeof v !== 'string' || !values.includes(v)) fail(name, `expected one of ${values.join(', ')}`);
-};
-const list = (item: Check, max: number): Check => (v, name) => {
-  if (!Array.isArray(v) || v.length > max) fail(name, `expected a list of at most ${max}`);
-  v.forEach((x, i) => item(x, `${name}[${i}]`));
-};
-const bytes = (maxBytes: number): Check => (v, name) => {
-  if (!(v instanceof Uint8Array) || v.byteLength > maxBytes) fail(name, `expected bytes (at most ${maxBytes})`);
-};
+const integer =
+  (min: number, max: number): Check =>
+  (v, name) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(name, `expected an integer in [${min}, ${max}]`);
+  };
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v, name) => {
+    if (typeof v !== 'string' || !values.includes(v)) fail(name, `expected one of ${values.join(', ')}`);
+  };
+const list =
+  (item: Check, max: number): Check =>
+  (v, name) => {
+    if (!Array.isArray(v) || v.length > max) fail(name, `expected a list of at most ${max}`);
+    v.forEach((x, i) => item(x, `${name}[${i}]`));
+  };
+const bytes =
+  (maxBytes: number): Check =>
+  (v, name) => {
+    if (!(v instanceof Uint8Array) || v.byteLength > maxBytes) fail(name, `expected bytes (at most ${maxBytes})`);
+  };
 const finite: Check = (v, name) => {
   if (typeof v !== 'number' || !Number.isFinite(v)) fail(name, 'expected a finite number');
 };
@@ -48,30 +56,40 @@ const boolean: Check = (v, name) => {
 };
 /** Loss per head name: a few entries of finite numbers. */
 const lossesByName: Check = (v, name) => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).length > 64) fail(name, 'expected an object of at most 64 numbers');
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).length > 64)
+    fail(name, 'expected an object of at most 64 numbers');
   for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
     text(key, name);
     finite(value, `${name}.${key}`);
   }
 };
-const nullable = (check: Check): Check => (v, name) => {
-  if (v !== null) check(v, name);
-};
-const optional = (check: Check): Check => (v, name) => {
-  if (v !== undefined) check(v, name);
-};
+const nullable =
+  (check: Check): Check =>
+  (v, name) => {
+    if (v !== null) check(v, name);
+  };
+const optional =
+  (check: Check): Check =>
+  (v, name) => {
+    if (v !== undefined) check(v, name);
+  };
 /** One of several records, told apart by their 'type' field. */
-const tagged = (variants: Record<string, Record<string, Check>>): Check => (v, name) => {
-  const type = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
-  if (typeof type !== 'string' || !(type in variants)) fail(name, `expected an object whose type is one of ${Object.keys(variants).join(', ')}`);
-  record({ type: () => {}, ...variants[type] })(v, name);
-};
-const record = (fields: Record<string, Check>): Check => (v, name) => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(name, 'expected an object');
-  const object = v as Record<string, unknown>;
-  for (const key of Object.keys(object)) if (!(key in fields)) fail(name, `unexpected field '${key}'`);
-  for (const [key, check] of Object.entries(fields)) check(object[key], `${name}.${key}`);
-};
+const tagged =
+  (variants: Record<string, Record<string, Check>>): Check =>
+  (v, name) => {
+    const type = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
+    if (typeof type !== 'string' || !(type in variants))
+      fail(name, `expected an object whose type is one of ${Object.keys(variants).join(', ')}`);
+    record({ type: () => {}, ...variants[type] })(v, name);
+  };
+const record =
+  (fields: Record<string, Check>): Check =>
+  (v, name) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(name, 'expected an object');
+    const object = v as Record<string, unknown>;
+    for (const key of Object.keys(object)) if (!(key in fields)) fail(name, `unexpected field '${key}'`);
+    for (const [key, check] of Object.entries(fields)) check(object[key], `${name}.${key}`);
+  };
 
 /** 4096² slices of uint16 labels: far above any CT or MR slice. */
 const MAX_MASK_BYTES = 4096 * 4096 * 2;

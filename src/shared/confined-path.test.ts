@@ -10,7 +10,17 @@ describe('confinedRelativePath', () => {
   });
 
   it('refuses every way out of it', () => {
-    for (const path of ['/../secret', '/assets/../../etc/passwd', '/%2e%2e/x', '/a/%2E%2E/%2E%2E/x', '/..%2fx', '/a%5c..%5cx', '/x%00.html', '/C:/Windows/win.ini', '/%E0%A4%A']) {
+    for (const path of [
+      '/../secret',
+      '/assets/../../etc/passwd',
+      '/%2e%2e/x',
+      '/a/%2E%2E/%2E%2E/x',
+      '/..%2fx',
+      '/a%5c..%5cx',
+      '/x%00.html',
+      '/C:/Windows/win.ini',
+      '/%E0%A4%A',
+    ]) {
       expect(confinedRelativePath(path), path).toBeNull();
     }
   });

@@ -38,7 +38,8 @@ export function describeAdapter(adapter: GpuAdapterLike): GpuAdapterSummary {
   const info = adapter.info ?? {};
   const text = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
   const software =
-    Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || /software|llvmpipe|lavapipe|swiftshader|warp|cpu/i.test(`${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`);
+    Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) ||
+    /software|llvmpipe|lavapipe|swiftshader|warp|cpu/i.test(`${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`);
   return { label: info.description || text || 'unknown adapter', software };
 }
 

@@ -32,7 +32,13 @@ export const MAX_LABEL_VALUE = 65535;
 export function defaultLabelColor(value: number): string {
   const hue = (value * 137.508) % 360;
   const [r, g, b] = hslToRgb(hue / 360, 0.75, 0.55);
-  return `#${[r, g, b].map((c) => Math.round(c * 255).toString(16).padStart(2, '0')).join('')}`;
+  return `#${[r, g, b]
+    .map((c) =>
+      Math.round(c * 255)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
 }
 
 function hslToRgb(h: number, s: number, l: number): [number, number, number] {

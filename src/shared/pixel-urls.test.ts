@@ -12,7 +12,18 @@ describe('pixel URLs', () => {
   });
 
   it('rejects anything else', () => {
-    for (const path of ['', 'x', 'x/slices', 'x/slices/-1', 'x/slices/1.5', 'x/slices/9999999', 'x/other/1', '%E0%A4%A/slices/1', 'x/predictions/m', 'x/slices/1/extra']) {
+    for (const path of [
+      '',
+      'x',
+      'x/slices',
+      'x/slices/-1',
+      'x/slices/1.5',
+      'x/slices/9999999',
+      'x/other/1',
+      '%E0%A4%A/slices/1',
+      'x/predictions/m',
+      'x/slices/1/extra',
+    ]) {
       expect(parsePixelRoute(path), path).toBeNull();
     }
   });

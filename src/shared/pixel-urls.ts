@@ -39,7 +39,8 @@ export function parsePixelRoute(path: string): PixelRoute | null {
   const index = (s: string | undefined) => (s !== undefined && /^\d{1,6}$/.test(s) ? Number(s) : null);
   const seriesId = decode(parts[0] ?? '');
   if (!seriesId) return null;
-  if (parts.length === 3 && parts[1] === 'slices' && index(parts[2]) !== null) return { kind: 'slice', seriesId, index: index(parts[2]) as number };
+  if (parts.length === 3 && parts[1] === 'slices' && index(parts[2]) !== null)
+    return { kind: 'slice', seriesId, index: index(parts[2]) as number };
   if (parts.length === 3 && parts[1] === 'annotations' && index(parts[2]) !== null) {
     return { kind: 'annotation', seriesId, index: index(parts[2]) as number };
   }

@@ -45,14 +45,43 @@ export interface EvaluateSummary {
 }
 
 export type SegmentationJobEvent =
-  | { type: 'started'; model: string; backend: string; backendNotes: string[]; trainSlices: number; classes: number[]; init: string; epochs: number | null; stepsPerEpoch: number; microBatch: number }
-  | { type: 'progress'; epoch: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number | null; loss: number; etaSeconds: number | null }
+  | {
+      type: 'started';
+      model: string;
+      backend: string;
+      backendNotes: string[];
+      trainSlices: number;
+      classes: number[];
+      init: string;
+      epochs: number | null;
+      stepsPerEpoch: number;
+      microBatch: number;
+    }
+  | {
+      type: 'progress';
+      epoch: number;
+      step: number;
+      stepsPerEpoch: number;
+      globalStep: number;
+      totalSteps: number | null;
+      loss: number;
+      etaSeconds: number | null;
+    }
   | { type: 'epoch'; epoch: number; loss: number }
   | { type: 'log'; message: string };
 
 /** A fine-tuning trainer's own events (engine/segmentation/finetune-trainer.ts, in a process or a GPU worker). */
 export type FinetuneEvent =
-  | { type: 'progress'; epoch: number; step: number; stepsPerEpoch: number; globalStep: number; totalSteps: number | null; loss: number; etaSeconds: number | null }
+  | {
+      type: 'progress';
+      epoch: number;
+      step: number;
+      stepsPerEpoch: number;
+      globalStep: number;
+      totalSteps: number | null;
+      loss: number;
+      etaSeconds: number | null;
+    }
   | { type: 'epoch'; epoch: number; loss: number };
 
 /** How a fine-tuning session ended. */

@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { Workspace } from '../../src/engine/node/workspace/workspace.ts';
-import { SHOTS, annotateFromSampleTruth, hasChromium, launchChromium, probeWebGpu, startServe, type ServeSession } from './serve-session.ts';
+import {
+  SHOTS,
+  annotateFromSampleTruth,
+  hasChromium,
+  launchChromium,
+  probeWebGpu,
+  startServe,
+  type ServeSession,
+} from './serve-session.ts';
 
 const WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
 const adapter = hasChromium ? await probeWebGpu(WEBGPU_ARGS) : null;
@@ -73,7 +81,9 @@ describe.skipIf(!adapter)('training and segmenting on the browser tab’s WebGPU
     await page.getByTestId('finetune-epochs').fill('3');
     await page.getByTestId('finetune-backend').selectOption('webgpu');
     await page.getByTestId('finetune-start').click();
-    await expect.poll(async () => page.locator('[data-testid=overlay-model] option').count(), { timeout: 480_000, interval: 2000 }).toBeGreaterThan(1);
+    await expect
+      .poll(async () => page.locator('[data-testid=overlay-model] option').count(), { timeout: 480_000, interval: 2000 })
+      .toBeGreaterThan(1);
     await expect.poll(jobText, { timeout: 30_000 }).toMatch(/64 slices in [\d.]+ s on webgpu/);
     await page.screenshot({ path: join(SHOTS, 'finetune-webgpu.png') });
     const store = Workspace.open(serve.workspace, { create: false });

@@ -18,7 +18,13 @@ export const SHOTS = join(ROOT, 'test-results', 'e2e');
 export const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`e2e: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set SSMTL_CHROMIUM)`);
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export interface ServeSession {
   workspace: string;
@@ -87,7 +93,9 @@ export async function probeWebGpu(extraArgs: string[]): Promise<string | null> {
 
 /** `ssmtl info --workspace …` as JSON. */
 export function workspaceInfo(workspace: string): { series: { id: string; annotatedSlices: number[] }[] } {
-  const info = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'info', '--workspace', workspace, '--json'], { encoding: 'utf8' });
+  const info = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'info', '--workspace', workspace, '--json'], {
+    encoding: 'utf8',
+  });
   if (info.status !== 0) throw new Error(`ssmtl info failed: ${info.stderr}`);
   return JSON.parse(info.stdout) as { series: { id: string; annotatedSlices: number[] }[] };
 }
@@ -99,7 +107,19 @@ export function workspaceInfo(workspace: string): { series: { id: string; annota
 export function annotateFromSampleTruth(workspace: string, slices: number): string {
   const series = workspaceInfo(workspace).series[0].id;
   const labels = join(workspace, 'sources', 'sample', 'SAMPLE-01', 'labels.nii.gz');
-  const args = ['annotations', 'import', '--workspace', workspace, '--series', series, '--labels', labels, '--slices', String(slices), '--json'];
+  const args = [
+    'annotations',
+    'import',
+    '--workspace',
+    workspace,
+    '--series',
+    series,
+    '--labels',
+    labels,
+    '--slices',
+    String(slices),
+    '--json',
+  ];
   const imported = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), ...args], { encoding: 'utf8' });
   if (imported.status !== 0) throw new Error(`ssmtl annotations import failed: ${imported.stderr}`);
   return series;

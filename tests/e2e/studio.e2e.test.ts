@@ -9,7 +9,15 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { SHOTS, annotateFromSampleTruth, hasChromium, launchChromium, startServe, workspaceInfo, type ServeSession } from './serve-session.ts';
+import {
+  SHOTS,
+  annotateFromSampleTruth,
+  hasChromium,
+  launchChromium,
+  startServe,
+  workspaceInfo,
+  type ServeSession,
+} from './serve-session.ts';
 
 describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
   let serve: ServeSession;
@@ -31,7 +39,8 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => {
-      if (/error in event listener|Cannot convert undefined or null|WebGL context lost|Too many active WebGL contexts/.test(message.text())) teardownLogs.push(message.text().slice(0, 300));
+      if (/error in event listener|Cannot convert undefined or null|WebGL context lost|Too many active WebGL contexts/.test(message.text()))
+        teardownLogs.push(message.text().slice(0, 300));
     });
   }, 600_000);
 
@@ -46,7 +55,13 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
   }
 
   /** Pixels of the viewport as the screen shows them (the WebGL canvas plus overlays). */
-  async function viewportPixels(): Promise<{ colored: number; bright: number; redAt: (x: number, y: number) => boolean; width: number; height: number }> {
+  async function viewportPixels(): Promise<{
+    colored: number;
+    bright: number;
+    redAt: (x: number, y: number) => boolean;
+    width: number;
+    height: number;
+  }> {
     const png = await page.getByTestId('viewport').screenshot();
     // Decoded by the browser itself (this test's TypeScript has no DOM types: a string expression).
     const decoded = (await page.evaluate(`(async () => {
@@ -179,7 +194,8 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     await page.getByTestId('label-500').click();
     await page.mouse.move(box.x + ring.x + ring.r, box.y + ring.y);
     await page.mouse.down();
-    for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + ring.x + ring.r * Math.cos((i * Math.PI) / 6), box.y + ring.y + ring.r * Math.sin((i * Math.PI) / 6));
+    for (let i = 1; i <= 12; i++)
+      await page.mouse.move(box.x + ring.x + ring.r * Math.cos((i * Math.PI) / 6), box.y + ring.y + ring.r * Math.sin((i * Math.PI) / 6));
     await page.mouse.up();
     // Saves run during a stroke too: wait for the last one (two equal reads in a row).
     let withRing = -1;
@@ -209,7 +225,9 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     await page.getByTestId('pretrain-batch').fill('4');
     await page.getByTestId('pretrain-start').click();
     // Pause while it runs, see it paused, resume.
-    await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000, interval: 100 }).toBe('running');
+    await expect
+      .poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000, interval: 100 })
+      .toBe('running');
     await page.getByTestId('job-pause').click();
     await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 30_000 }).toBe('paused');
     await page.getByTestId('job-resume').click();
@@ -228,14 +246,18 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     await page.getByTestId('finetune-epochs').fill('30');
     await page.getByTestId('finetune-start').click();
     // Stopped mid-way (a closed laptop, a change of mind): the screen offers to resume it.
-    await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000, interval: 100 }).toBe('running');
+    await expect
+      .poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000, interval: 100 })
+      .toBe('running');
     await page.getByTestId('job-cancel').click();
     await page.getByTestId('finetune-stopped').waitFor({ timeout: 60_000 });
     await shot('07a-finetune-stopped');
     await page.getByTestId('finetune-resume').click();
     await expect.poll(() => page.getByTestId('job-progress').first().textContent(), { timeout: 30_000 }).toMatch(/running|done/);
     // Fine-tuning, then segmenting the series on screen.
-    await expect.poll(async () => page.locator('[data-testid=overlay-model] option').count(), { timeout: 480_000, interval: 2000 }).toBeGreaterThan(1);
+    await expect
+      .poll(async () => page.locator('[data-testid=overlay-model] option').count(), { timeout: 480_000, interval: 2000 })
+      .toBeGreaterThan(1);
     await page.getByTestId('overlay-opacity').fill('1');
     // Show the slice where the model found most, as a reviewer would (a tiny model may
     // find nothing on some slices): read the stored prediction by its URL, like the viewer.
@@ -254,7 +276,9 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     for (const k of annotated) counts[k] = 0;
     const best = counts.indexOf(Math.max(...counts));
     expect(counts[best]).toBeGreaterThan(0);
-    await page.locator(`[data-testid=slice-strip] button[title="Slice ${best}"], [data-testid=slice-strip] button[title^="Slice ${best} "]`).click();
+    await page
+      .locator(`[data-testid=slice-strip] button[title="Slice ${best}"], [data-testid=slice-strip] button[title^="Slice ${best} "]`)
+      .click();
     await expect.poll(sliceIndex, { timeout: 5000 }).toBe(best);
     await page.waitForTimeout(1500);
     const withOverlay = await viewportPixels();

@@ -10,7 +10,7 @@ const POLICIES: UnknownLabelPolicy[] = ['add', 'error', 'background'];
 /** `ssmtl annotations import`: slices of a label volume become annotations, as if drawn. */
 export const annotationsImportCommand: Command = {
   name: 'annotations import',
-  summary: 'Annotate slices of a series from a label volume (NIfTI or DICOM SEG on the series\' grid): N random labelled slices, or a list',
+  summary: "Annotate slices of a series from a label volume (NIfTI or DICOM SEG on the series' grid): N random labelled slices, or a list",
   usage:
     'annotations import --workspace DIR --series ID --labels FILE [--slices N | --slice-list k,k,…] [--seed S] [--unknown-labels add|error|background] [--json]',
   options: {
@@ -27,16 +27,19 @@ export const annotationsImportCommand: Command = {
     const seriesId = requireString(context, 'series');
     const labelsPath = resolve(requireString(context, 'labels'));
     const listText = optionalString(context, 'slice-list');
-    if (listText !== undefined && context.values.slices !== undefined) throw new InputError('give either --slices N or --slice-list, not both');
+    if (listText !== undefined && context.values.slices !== undefined)
+      throw new InputError('give either --slices N or --slice-list, not both');
     let sliceList: number[] | undefined;
     if (listText !== undefined) {
       sliceList = listText.split(',').map((raw) => {
         const k = Number(raw.trim());
-        if (raw.trim() === '' || !Number.isInteger(k) || k < 0) throw new InputError(`--slice-list must be comma-separated slice indices (0-based), got '${listText}'`);
+        if (raw.trim() === '' || !Number.isInteger(k) || k < 0)
+          throw new InputError(`--slice-list must be comma-separated slice indices (0-based), got '${listText}'`);
         return k;
       });
     }
-    const count = context.values.slices !== undefined ? optionalNumber(context, 'slices', 20, { integer: true, min: 1, max: 100000 }) : undefined;
+    const count =
+      context.values.slices !== undefined ? optionalNumber(context, 'slices', 20, { integer: true, min: 1, max: 100000 }) : undefined;
     const seed = optionalNumber(context, 'seed', 0, { integer: true, min: 0, max: 2 ** 32 - 1 });
     const policy = (optionalString(context, 'unknown-labels') ?? 'add') as UnknownLabelPolicy;
     if (!POLICIES.includes(policy)) throw new InputError(`--unknown-labels must be ${POLICIES.join(', ')}, got '${policy}'`);

@@ -18,7 +18,8 @@ import { optionalNumber, optionalString } from '../options.ts';
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'Time pre-training steps on random data (after one warm-up step).',
-  usage: 'bench [--method ssmtl] [--size 256] [--width 64] [--batch 16] [--steps 5] [--backend auto] [--t 5] [--micro-batch N] [--threads N] [--profile] [--json]',
+  usage:
+    'bench [--method ssmtl] [--size 256] [--width 64] [--batch 16] [--steps 5] [--backend auto] [--t 5] [--micro-batch N] [--threads N] [--profile] [--json]',
   options: {
     method: { type: 'string' },
     size: { type: 'string' },
@@ -34,7 +35,8 @@ export const benchCommand: Command = {
   async run(context) {
     const method = optionalString(context, 'method') ?? 'ssmtl';
     if (method !== 'ssmtl') {
-      if (method === 'ssmtl+' || method === 'mocov2') throw new InputError(`--method ${method} is not yet available in this version (only ssmtl)`);
+      if (method === 'ssmtl+' || method === 'mocov2')
+        throw new InputError(`--method ${method} is not yet available in this version (only ssmtl)`);
       throw new InputError(`--method must be ssmtl, ssmtl+ or mocov2, got '${method}'`);
     }
     const size = optionalNumber(context, 'size', 256, { integer: true, min: 16, max: 2048 });
@@ -57,7 +59,11 @@ export const benchCommand: Command = {
       throw error;
     }
     for (const note of backend.notes) context.log(`note: ${note}`);
-    const microBatch = optionalNumber(context, 'micro-batch', chooseMicroBatch(batch, size, width, 2, backend.maxActivationBytes), { integer: true, min: 1, max: batch });
+    const microBatch = optionalNumber(context, 'micro-batch', chooseMicroBatch(batch, size, width, 2, backend.maxActivationBytes), {
+      integer: true,
+      min: 1,
+      max: batch,
+    });
 
     // One series with exactly `batch` anchors, so each step is one full batch.
     const slices = batch + 2 * t;
@@ -65,11 +71,22 @@ export const benchCommand: Command = {
     const volume = new Float32Array(slices * size * size);
     for (let i = 0; i < volume.length; i++) volume[i] = random.normal();
     const source = new InMemorySliceSource().add('bench', slices, size, size, volume);
-    const threads = optionalNumber(context, 'threads', WorkerGradients.defaultWorkers(backend.name, availableParallelism(), size, width), { integer: true, min: 1, max: 64 });
-    const parallel = threads > 1 ? new WorkerGradients(threads, { backend: backend.name, width, heads: ['t-', 't+'], size, microBatch }) : undefined;
-    const trainer = new SsmtlTrainer(source, { ts: [t], size, width, batch, lr: 1e-3, seed: 0, epochs: 1_000_000, microBatch }, { parallel });
+    const threads = optionalNumber(context, 'threads', WorkerGradients.defaultWorkers(backend.name, availableParallelism(), size, width), {
+      integer: true,
+      min: 1,
+      max: 64,
+    });
+    const parallel =
+      threads > 1 ? new WorkerGradients(threads, { backend: backend.name, width, heads: ['t-', 't+'], size, microBatch }) : undefined;
+    const trainer = new SsmtlTrainer(
+      source,
+      { ts: [t], size, width, batch, lr: 1e-3, seed: 0, epochs: 1_000_000, microBatch },
+      { parallel },
+    );
     try {
-      context.log(`bench: ${backend.description}${threads > 1 ? ` × ${threads} worker threads` : ''}, size ${size}, width ${width}, batch ${batch}${microBatch < batch ? ` (micro-batch ${microBatch})` : ''}, ${trainer.net.params.count} parameters`);
+      context.log(
+        `bench: ${backend.description}${threads > 1 ? ` × ${threads} worker threads` : ''}, size ${size}, width ${width}, batch ${batch}${microBatch < batch ? ` (micro-batch ${microBatch})` : ''}, ${trainer.net.params.count} parameters`,
+      );
       await trainer.run({ maxSteps: 1 });
       const t0 = performance.now();
       let kernels: { name: string; ms: number }[] | undefined;
@@ -79,7 +96,10 @@ export const benchCommand: Command = {
         });
         const byName = new Map<string, number>();
         for (const k of profile.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + Number(k.kernelTimeMs));
-        kernels = [...byName.entries()].map(([name, ms]) => ({ name, ms: Math.round(ms / steps) })).sort((a, b) => b.ms - a.ms).slice(0, 12);
+        kernels = [...byName.entries()]
+          .map(([name, ms]) => ({ name, ms: Math.round(ms / steps) }))
+          .sort((a, b) => b.ms - a.ms)
+          .slice(0, 12);
       } else {
         for (let i = 0; i < steps; i++) {
           await trainer.run({ maxSteps: 1 });

@@ -30,7 +30,8 @@ import { formatSeconds } from '../progress-bar.ts';
  */
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'The whole job on the built-in sample: pre-train, annotate a few slices from the ground truth, fine-tune from the pre-trained backbone and from scratch, score both',
+  summary:
+    'The whole job on the built-in sample: pre-train, annotate a few slices from the ground truth, fine-tune from the pre-trained backbone and from scratch, score both',
   usage:
     'demo [--workspace DIR] [--labels paper|all] [--subjects 4] [--slices 48] [--image-size 64] [--size 64] [--width 16] [--pretrain-epochs 10] [--epochs N (default: until convergence)] [--annotated 8] [--batch 8] [--seed 0] [--backend auto|…] [--json]',
   options: {
@@ -99,12 +100,14 @@ function parseDemoOptions(context: CommandContext): DemoOptions {
   const slices = optionalNumber(context, 'slices', 48, { integer: true, min: 11, max: 1024 });
   if (slices < 2 * t + 1) throw new InputError(`--slices ${slices}: t = ${t} needs at least ${2 * t + 1} slices`);
   const labels = optionalString(context, 'labels') ?? 'paper';
-  if (labels !== 'paper' && labels !== 'all') throw new InputError(`--labels must be paper (LV, RV, LA, RA) or all (the seven MM-WHS structures), got '${labels}'`);
+  if (labels !== 'paper' && labels !== 'all')
+    throw new InputError(`--labels must be paper (LV, RV, LA, RA) or all (the seven MM-WHS structures), got '${labels}'`);
   const dir = optionalString(context, 'workspace');
   let workspace: string;
   if (dir) {
     workspace = resolve(dir);
-    if (existsSync(workspace) && readdirSync(workspace).length > 0) throw new InputError(`--workspace ${dir} is not empty: the demo needs a new or empty folder`);
+    if (existsSync(workspace) && readdirSync(workspace).length > 0)
+      throw new InputError(`--workspace ${dir} is not empty: the demo needs a new or empty folder`);
   } else {
     workspace = mkdtempSync(join(tmpdir(), 'ssmtl-demo-'));
   }
@@ -141,7 +144,9 @@ async function runDemo(o: DemoOptions, context: CommandContext) {
   if (o.labels === 'paper') writeLabelSet(created, PAPER_LABELS);
   created.close();
   const sampleDir = join(o.workspace, 'sample');
-  const sample = await timed('sample', () => writeSample({ outDir: sampleDir, subjects: o.subjects, slices: o.slices, size: o.imageSize, seed: o.seed }));
+  const sample = await timed('sample', () =>
+    writeSample({ outDir: sampleDir, subjects: o.subjects, slices: o.slices, size: o.imageSize, seed: o.seed }),
+  );
   await timed('import', async () => {
     const workspace = Workspace.open(o.workspace, { create: false });
     try {
@@ -153,10 +158,31 @@ async function runDemo(o: DemoOptions, context: CommandContext) {
   const pretrainName = `demo-ssmtl-t${o.t}`;
   const pretrain = await timed('pretrain', () =>
     runPretrain(
-      { workspace: o.workspace, seriesIds: [], method: 'ssmtl', backbone: 'unet', ts: [o.t], epochs: o.pretrainEpochs, batch: o.batch, size: o.size, width: o.width, lr: 0.001, seed: o.seed, backend: o.backend, name: pretrainName, resume: false },
+      {
+        workspace: o.workspace,
+        seriesIds: [],
+        method: 'ssmtl',
+        backbone: 'unet',
+        ts: [o.t],
+        epochs: o.pretrainEpochs,
+        batch: o.batch,
+        size: o.size,
+        width: o.width,
+        lr: 0.001,
+        seed: o.seed,
+        backend: o.backend,
+        name: pretrainName,
+        resume: false,
+      },
       {
         emit: (event: JobEvent) => {
-          if (event.type === 'progress') context.progress.update({ stage: 'pre-training', done: event.globalStep, total: event.totalSteps, detail: `loss ${event.loss.toFixed(4)}` });
+          if (event.type === 'progress')
+            context.progress.update({
+              stage: 'pre-training',
+              done: event.globalStep,
+              total: event.totalSteps,
+              detail: `loss ${event.loss.toFixed(4)}`,
+            });
         },
       },
     ),
@@ -169,7 +195,14 @@ async function runDemo(o: DemoOptions, context: CommandContext) {
     const workspace = Workspace.open(o.workspace, { create: false });
     try {
       let n = 0;
-      for (const s of train) n += importAnnotations(workspace, { seriesId: s.seriesInstanceUid, labelsPath: s.labelsPath, count: o.annotated, seed: o.seed, unknownLabels: 'background' }).annotatedSlices.length;
+      for (const s of train)
+        n += importAnnotations(workspace, {
+          seriesId: s.seriesInstanceUid,
+          labelsPath: s.labelsPath,
+          count: o.annotated,
+          seed: o.seed,
+          unknownLabels: 'background',
+        }).annotatedSlices.length;
       return n;
     } finally {
       workspace.close();
@@ -177,10 +210,26 @@ async function runDemo(o: DemoOptions, context: CommandContext) {
   });
   const finetune = async (name: string, init: string) =>
     runFinetune(
-      { workspace: o.workspace, name, init, epochs: o.epochs, seed: o.seed, backend: o.backend, batch: o.batch, lr: 0.001, ...(init === 'none' ? { size: o.size, width: o.width } : {}) },
+      {
+        workspace: o.workspace,
+        name,
+        init,
+        epochs: o.epochs,
+        seed: o.seed,
+        backend: o.backend,
+        batch: o.batch,
+        lr: 0.001,
+        ...(init === 'none' ? { size: o.size, width: o.width } : {}),
+      },
       {
         emit: (event) => {
-          if (event.type === 'progress') context.progress.update({ stage: `fine-tuning ${name}`, done: event.globalStep, total: event.totalSteps ?? event.globalStep + 1, detail: `loss ${event.loss.toFixed(4)}` });
+          if (event.type === 'progress')
+            context.progress.update({
+              stage: `fine-tuning ${name}`,
+              done: event.globalStep,
+              total: event.totalSteps ?? event.globalStep + 1,
+              detail: `loss ${event.loss.toFixed(4)}`,
+            });
         },
       },
     );
@@ -236,7 +285,15 @@ async function runDemo(o: DemoOptions, context: CommandContext) {
     trainSlices,
     slicesScored: scores['demo-seg-pretrained'].slices,
     settings: o,
-    seconds: seconds as { sample: number; import: number; pretrain: number; annotate: number; finetunePretrained: number; finetuneScratch: number; evaluate: number },
+    seconds: seconds as {
+      sample: number;
+      import: number;
+      pretrain: number;
+      annotate: number;
+      finetunePretrained: number;
+      finetuneScratch: number;
+      evaluate: number;
+    },
   };
 }
 

@@ -27,7 +27,10 @@ export const evaluateCommand: Command = {
       labelsPath: resolve(requireString(context, 'labels')),
       backend,
     });
-    if (summary.unknownTruthLabels.length > 0) context.log(`note: truth labels ${summary.unknownTruthLabels.join(', ')} are not predicted by model ${summary.model} and were scored as background`);
+    if (summary.unknownTruthLabels.length > 0)
+      context.log(
+        `note: truth labels ${summary.unknownTruthLabels.join(', ')} are not predicted by model ${summary.model} and were scored as background`,
+      );
     const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(3));
     const text = [
       `${summary.model} on ${summary.series}, ${summary.slicesScored} unannotated slices: mIoU ${fmt(summary.miou)}`,

@@ -10,7 +10,8 @@ import { formatSeconds } from '../progress-bar.ts';
 /** `ssmtl finetune`: a segmentation model from the annotated slices. */
 export const finetuneCommand: Command = {
   name: 'finetune',
-  summary: 'Train a segmentation model on every annotated slice, from a pre-trained backbone (or --init none); stops at convergence unless --epochs is given',
+  summary:
+    'Train a segmentation model on every annotated slice, from a pre-trained backbone (or --init none); stops at convergence unless --epochs is given',
   usage:
     'finetune --workspace DIR --name NAME [--init MODEL | --init none] [--epochs N] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--batch 8] [--lr 0.001] [--size S --width W (with --init none)] [--series ID]… [--resume] [--json]',
   options: {

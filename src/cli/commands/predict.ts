@@ -20,7 +20,13 @@ export const predictCommand: Command = {
     const backend = optionalString(context, 'backend') ?? 'auto';
     if (!isBackendChoice(backend)) throw new InputError(`--backend must be auto, tensorflow, webgpu, wasm or cpu, got '${backend}'`);
     const summary = await runPredict(
-      { workspace: requireString(context, 'workspace'), model: requireString(context, 'model'), seriesId: requireString(context, 'series'), out: optionalString(context, 'out') ?? null, backend },
+      {
+        workspace: requireString(context, 'workspace'),
+        model: requireString(context, 'model'),
+        seriesId: requireString(context, 'series'),
+        out: optionalString(context, 'out') ?? null,
+        backend,
+      },
       { onSlice: (done, total) => context.progress.update({ stage: 'predicting', done, total }) },
     );
     const text = [

@@ -43,7 +43,11 @@ describe('ssmtl pretrain', () => {
   }, 60_000);
 
   it('on SIGTERM checkpoints and exits 1 naming --resume; --resume then finishes the run', async () => {
-    const child = spawn(process.execPath, [bin, 'pretrain', '--workspace', workspace, ...small, '--epochs', '40', '--name', 'stopped', '--json'], { env });
+    const child = spawn(
+      process.execPath,
+      [bin, 'pretrain', '--workspace', workspace, ...small, '--epochs', '40', '--name', 'stopped', '--json'],
+      { env },
+    );
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (d: Buffer) => {
@@ -80,7 +84,12 @@ describe('ssmtl pretrain', () => {
       const r = ssmtl('pretrain', '--workspace', workspace, ...args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(message);
-      expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('ssmtl pretrain:'))).toHaveLength(1);
+      expect(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('ssmtl pretrain:')),
+      ).toHaveLength(1);
     }
     const empty = join(root, 'empty');
     mkdirSync(empty);

@@ -12,7 +12,7 @@ const METHODS = ['ssmtl', 'ssmtl+', 'mocov2'];
 
 export const pretrainCommand: Command = {
   name: 'pretrain',
-  summary: 'Self-supervised multi-task pre-training (SSMTL) of a U-Net on the workspace\'s series; resumable.',
+  summary: "Self-supervised multi-task pre-training (SSMTL) of a U-Net on the workspace's series; resumable.",
   usage:
     'pretrain --workspace DIR [--series ID]… [--method ssmtl] [--t 5]… [--backbone unet] [--epochs 100] [--batch 16] [--size 256] [--width 64] [--lr 0.001] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--name NAME] [--resume] [--threads N] [--json]',
   options: {
@@ -46,18 +46,27 @@ export function parsePretrainOptions(context: CommandContext): PretrainOptions {
   const method = optionalString(context, 'method') ?? 'ssmtl';
   if (!METHODS.includes(method)) throw new InputError(`--method must be one of ${METHODS.join(', ')}, got '${method}'`);
   if (method !== 'ssmtl') {
-    throw new InputError(`--method ${method} is not yet available in this version (only ssmtl, the U-Net method of the paper's Sec. 3.2, is implemented)`);
+    throw new InputError(
+      `--method ${method} is not yet available in this version (only ssmtl, the U-Net method of the paper's Sec. 3.2, is implemented)`,
+    );
   }
   const backbone = optionalString(context, 'backbone') ?? 'unet';
   if (backbone !== 'unet') {
-    throw new InputError(backbone === 'resnet50-fcn' ? `--backbone resnet50-fcn is not yet available (only unet)` : `--backbone must be unet or resnet50-fcn, got '${backbone}'`);
+    throw new InputError(
+      backbone === 'resnet50-fcn'
+        ? `--backbone resnet50-fcn is not yet available (only unet)`
+        : `--backbone must be unet or resnet50-fcn, got '${backbone}'`,
+    );
   }
   const tValues = stringList(context, 't');
-  const ts = tValues.length === 0 ? [5] : tValues.map((raw) => {
-    const t = Number(raw);
-    if (!Number.isInteger(t) || t < 1 || t > 1000) throw new InputError(`--t must be an integer in [1, 1000], got '${raw}'`);
-    return t;
-  });
+  const ts =
+    tValues.length === 0
+      ? [5]
+      : tValues.map((raw) => {
+          const t = Number(raw);
+          if (!Number.isInteger(t) || t < 1 || t > 1000) throw new InputError(`--t must be an integer in [1, 1000], got '${raw}'`);
+          return t;
+        });
   if (new Set(ts).size !== ts.length) throw new InputError(`--t values repeat: ${ts.join(', ')}`);
   const size = optionalNumber(context, 'size', 256, { integer: true, min: 16, max: 2048 });
   try {
@@ -144,7 +153,9 @@ async function runInChildProcess(options: PretrainOptions, context: CommandConte
   try {
     const summary = await job.result;
     if (summary.status !== 'done') {
-      throw new Error(`pre-training of '${summary.model}' was ${interrupted ? 'interrupted' : summary.status} after ${summary.steps} of ${totalSteps} steps; continue it with --resume --name ${summary.model}`);
+      throw new Error(
+        `pre-training of '${summary.model}' was ${interrupted ? 'interrupted' : summary.status} after ${summary.steps} of ${totalSteps} steps; continue it with --resume --name ${summary.model}`,
+      );
     }
     return summary;
   } catch (error) {

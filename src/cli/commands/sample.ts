@@ -48,7 +48,8 @@ export const sampleCommand: Command = {
     const lines = [
       `Wrote ${series.length} synthetic thorax CT series (${size}×${size}, ${slices} slices each) to ${out}:`,
       ...series.map(
-        (s) => `  ${s.patientId}  ${s.dicomDir}  (${s.slices} DICOM files, ${s.spacing.map((v) => v.toFixed(2)).join(' × ')} mm)  labels: ${s.labelsPath}`,
+        (s) =>
+          `  ${s.patientId}  ${s.dicomDir}  (${s.slices} DICOM files, ${s.spacing.map((v) => v.toFixed(2)).join(' × ')} mm)  labels: ${s.labelsPath}`,
       ),
       'Labels use MM-WHS values: LV 500, RV 600, LA 420, RA 550, LV myocardium 205, ascending aorta 820, pulmonary artery 850.',
       `Next: ssmtl import ${series.map((s) => s.dicomDir).join(' ')} --workspace WORKSPACE`,

@@ -26,7 +26,9 @@ export function rendererBuildIsCurrent(root: string): boolean {
   const stamp = join(webBuildDir(root), STAMP);
   if (!existsSync(stamp)) return false;
   // src/engine: the page's GPU worker bundles the isomorphic engine.
-  const sources = ['src/renderer', 'src/shared', 'src/engine', 'src/cli/serve/web-build-config.ts', 'package-lock.json'].map((p) => join(root, p)).filter((p) => existsSync(p));
+  const sources = ['src/renderer', 'src/shared', 'src/engine', 'src/cli/serve/web-build-config.ts', 'package-lock.json']
+    .map((p) => join(root, p))
+    .filter((p) => existsSync(p));
   return Math.max(...sources.map(newestMtime)) <= statSync(stamp).mtimeMs;
 }
 

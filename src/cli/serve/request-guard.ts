@@ -40,7 +40,8 @@ export class RequestGuard {
   }
 
   check(request: IncomingMessage, url: URL, { requireOrigin }: { requireOrigin: boolean }): Refusal {
-    if (request.headers.host !== this.hostHeader) return { status: 403, reason: `refused: Host '${request.headers.host ?? ''}' is not ${this.hostHeader}` };
+    if (request.headers.host !== this.hostHeader)
+      return { status: 403, reason: `refused: Host '${request.headers.host ?? ''}' is not ${this.hostHeader}` };
     const origin = request.headers.origin;
     if (origin !== undefined && origin !== this.origin) return { status: 403, reason: `refused: Origin '${origin}' is not ${this.origin}` };
     if (requireOrigin && origin === undefined) return { status: 403, reason: 'refused: no Origin header' };
@@ -48,7 +49,8 @@ export class RequestGuard {
     const site = request.headers['sec-fetch-site'];
     if (site === 'cross-site') return { status: 403, reason: 'refused: cross-site request' };
     const token = this.tokenOf(request, url);
-    if (!token || !sameSecret(token, this.token)) return { status: 403, reason: 'refused: missing or wrong session token (open the URL that ssmtl serve printed)' };
+    if (!token || !sameSecret(token, this.token))
+      return { status: 403, reason: 'refused: missing or wrong session token (open the URL that ssmtl serve printed)' };
     return null;
   }
 }

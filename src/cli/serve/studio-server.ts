@@ -85,7 +85,10 @@ export async function startStudioServer(options: {
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on('upgrade', (request, socket, head) => {
     const url = requestUrl(request);
-    const refusal = url.pathname === WEBSOCKET_PATH ? (guard as RequestGuard).check(request, url, { requireOrigin: true }) : { status: 404, reason: 'not found' };
+    const refusal =
+      url.pathname === WEBSOCKET_PATH
+        ? (guard as RequestGuard).check(request, url, { requireOrigin: true })
+        : { status: 404, reason: 'not found' };
     if (refusal) {
       socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${refusal.reason}\n`);
       return;

@@ -30,7 +30,8 @@ export function serveWebSocket(socket: WebSocket, service: StudioService, log: (
     try {
       if (isBinary) throw new InputError('binary frames are not part of the protocol');
       request = JSON.parse(data.toString(), decodeBytes) as RpcRequest;
-      if (typeof request !== 'object' || request === null || typeof request.id !== 'number') throw new InputError('expected { id, method, params }');
+      if (typeof request !== 'object' || request === null || typeof request.id !== 'number')
+        throw new InputError('expected { id, method, params }');
     } catch (error) {
       send({ id: -1, error: `bad request: ${errorMessage(error)}` });
       return;

@@ -32,8 +32,13 @@ export interface GpuTaskIo {
 
 const FORWARDED: JobEvent['type'][] = ['progress', 'epoch', 'checkpoint', 'state', 'log'];
 
-const send = (io: GpuTaskIo, kind: GpuUploadPart['kind'], reason: GpuUploadPart['reason'], meta: Record<string, unknown>, tensors: TensorRecord[]) =>
-  io.upload(kind, reason, concatChunks(encodeCheckpoint(meta, tensors)));
+const send = (
+  io: GpuTaskIo,
+  kind: GpuUploadPart['kind'],
+  reason: GpuUploadPart['reason'],
+  meta: Record<string, unknown>,
+  tensors: TensorRecord[],
+) => io.upload(kind, reason, concatChunks(encodeCheckpoint(meta, tensors)));
 
 function failed(io: GpuTaskIo, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
@@ -58,7 +63,8 @@ export async function runPretrainTask(task: GpuPretrainTask, resume: Uint8Array 
       onEvent: (event) => {
         if (FORWARDED.includes(event.type)) io.report({ type: 'event', event: event as GpuJobEvent });
       },
-      onCheckpoint: async ({ tensors, ...rest }, reason) => send(io, 'checkpoint', reason, rest as unknown as Record<string, unknown>, tensors),
+      onCheckpoint: async ({ tensors, ...rest }, reason) =>
+        send(io, 'checkpoint', reason, rest as unknown as Record<string, unknown>, tensors),
     });
     if (result.status === 'done') await send(io, 'weights', 'done', { kind: 'ssmtl-weights' }, await active.weights());
     io.report({ type: 'finished', result });
@@ -100,11 +106,17 @@ export async function runPredictTask(task: GpuPredictTask, payload: Uint8Array, 
     loadAll(net, tensors, `model '${model.name}'`);
     const t0 = performance.now();
     const { series } = task;
-    const prediction = await predictSlices(net, model, series, (k) => io.fetchSlice(series.id, k), (done, total) => {
-      // Nothing to keep from a cancelled prediction: stop between chunks of slices.
-      if (io.control.cancelled) throw new Error('cancelled');
-      io.report({ type: 'event', event: { type: 'slices', done, total } });
-    });
+    const prediction = await predictSlices(
+      net,
+      model,
+      series,
+      (k) => io.fetchSlice(series.id, k),
+      (done, total) => {
+        // Nothing to keep from a cancelled prediction: stop between chunks of slices.
+        if (io.control.cancelled) throw new Error('cancelled');
+        io.report({ type: 'event', event: { type: 'slices', done, total } });
+      },
+    );
     await io.upload('prediction', 'done', encodePrediction(prediction));
     io.report({ type: 'finished', result: { status: 'done', seconds: (performance.now() - t0) / 1000 } });
   } catch (error) {
@@ -126,7 +138,8 @@ async function loadSeries(task: GpuPretrainTask, io: GpuTaskIo): Promise<InMemor
     const indices = [...Array(series.slices).keys()];
     const loadOne = async (index: number) => {
       const raw = await io.fetchSlice(series.id, index);
-      if (raw.length !== series.rows * series.cols) throw new Error(`slice ${index} of series ${series.id}: ${raw.length} values, expected ${series.rows}×${series.cols}`);
+      if (raw.length !== series.rows * series.cols)
+        throw new Error(`slice ${index} of series ${series.id}: ${raw.length} values, expected ${series.rows}×${series.cols}`);
       volume.set(resizeBilinear(raw, series.rows, series.cols, size, size), index * size * size);
       done++;
       if (done - reported >= Math.max(1, total / 20) || done === total) {

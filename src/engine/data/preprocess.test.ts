@@ -23,6 +23,13 @@ describe('preprocessing (paper Sec. 4.2: resize, instance normalization)', () =>
     expect(out[0]).toBeCloseTo(0);
     expect(out[15]).toBeCloseTo(3);
     expect(out[5]).toBeCloseTo(0.75);
-    expect(preprocessSlice(new Float32Array(40 * 30).map((_, i) => i), 40, 30, 16)).toHaveLength(256);
+    expect(
+      preprocessSlice(
+        new Float32Array(40 * 30).map((_, i) => i),
+        40,
+        30,
+        16,
+      ),
+    ).toHaveLength(256);
   });
 });

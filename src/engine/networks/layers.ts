@@ -27,8 +27,14 @@ export function conv2dBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Ten
         const dyAct = tf.mul(dy, tf.step(ys)) as tf.Tensor4D;
         const engine = tf.engine();
         const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
-        const dx = engine.runKernel(tf.Conv2DBackpropInput, { dy: dyAct, filter: ws }, { ...attrs, inputShape: xs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        const dw = engine.runKernel(tf.Conv2DBackpropFilter, { x: xs, dy: dyAct }, { ...attrs, filterShape: ws.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const dx = engine.runKernel(tf.Conv2DBackpropInput, { dy: dyAct, filter: ws }, {
+          ...attrs,
+          inputShape: xs.shape,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const dw = engine.runKernel(tf.Conv2DBackpropFilter, { x: xs, dy: dyAct }, {
+          ...attrs,
+          filterShape: ws.shape,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
         const db = tf.sum(dyAct, [0, 1, 2]);
         return [dx, dw, db];
       },

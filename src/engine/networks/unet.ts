@@ -82,7 +82,8 @@ export class UNet {
   /** f_θ: the backbone, [n, s, s, 1] → features [n, s, s, width]. */
   backbone(x: tf.Tensor4D): tf.Tensor4D {
     const p = (name: string) => this.params.get(name);
-    const convRelu = (input: tf.Tensor4D, name: string) => conv2dBiasRelu(input, p(`${name}.w`) as tf.Tensor4D, p(`${name}.b`) as tf.Tensor1D);
+    const convRelu = (input: tf.Tensor4D, name: string) =>
+      conv2dBiasRelu(input, p(`${name}.w`) as tf.Tensor4D, p(`${name}.b`) as tf.Tensor1D);
     const skips: tf.Tensor4D[] = [];
     let h = x;
     for (let level = 0; level <= this.depth; level++) {

@@ -14,7 +14,9 @@ import { loadBackend } from './load-backend.ts';
 const size = 32;
 const batch = 3;
 
-async function lossAndGrads(backend: 'cpu' | 'wasm' | 'webgpu' | 'tensorflow'): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+async function lossAndGrads(
+  backend: 'cpu' | 'wasm' | 'webgpu' | 'tensorflow',
+): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
   await loadBackend(backend);
   const net = new UNet({ width: 4, heads: 4 }, 11);
   const random = new Random(5);
@@ -33,7 +35,11 @@ async function lossAndGrads(backend: 'cpu' | 'wasm' | 'webgpu' | 'tensorflow'): 
   return { loss, grads: out };
 }
 
-function expectClose(reference: Awaited<ReturnType<typeof lossAndGrads>>, other: Awaited<ReturnType<typeof lossAndGrads>>, tolerance: number): void {
+function expectClose(
+  reference: Awaited<ReturnType<typeof lossAndGrads>>,
+  other: Awaited<ReturnType<typeof lossAndGrads>>,
+  tolerance: number,
+): void {
   expect(Math.abs(other.loss - reference.loss) / reference.loss).toBeLessThan(1e-4);
   for (const [name, ref] of reference.grads) {
     const got = other.grads.get(name)!;

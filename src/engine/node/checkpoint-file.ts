@@ -24,11 +24,15 @@ export function readCheckpointHeader(path: string): CheckpointHeader {
   const fd = openSync(path, 'r');
   try {
     const prefix = Buffer.alloc(CHECKPOINT_MAGIC.length + 4);
-    if (readSync(fd, prefix, 0, prefix.length, 0) !== prefix.length || prefix.toString('ascii', 0, CHECKPOINT_MAGIC.length) !== CHECKPOINT_MAGIC) {
+    if (
+      readSync(fd, prefix, 0, prefix.length, 0) !== prefix.length ||
+      prefix.toString('ascii', 0, CHECKPOINT_MAGIC.length) !== CHECKPOINT_MAGIC
+    ) {
       throw new Error(`${path} is not a valid checkpoint: wrong magic`);
     }
     const header = Buffer.alloc(prefix.readUInt32LE(CHECKPOINT_MAGIC.length));
-    if (readSync(fd, header, 0, header.length, prefix.length) !== header.length) throw new Error(`${path} is not a valid checkpoint: truncated header`);
+    if (readSync(fd, header, 0, header.length, prefix.length) !== header.length)
+      throw new Error(`${path} is not a valid checkpoint: truncated header`);
     return JSON.parse(header.toString('utf8')) as CheckpointHeader;
   } finally {
     closeSync(fd);

@@ -5,9 +5,22 @@ import { loadBackend, missingCuda11Libraries } from './load-backend.ts';
 
 describe('backend loading', () => {
   it('recognizes software WebGPU adapters (lavapipe, SwiftShader) and real ones', () => {
-    expect(describeAdapter({ info: { vendor: 'mesa', architecture: 'software', device: 'llvmpipe', description: 'llvmpipe: Mesa 25.0.7', isFallbackAdapter: true } }).software).toBe(true);
+    expect(
+      describeAdapter({
+        info: {
+          vendor: 'mesa',
+          architecture: 'software',
+          device: 'llvmpipe',
+          description: 'llvmpipe: Mesa 25.0.7',
+          isFallbackAdapter: true,
+        },
+      }).software,
+    ).toBe(true);
     expect(describeAdapter({ info: { vendor: 'google', description: 'SwiftShader Device (Subzero)' } }).software).toBe(true);
-    expect(describeAdapter({ info: { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3' } })).toEqual({ label: 'NVIDIA H100 80GB HBM3', software: false });
+    expect(describeAdapter({ info: { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3' } })).toEqual({
+      label: 'NVIDIA H100 80GB HBM3',
+      software: false,
+    });
   });
 
   it('auto never settles for a software GPU adapter while wasm works, and says why it skipped the others', async () => {
@@ -18,7 +31,8 @@ describe('backend loading', () => {
 
   it('names what to install when the tensorflow backend is asked for and missing', async () => {
     const error = await loadBackend('tensorflow').catch((e: unknown) => e);
-    if (error instanceof BackendUnavailableError) expect(error.message).toMatch(/npm install @tensorflow\/tfjs-node-gpu .*CUDA 11\.2.*or npm install @tensorflow\/tfjs-node/);
+    if (error instanceof BackendUnavailableError)
+      expect(error.message).toMatch(/npm install @tensorflow\/tfjs-node-gpu .*CUDA 11\.2.*or npm install @tensorflow\/tfjs-node/);
   });
 
   it('lists the CUDA 11 libraries libtensorflow would silently miss', () => {

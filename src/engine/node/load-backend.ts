@@ -110,14 +110,24 @@ async function loadWebgpu(explicit: boolean): Promise<Attempt> {
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
-    return { error: 'webgpu: no WebGPU adapter (no Vulkan/Metal/D3D12 driver; on Linux without a GPU install Mesa lavapipe: scripts/install-lavapipe.sh)' };
+    return {
+      error:
+        'webgpu: no WebGPU adapter (no Vulkan/Metal/D3D12 driver; on Linux without a GPU install Mesa lavapipe: scripts/install-lavapipe.sh)',
+    };
   }
   const { label, software } = describeAdapter(adapter);
-  if (software && !explicit) return { error: `webgpu: only a software adapter (${label}) is available, slower than wasm`, softwareOnly: true };
+  if (software && !explicit)
+    return { error: `webgpu: only a software adapter (${label}) is available, slower than wasm`, softwareOnly: true };
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await activate('webgpu'))) throw new Error(`the webgpu backend did not initialize on ${label}`);
   const notes = software ? [`webgpu is running on a software adapter (${label}), not a GPU`] : [];
-  return { name: 'webgpu', description: `webgpu (${label}${software ? ', software' : ''})`, notes, software, maxActivationBytes: webgpuActivationBudget(software) };
+  return {
+    name: 'webgpu',
+    description: `webgpu (${label}${software ? ', software' : ''})`,
+    notes,
+    software,
+    maxActivationBytes: webgpuActivationBudget(software),
+  };
 }
 
 async function loadTensorflow(): Promise<ActiveBackend> {
@@ -148,7 +158,9 @@ async function loadTensorflow(): Promise<ActiveBackend> {
     }
     return { name: 'tensorflow', description, notes, software, maxActivationBytes: (software ? 8 : 12) * GiB };
   }
-  throw new Error(`neither is installed: ${tried.join('; ')}. Install one: npm install @tensorflow/tfjs-node-gpu (NVIDIA GPU with CUDA 11.2 + cuDNN 8.1) or npm install @tensorflow/tfjs-node`);
+  throw new Error(
+    `neither is installed: ${tried.join('; ')}. Install one: npm install @tensorflow/tfjs-node-gpu (NVIDIA GPU with CUDA 11.2 + cuDNN 8.1) or npm install @tensorflow/tfjs-node`,
+  );
 }
 
 /** Whether a native TensorFlow package is installed (without loading it). */

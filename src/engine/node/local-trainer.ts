@@ -17,9 +17,21 @@ export async function placeLocally(source: SliceSource, choice: BackendChoice, r
   const backend = await loadBackend(choice);
   const { config } = request;
   const heads = config.ts.length * 2;
-  const microBatch = request.resume?.config.microBatch ?? request.microBatch ?? chooseMicroBatch(config.batch, config.size, config.width, heads, backend.maxActivationBytes);
+  const microBatch =
+    request.resume?.config.microBatch ??
+    request.microBatch ??
+    chooseMicroBatch(config.batch, config.size, config.width, heads, backend.maxActivationBytes);
   const threads = request.threads ?? WorkerGradients.defaultWorkers(backend.name, availableParallelism(), config.size, config.width);
-  const parallel = threads > 1 ? new WorkerGradients(threads, { backend: backend.name, width: config.width, heads: headNames(config.ts), size: config.size, microBatch }) : null;
+  const parallel =
+    threads > 1
+      ? new WorkerGradients(threads, {
+          backend: backend.name,
+          width: config.width,
+          heads: headNames(config.ts),
+          size: config.size,
+          microBatch,
+        })
+      : null;
   let trainer: SsmtlTrainer;
   try {
     trainer = new SsmtlTrainer(source, { ...config, microBatch }, { seriesIds: request.seriesIds, parallel: parallel ?? undefined });

@@ -38,7 +38,10 @@ beforeAll(() => {
   writeNifti(join(volumes, 'b.nii'), syntheticVolume(18, 32, 32, 2), 18, 32, 32);
   writeNifti(join(volumes, 'short.nii'), syntheticVolume(5, 32, 32, 3), 5, 32, 32);
   workspace = join(root, 'ws');
-  execFileSync(process.execPath, [bin, 'import', volumes, '--workspace', workspace, '--json'], { env: { ...process.env, SSMTL_QUIET: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(process.execPath, [bin, 'import', volumes, '--workspace', workspace, '--json'], {
+    env: { ...process.env, SSMTL_QUIET: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 });
 
 function weights(name: string): Map<string, number[]> {
@@ -74,7 +77,15 @@ describe('pre-training jobs on a workspace', () => {
     const record = ws.getModel('killed');
     ws.close();
     expect(record?.kind).toBe('pretrained');
-    expect(record?.meta).toMatchObject({ method: 'ssmtl', t: [3], size: 32, width: 4, normalization: 'instance', backend: 'wasm', complete: true });
+    expect(record?.meta).toMatchObject({
+      method: 'ssmtl',
+      t: [3],
+      size: 32,
+      width: 4,
+      normalization: 'instance',
+      backend: 'wasm',
+      complete: true,
+    });
   }, 120_000);
 
   it('pauses, resumes and cancels a job in its own process, streaming progress', async () => {

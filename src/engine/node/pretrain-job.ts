@@ -83,21 +83,33 @@ export async function runPretrain(
     let resumeFrom: { meta: CheckpointMeta; snapshot: TrainerSnapshot } | null = null;
     let effective = options;
     if (options.resume) {
-      if (!existsSync(checkpointPath)) throw new InputError(`--resume: model '${options.name}' has no checkpoint in ${dir} (nothing to resume)`);
+      if (!existsSync(checkpointPath))
+        throw new InputError(`--resume: model '${options.name}' has no checkpoint in ${dir} (nothing to resume)`);
       const { header, tensors } = readCheckpointFile(checkpointPath);
       const meta = header as unknown as CheckpointMeta;
       if (meta.kind !== 'ssmtl-checkpoint') throw new InputError(`--resume: ${checkpointPath} is not an SSMTL checkpoint`);
       resumeFrom = { meta, snapshot: { ...meta.snapshot, tensors } };
       // The run continues with its own settings; only the backend and (a larger) epoch count may change.
-      effective = { ...meta.options, backend: options.backend, epochs: Math.max(options.epochs, meta.options.epochs), resume: true, maxSteps: options.maxSteps, checkpointIntervalMs: options.checkpointIntervalMs ?? meta.options.checkpointIntervalMs };
+      effective = {
+        ...meta.options,
+        backend: options.backend,
+        epochs: Math.max(options.epochs, meta.options.epochs),
+        resume: true,
+        maxSteps: options.maxSteps,
+        checkpointIntervalMs: options.checkpointIntervalMs ?? meta.options.checkpointIntervalMs,
+      };
       // A run killed after its last epoch but before it was recorded as complete only needs
       // finishing (the training loop does nothing); one recorded complete needs more epochs.
       const record = workspace.getModel(options.name);
       if (meta.snapshot.epoch >= effective.epochs && (record?.meta as { complete?: boolean } | undefined)?.complete) {
-        throw new InputError(`--resume: model '${options.name}' already finished its ${meta.options.epochs} epochs (give a larger --epochs to train further)`);
+        throw new InputError(
+          `--resume: model '${options.name}' already finished its ${meta.options.epochs} epochs (give a larger --epochs to train further)`,
+        );
       }
     } else if (existsSync(checkpointPath) || workspace.getModel(options.name)) {
-      throw new InputError(`model '${options.name}' already exists in ${workspace.dir}: add --resume to continue it, or choose another --name`);
+      throw new InputError(
+        `model '${options.name}' already exists in ${workspace.dir}: add --resume to continue it, or choose another --name`,
+      );
     }
 
     if (effective.seriesIds.length > 0) {
@@ -107,7 +119,15 @@ export async function runPretrain(
     }
 
     const request: PlacementRequest = {
-      config: { ts: effective.ts, size: effective.size, width: effective.width, batch: effective.batch, lr: effective.lr, seed: effective.seed, epochs: effective.epochs },
+      config: {
+        ts: effective.ts,
+        size: effective.size,
+        width: effective.width,
+        batch: effective.batch,
+        lr: effective.lr,
+        seed: effective.seed,
+        epochs: effective.epochs,
+      },
       seriesIds: resumeFrom ? resumeFrom.meta.series : effective.seriesIds,
       resume: resumeFrom?.snapshot ?? null,
       microBatch: effective.microBatch,
@@ -144,7 +164,13 @@ export async function runPretrain(
       anchors: active.plan.anchors.length,
     });
     const saveRecord = (extra: Record<string, unknown>) =>
-      workspace.saveModel({ name: effective.name, kind: 'pretrained', method: effective.method, createdAt: new Date().toISOString(), meta: { ...baseMeta(), ...extra } });
+      workspace.saveModel({
+        name: effective.name,
+        kind: 'pretrained',
+        method: effective.method,
+        createdAt: new Date().toISOString(),
+        meta: { ...baseMeta(), ...extra },
+      });
 
     emit({
       type: 'started',
@@ -179,7 +205,13 @@ export async function runPretrain(
           );
         }
         if (reason === 'epoch' || reason === 'cancel') {
-          saveRecord({ complete: false, epochsDone: snapshot.epoch, losses: { perEpoch: snapshot.perEpoch, perHead: transpose(active.heads, snapshot.perEpochHeads) }, weights: null, checkpoint: CHECKPOINT_FILE });
+          saveRecord({
+            complete: false,
+            epochsDone: snapshot.epoch,
+            losses: { perEpoch: snapshot.perEpoch, perHead: transpose(active.heads, snapshot.perEpochHeads) },
+            weights: null,
+            checkpoint: CHECKPOINT_FILE,
+          });
         }
       },
     });

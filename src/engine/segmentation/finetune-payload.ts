@@ -45,7 +45,8 @@ export function decodeFinetunePayload(bytes: Uint8Array): FinetuneRequest {
   const { header, tensors } = decodeCheckpoint(bytes, 'the fine-tuning task');
   const h = header as unknown as PayloadHeader;
   if (h.kind !== 'ssmtl-finetune-task') throw new Error('the fine-tuning task has the wrong kind');
-  const prefixed = (prefix: string) => tensors.filter((t) => t.name.startsWith(prefix)).map((t) => ({ ...t, name: t.name.slice(prefix.length) }));
+  const prefixed = (prefix: string) =>
+    tensors.filter((t) => t.name.startsWith(prefix)).map((t) => ({ ...t, name: t.name.slice(prefix.length) }));
   const byName = new Map(tensors.map((t) => [t.name, t]));
   const examples = Array.from({ length: h.examples }, (_, k) => {
     const image = byName.get(`example/${k}/image`);

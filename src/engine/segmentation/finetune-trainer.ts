@@ -122,10 +122,23 @@ export class FinetuneTrainer {
   }
 
   /** Where a run stands; a snapshot of it plus the weights continues the run exactly. */
-  private progress: FinetuneProgress = { epoch: 0, step: 0, epochLossSum: 0, globalStep: 0, perEpoch: [], trainingMs: 0, rule: new StoppingRule().state };
+  private progress: FinetuneProgress = {
+    epoch: 0,
+    step: 0,
+    epochLossSum: 0,
+    globalStep: 0,
+    perEpoch: [],
+    trainingMs: 0,
+    rule: new StoppingRule().state,
+  };
 
   async run(
-    hooks: { control?: JobControl; onEvent?: (event: FinetuneEvent) => void; onCheckpoint?: (snapshot: FinetuneSnapshot) => Promise<void> | void; checkpointIntervalMs?: number } = {},
+    hooks: {
+      control?: JobControl;
+      onEvent?: (event: FinetuneEvent) => void;
+      onCheckpoint?: (snapshot: FinetuneSnapshot) => Promise<void> | void;
+      checkpointIntervalMs?: number;
+    } = {},
   ): Promise<FinetuneRunResult> {
     const { control, onEvent } = hooks;
     const rule = new StoppingRule(this.config.stopping ?? DEFAULT_STOPPING_RULE);
@@ -153,7 +166,7 @@ export class FinetuneTrainer {
       // The order depends only on (seed, epoch): a resumed run sees what the uninterrupted one saw.
       const order = Random.derive(this.config.seed, 'finetune-epoch', state.epoch).shuffle([...this.examples]);
       if (state.step === 0 && state.globalStep > 0 && performance.now() - lastCheckpoint >= intervalMs) await checkpoint();
-      for (; state.step < this.stepsPerEpoch; ) {
+      for (; state.step < this.stepsPerEpoch;) {
         if (control?.paused && !control.cancelled) await control.waitWhilePaused();
         if (control?.cancelled) {
           await checkpoint();
@@ -200,12 +213,25 @@ export class FinetuneTrainer {
   async snapshot(): Promise<FinetuneSnapshot> {
     const tensors: TensorRecord[] = [];
     const params = this.net.params.entries;
-    for (const { name, variable } of params) tensors.push({ name, shape: [...variable.shape], data: (await variable.data()) as Float32Array });
+    for (const { name, variable } of params)
+      tensors.push({ name, shape: [...variable.shape], data: (await variable.data()) as Float32Array });
     for (let i = 0; i < params.length; i++) {
-      tensors.push({ name: `adam.m/${params[i].name}`, shape: [...this.adam.m[i].shape], data: (await this.adam.m[i].data()) as Float32Array });
-      tensors.push({ name: `adam.v/${params[i].name}`, shape: [...this.adam.v[i].shape], data: (await this.adam.v[i].data()) as Float32Array });
+      tensors.push({
+        name: `adam.m/${params[i].name}`,
+        shape: [...this.adam.m[i].shape],
+        data: (await this.adam.m[i].data()) as Float32Array,
+      });
+      tensors.push({
+        name: `adam.v/${params[i].name}`,
+        shape: [...this.adam.v[i].shape],
+        data: (await this.adam.v[i].data()) as Float32Array,
+      });
     }
-    return { progress: { ...this.progress, perEpoch: [...this.progress.perEpoch], rule: { ...this.progress.rule } }, adamStep: this.adam.step, tensors };
+    return {
+      progress: { ...this.progress, perEpoch: [...this.progress.perEpoch], rule: { ...this.progress.rule } },
+      adamStep: this.adam.step,
+      tensors,
+    };
   }
 
   /** Continues from a snapshot of a run with the same network, data and settings. */
@@ -213,7 +239,8 @@ export class FinetuneTrainer {
     const byName = new Map(snapshot.tensors.map((t) => [t.name, t]));
     const load = (name: string, target: tf.Variable) => {
       const record = byName.get(name);
-      if (!record || record.shape.join() !== target.shape.join()) throw new Error(`checkpoint tensor ${name} is missing or has another shape`);
+      if (!record || record.shape.join() !== target.shape.join())
+        throw new Error(`checkpoint tensor ${name} is missing or has another shape`);
       target.assign(tf.tensor(record.data, record.shape, 'float32'));
     };
     tf.tidy(() =>

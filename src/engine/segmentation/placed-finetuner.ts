@@ -2,7 +2,13 @@ import type { FinetuneRunSettings } from '../../shared/segmentation.ts';
 import type { UNet } from '../networks/unet.ts';
 import type { JobControl } from '../train/control.ts';
 import type { TensorRecord } from '../train/ssmtl-trainer.ts';
-import { FinetuneTrainer, type FinetuneEvent, type FinetuneRunResult, type FinetuneSnapshot, type SegmentationExample } from './finetune-trainer.ts';
+import {
+  FinetuneTrainer,
+  type FinetuneEvent,
+  type FinetuneRunResult,
+  type FinetuneSnapshot,
+  type SegmentationExample,
+} from './finetune-trainer.ts';
 import { createSegmentationNet, loadBackbone, setHeadPrior } from './segmentation-net.ts';
 
 /**
@@ -15,7 +21,12 @@ export interface PlacedFinetuner {
   backend: { name: string; description: string; notes: string[] };
   microBatch: number;
   stepsPerEpoch: number;
-  run(hooks: { control?: JobControl; onEvent?: (event: FinetuneEvent) => void; onCheckpoint?: (snapshot: FinetuneSnapshot) => Promise<void> | void; checkpointIntervalMs?: number }): Promise<FinetuneRunResult>;
+  run(hooks: {
+    control?: JobControl;
+    onEvent?: (event: FinetuneEvent) => void;
+    onCheckpoint?: (snapshot: FinetuneSnapshot) => Promise<void> | void;
+    checkpointIntervalMs?: number;
+  }): Promise<FinetuneRunResult>;
   /** the network's parameters once the run is done */
   weights(): Promise<TensorRecord[]>;
   dispose(): Promise<void>;
@@ -43,7 +54,15 @@ export function buildFinetuner(request: FinetuneRequest, microBatch: number): { 
     if (request.backbone) loadBackbone(net, request.backbone.tensors, request.backbone.source);
     setHeadPrior(net, request.classes, request.pixelCounts);
     const { size, batch, lr, seed, epochs } = request;
-    const trainer = new FinetuneTrainer(net, request.examples, { size, classes: request.classes.length, batch, lr, seed, epochs, microBatch });
+    const trainer = new FinetuneTrainer(net, request.examples, {
+      size,
+      classes: request.classes.length,
+      batch,
+      lr,
+      seed,
+      epochs,
+      microBatch,
+    });
     if (request.resume) trainer.restore(request.resume);
     return { net, trainer };
   } catch (error) {

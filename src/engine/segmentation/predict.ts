@@ -36,7 +36,13 @@ export async function predictProbabilities(net: UNet, images: Float32Array[], si
 }
 
 /** One slice's probabilities (size × size × C, channels last) → label values at rows × cols and its mean entropy. */
-export function toSeriesResolution(probabilities: Float32Array, classValues: number[], size: number, rows: number, cols: number): SlicePrediction {
+export function toSeriesResolution(
+  probabilities: Float32Array,
+  classValues: number[],
+  size: number,
+  rows: number,
+  cols: number,
+): SlicePrediction {
   const c = classValues.length;
   const planes: Float32Array[] = [];
   for (let k = 0; k < c; k++) {

@@ -36,7 +36,12 @@ describe('segmentation losses', () => {
     it(`${name}: the hand-written gradient matches finite differences`, () => {
       const y = tf.tensor4d(onehot, shape);
       const f = (x: tf.Tensor4D) => loss(x, y);
-      const analytic = tf.tidy(() => tf.grad((x: tf.Tensor) => f(x as tf.Tensor4D))(tf.tensor4d(logits, shape)).dataSync() as Float32Array);
+      const analytic = tf.tidy(
+        () =>
+          tf
+            .grad((x: tf.Tensor) => f(x as tf.Tensor4D))(tf.tensor4d(logits, shape))
+            .dataSync() as Float32Array,
+      );
       const numeric = numericGradient(f, logits, shape);
       for (let i = 0; i < logits.length; i++) expect(analytic[i]).toBeCloseTo(numeric[i], 3);
       y.dispose();

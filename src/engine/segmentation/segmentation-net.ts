@@ -13,7 +13,8 @@ export function segmentationHeadNames(classes: number[]): string[] {
 }
 
 export function createSegmentationNet(width: number, classes: number[], seed: number): UNet {
-  if (classes.length < 2) throw new Error(`a segmentation model needs background and at least one label, got classes [${classes.join(', ')}]`);
+  if (classes.length < 2)
+    throw new Error(`a segmentation model needs background and at least one label, got classes [${classes.join(', ')}]`);
   return new UNet({ width, heads: classes.length }, seed, segmentationHeadNames(classes));
 }
 
@@ -37,7 +38,9 @@ export function loadBackbone(net: UNet, tensors: NamedTensor[], source: string):
     const record = byName.get(name);
     if (!record) throw new IncompatibleWeightsError(`${source} has no weight ${name}: it is not a U-Net of this depth`);
     if (record.shape.join() !== variable.shape.join()) {
-      throw new IncompatibleWeightsError(`${source}: weight ${name} is [${record.shape.join(', ')}], this network needs [${variable.shape.join(', ')}]`);
+      throw new IncompatibleWeightsError(
+        `${source}: weight ${name} is [${record.shape.join(', ')}], this network needs [${variable.shape.join(', ')}]`,
+      );
     }
     variable.assign(tfTensor(record));
     loaded++;
@@ -66,7 +69,9 @@ export function loadAll(net: UNet, tensors: NamedTensor[], source: string): void
     const record = byName.get(name);
     if (!record) throw new IncompatibleWeightsError(`${source} has no weight ${name}`);
     if (record.shape.join() !== variable.shape.join()) {
-      throw new IncompatibleWeightsError(`${source}: weight ${name} is [${record.shape.join(', ')}], this network needs [${variable.shape.join(', ')}]`);
+      throw new IncompatibleWeightsError(
+        `${source}: weight ${name} is [${record.shape.join(', ')}], this network needs [${variable.shape.join(', ')}]`,
+      );
     }
     variable.assign(tfTensor(record));
   }

@@ -61,6 +61,8 @@ export interface ParallelGradients {
   readonly workers: number;
   setWeights(flat: Float32Array): Promise<void>;
   /** flat gradients (parameter order) and per-head losses, summed over the parts */
-  compute(parts: { x: Float32Array; y: Float32Array; n: number; weight: number }[]): Promise<{ grads: Float32Array; perHead: Float64Array }>;
+  compute(
+    parts: { x: Float32Array; y: Float32Array; n: number; weight: number }[],
+  ): Promise<{ grads: Float32Array; perHead: Float64Array }>;
   dispose(): Promise<void>;
 }

@@ -46,7 +46,8 @@ export function concatChunks(chunks: Uint8Array[]): Uint8Array {
 export function decodeCheckpoint(bytes: Uint8Array, source: string): { header: CheckpointHeader; tensors: TensorRecord[] } {
   const fail = (why: string) => new Error(`${source} is not a valid checkpoint: ${why}`);
   const text = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
-  if (bytes.length < CHECKPOINT_MAGIC.length + 4 + END.length || text(0, CHECKPOINT_MAGIC.length) !== CHECKPOINT_MAGIC) throw fail('wrong magic');
+  if (bytes.length < CHECKPOINT_MAGIC.length + 4 + END.length || text(0, CHECKPOINT_MAGIC.length) !== CHECKPOINT_MAGIC)
+    throw fail('wrong magic');
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(CHECKPOINT_MAGIC.length, true);
   const dataStart = CHECKPOINT_MAGIC.length + 4 + headerLength;
   if (dataStart > bytes.length) throw fail('truncated header');
@@ -63,7 +64,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): { header: C
     if (typeof t.name !== 'string' || t.offset !== floats || t.length !== count) throw fail(`bad index entry for ${String(t.name)}`);
     floats += t.length;
   }
-  if (bytes.length !== dataStart + floats * 4 + END.length || text(bytes.length - END.length, bytes.length) !== END) throw fail('truncated data');
+  if (bytes.length !== dataStart + floats * 4 + END.length || text(bytes.length - END.length, bytes.length) !== END)
+    throw fail('truncated data');
   // Copy into an aligned buffer (the data start need not be 4-byte aligned).
   const data = new Float32Array(floats);
   new Uint8Array(data.buffer).set(bytes.subarray(dataStart, dataStart + floats * 4));

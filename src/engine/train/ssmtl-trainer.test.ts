@@ -11,7 +11,9 @@ import { SsmtlTrainer, type SsmtlConfig, type TrainerSnapshot } from './ssmtl-tr
 const config: SsmtlConfig = { ts: [2], size: 32, width: 4, batch: 8, lr: 1e-3, seed: 3, epochs: 6, microBatch: 8 };
 
 function source(): InMemorySliceSource {
-  return new InMemorySliceSource().add('s1', 20, 36, 40, syntheticVolume(20, 36, 40, 1)).add('s2', 16, 32, 32, syntheticVolume(16, 32, 32, 2));
+  return new InMemorySliceSource()
+    .add('s1', 20, 36, 40, syntheticVolume(20, 36, 40, 1))
+    .add('s2', 16, 32, 32, syntheticVolume(16, 32, 32, 2));
 }
 
 beforeAll(async () => {

@@ -60,7 +60,11 @@ export type RunResult = PretrainRunResult;
  * where every j±t exists. Throws NoTrainingDataError, saying why, when there are none.
  * The engine host plans a browser GPU worker's run with this too, so both agree.
  */
-export function planTraining(source: Pick<SliceSource, 'listSeries'>, config: Pick<SsmtlConfig, 'size' | 'ts'>, seriesIds: string[] = []): AnchorPlan {
+export function planTraining(
+  source: Pick<SliceSource, 'listSeries'>,
+  config: Pick<SsmtlConfig, 'size' | 'ts'>,
+  seriesIds: string[] = [],
+): AnchorPlan {
   UNet.checkSize(config.size);
   let series = source.listSeries();
   if (seriesIds.length > 0) {
@@ -297,7 +301,12 @@ export class SsmtlTrainer {
       const epochHeads = this.epochHeadSums.map((v) => v / this.epochImages);
       this.perEpoch.push(epochLoss);
       this.perEpochHeads.push(epochHeads);
-      onEvent?.({ type: 'epoch', epoch: this.epoch, loss: epochLoss, headLosses: Object.fromEntries(this.heads.map((n, i) => [n, epochHeads[i]])) });
+      onEvent?.({
+        type: 'epoch',
+        epoch: this.epoch,
+        loss: epochLoss,
+        headLosses: Object.fromEntries(this.heads.map((n, i) => [n, epochHeads[i]])),
+      });
       this.epoch++;
       this.step = 0;
       this.epochLossSum = 0;
@@ -315,8 +324,16 @@ export class SsmtlTrainer {
     const tensors = await this.weights();
     const params = this.net.params.entries;
     for (let i = 0; i < params.length; i++) {
-      tensors.push({ name: `adam.m/${params[i].name}`, shape: [...this.adam.m[i].shape], data: (await this.adam.m[i].data()) as Float32Array });
-      tensors.push({ name: `adam.v/${params[i].name}`, shape: [...this.adam.v[i].shape], data: (await this.adam.v[i].data()) as Float32Array });
+      tensors.push({
+        name: `adam.m/${params[i].name}`,
+        shape: [...this.adam.m[i].shape],
+        data: (await this.adam.m[i].data()) as Float32Array,
+      });
+      tensors.push({
+        name: `adam.v/${params[i].name}`,
+        shape: [...this.adam.v[i].shape],
+        data: (await this.adam.v[i].data()) as Float32Array,
+      });
     }
     return {
       version: 1,
@@ -346,13 +363,16 @@ export class SsmtlTrainer {
     const mismatch = (['size', 'width', 'batch', 'lr', 'seed'] as const).filter((k) => snapshot.config[k] !== this.config[k]);
     if (snapshot.config.ts.join() !== this.config.ts.join()) mismatch.push('ts' as never);
     if (mismatch.length > 0) {
-      throw new Error(`checkpoint was made with different settings (${mismatch.map((k) => `${k}: ${JSON.stringify(snapshot.config[k])} vs ${JSON.stringify(this.config[k])}`).join(', ')})`);
+      throw new Error(
+        `checkpoint was made with different settings (${mismatch.map((k) => `${k}: ${JSON.stringify(snapshot.config[k])} vs ${JSON.stringify(this.config[k])}`).join(', ')})`,
+      );
     }
     const byName = new Map(snapshot.tensors.map((t) => [t.name, t]));
     const load = (name: string, target: tf.Variable) => {
       const record = byName.get(name);
       if (!record) throw new Error(`checkpoint lacks tensor ${name}`);
-      if (record.shape.join() !== target.shape.join()) throw new Error(`checkpoint tensor ${name} has shape [${record.shape}], the network wants [${target.shape}]`);
+      if (record.shape.join() !== target.shape.join())
+        throw new Error(`checkpoint tensor ${name} has shape [${record.shape}], the network wants [${target.shape}]`);
       target.assign(tf.tensor(record.data, record.shape, 'float32'));
     };
     const params = this.net.params.entries;

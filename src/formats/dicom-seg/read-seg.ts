@@ -84,17 +84,28 @@ export function readSeg(bytes: Uint8Array): SegObject {
   if (sopClass !== SEGMENTATION_STORAGE && sopClass !== LABELMAP_SEGMENTATION_STORAGE) {
     throw new SegError(`not a DICOM Segmentation (SOP Class ${sopClass || 'missing'}, modality ${String(dataset.Modality ?? 'missing')})`);
   }
-  if (transferSyntax && !NATIVE_SYNTAXES.has(transferSyntax)) throw new SegError(`compressed segmentation (transfer syntax ${transferSyntax}) is not supported; decompress it first (e.g. dcmdjpeg / gdcmconv --raw)`);
+  if (transferSyntax && !NATIVE_SYNTAXES.has(transferSyntax))
+    throw new SegError(
+      `compressed segmentation (transfer syntax ${transferSyntax}) is not supported; decompress it first (e.g. dcmdjpeg / gdcmconv --raw)`,
+    );
   const rows = Number(dataset.Rows);
   const cols = Number(dataset.Columns);
   const frameCount = Number(dataset.NumberOfFrames ?? 1);
-  if (!(rows > 0 && cols > 0 && frameCount > 0)) throw new SegError(`invalid Rows/Columns/NumberOfFrames (${dataset.Rows}, ${dataset.Columns}, ${dataset.NumberOfFrames})`);
+  if (!(rows > 0 && cols > 0 && frameCount > 0))
+    throw new SegError(`invalid Rows/Columns/NumberOfFrames (${dataset.Rows}, ${dataset.Columns}, ${dataset.NumberOfFrames})`);
   const declaredType = String(dataset.SegmentationType ?? (sopClass === LABELMAP_SEGMENTATION_STORAGE ? 'LABELMAP' : 'BINARY'));
-  if (declaredType !== 'BINARY' && declaredType !== 'FRACTIONAL' && declaredType !== 'LABELMAP') throw new SegError(`unknown SegmentationType ${declaredType}`);
+  if (declaredType !== 'BINARY' && declaredType !== 'FRACTIONAL' && declaredType !== 'LABELMAP')
+    throw new SegError(`unknown SegmentationType ${declaredType}`);
   const type = declaredType;
   const bitsAllocated = Number(dataset.BitsAllocated ?? (type === 'BINARY' ? 1 : 8));
 
-  const segments: SegSegment[] = ((Array.isArray(dataset.SegmentSequence) ? dataset.SegmentSequence : dataset.SegmentSequence ? [dataset.SegmentSequence] : []) as Dataset[]).map((s) => {
+  const segments: SegSegment[] = (
+    (Array.isArray(dataset.SegmentSequence)
+      ? dataset.SegmentSequence
+      : dataset.SegmentSequence
+        ? [dataset.SegmentSequence]
+        : []) as Dataset[]
+  ).map((s) => {
     const match = /label value (\d+)/.exec(String(s.SegmentDescription ?? ''));
     const type = first(s.SegmentedPropertyTypeCodeSequence);
     return {
@@ -117,17 +128,26 @@ export function readSeg(bytes: Uint8Array): SegObject {
   }
   const plane = rows * cols;
   const needed = type === 'BINARY' ? Math.ceil((plane * frameCount) / 8) : (plane * frameCount * bitsAllocated) / 8;
-  if (raw.length < needed) throw new SegError(`pixel data has ${raw.length} bytes, ${frameCount} frames of ${rows} × ${cols} need ${needed}`);
+  if (raw.length < needed)
+    throw new SegError(`pixel data has ${raw.length} bytes, ${frameCount} frames of ${rows} × ${cols} need ${needed}`);
   const maxFraction = Number(dataset.MaximumFractionalValue ?? 255);
 
   const shared = first(dataset.SharedFunctionalGroupsSequence) ?? {};
   const sharedOrientation = numbers(first(shared.PlaneOrientationSequence)?.ImageOrientationPatient);
-  const perFrame = (Array.isArray(dataset.PerFrameFunctionalGroupsSequence) ? dataset.PerFrameFunctionalGroupsSequence : [dataset.PerFrameFunctionalGroupsSequence]) as (Dataset | undefined)[];
+  const perFrame = (
+    Array.isArray(dataset.PerFrameFunctionalGroupsSequence)
+      ? dataset.PerFrameFunctionalGroupsSequence
+      : [dataset.PerFrameFunctionalGroupsSequence]
+  ) as (Dataset | undefined)[];
   const view = new DataView(raw.buffer);
   const frames: SegFrame[] = [];
   for (let f = 0; f < frameCount; f++) {
     const groups = perFrame[f] ?? {};
-    const segment = Number(first(groups.SegmentIdentificationSequence)?.ReferencedSegmentNumber ?? first(shared.SegmentIdentificationSequence)?.ReferencedSegmentNumber ?? (type === 'LABELMAP' ? 0 : NaN));
+    const segment = Number(
+      first(groups.SegmentIdentificationSequence)?.ReferencedSegmentNumber ??
+        first(shared.SegmentIdentificationSequence)?.ReferencedSegmentNumber ??
+        (type === 'LABELMAP' ? 0 : NaN),
+    );
     const ipp = numbers(first(groups.PlanePositionSequence)?.ImagePositionPatient);
     const iop = numbers(first(groups.PlaneOrientationSequence)?.ImageOrientationPatient) ?? sharedOrientation;
     const source = first(first(first(groups.DerivationImageSequence)?.SourceImageSequence) as unknown);

@@ -15,13 +15,25 @@ function input(labels: Uint16Array): SegWriteInput {
   return {
     source: {
       patient: { PatientName: 'Doe^Jane', PatientID: 'P1', PatientBirthDate: '', PatientSex: 'O' },
-      study: { StudyInstanceUID: '2.25.1', StudyDate: '20240101', StudyTime: '120000', ReferringPhysicianName: '', StudyID: '1', AccessionNumber: '' },
+      study: {
+        StudyInstanceUID: '2.25.1',
+        StudyDate: '20240101',
+        StudyTime: '120000',
+        ReferringPhysicianName: '',
+        StudyID: '1',
+        AccessionNumber: '',
+      },
       seriesInstanceUid: '2.25.2',
       frameOfReferenceUid: '2.25.3',
       orientation: [1, 0, 0, 0, 1, 0],
       pixelSpacing: [0.8, 0.7],
       sliceThickness: 2.5,
-      slices: Array.from({ length: SLICES }, (_, k) => ({ sopClassUid: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUid: `2.25.10${k}`, frameNumber: null, position: [-10, -20, 2.5 * k] as [number, number, number] })),
+      slices: Array.from({ length: SLICES }, (_, k) => ({
+        sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+        sopInstanceUid: `2.25.10${k}`,
+        frameNumber: null,
+        position: [-10, -20, 2.5 * k] as [number, number, number],
+      })),
     },
     rows: ROWS,
     cols: COLS,
@@ -43,7 +55,8 @@ function input(labels: Uint16Array): SegWriteInput {
 /** Labels whose pixel count is odd per frame, so frames share bytes in the bit-packed data. */
 function labels(): Uint16Array {
   const out = new Uint16Array(SLICES * ROWS * COLS);
-  for (let k = 0; k < SLICES; k++) for (let p = 0; p < ROWS * COLS; p++) out[k * ROWS * COLS + p] = k === 1 && p % 3 === 0 ? 500 : k === 2 && p < 9 ? 600 : 0;
+  for (let k = 0; k < SLICES; k++)
+    for (let p = 0; p < ROWS * COLS; p++) out[k * ROWS * COLS + p] = k === 1 && p % 3 === 0 ? 500 : k === 2 && p < 9 ? 600 : 0;
   return out;
 }
 

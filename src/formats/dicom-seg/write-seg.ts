@@ -25,7 +25,14 @@ export interface SegSourceSlice {
 /** What a SEG copies from the images it segments (Patient, General Study, Frame of Reference). */
 export interface SegSource {
   patient: { PatientName: string; PatientID: string; PatientBirthDate: string; PatientSex: string };
-  study: { StudyInstanceUID: string; StudyDate: string; StudyTime: string; ReferringPhysicianName: string; StudyID: string; AccessionNumber: string };
+  study: {
+    StudyInstanceUID: string;
+    StudyDate: string;
+    StudyTime: string;
+    ReferringPhysicianName: string;
+    StudyID: string;
+    AccessionNumber: string;
+  };
   /** null when the images are not DICOM */
   seriesInstanceUid: string | null;
   frameOfReferenceUid: string;
@@ -91,7 +98,8 @@ export function writeSeg(input: SegWriteInput): Uint8Array {
   const { source, rows, cols, labels } = input;
   const plane = rows * cols;
   const sliceCount = source.slices.length;
-  if (labels.length !== plane * sliceCount) throw new RangeError(`writeSeg: ${labels.length} labels for ${sliceCount} slices of ${rows} × ${cols}`);
+  if (labels.length !== plane * sliceCount)
+    throw new RangeError(`writeSeg: ${labels.length} labels for ${sliceCount} slices of ${rows} × ${cols}`);
   if (input.segments.length === 0) throw new RangeError('writeSeg: no segments');
 
   // Frames: for each segment (in order), each slice holding it.
@@ -150,7 +158,9 @@ export function writeSeg(input: SegWriteInput): Uint8Array {
       ReferencedSOPClassUID: slice.sopClassUid,
       ReferencedSOPInstanceUID: slice.sopInstanceUid,
       ...(slice.frameNumber !== null ? { ReferencedFrameNumber: slice.frameNumber } : {}),
-      PurposeOfReferenceCodeSequence: [{ CodeValue: '121322', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Source image for image processing operation' }],
+      PurposeOfReferenceCodeSequence: [
+        { CodeValue: '121322', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Source image for image processing operation' },
+      ],
     };
     return {
       DerivationImageSequence: [
@@ -209,8 +219,18 @@ export function writeSeg(input: SegWriteInput): Uint8Array {
     DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimensionUid }],
     DimensionOrganizationType: '3D',
     DimensionIndexSequence: [
-      { DimensionOrganizationUID: dimensionUid, DimensionIndexPointer: 0x0062000b, FunctionalGroupPointer: 0x0062000a, DimensionDescriptionLabel: 'ReferencedSegmentNumber' },
-      { DimensionOrganizationUID: dimensionUid, DimensionIndexPointer: 0x00200032, FunctionalGroupPointer: 0x00209113, DimensionDescriptionLabel: 'ImagePositionPatient' },
+      {
+        DimensionOrganizationUID: dimensionUid,
+        DimensionIndexPointer: 0x0062000b,
+        FunctionalGroupPointer: 0x0062000a,
+        DimensionDescriptionLabel: 'ReferencedSegmentNumber',
+      },
+      {
+        DimensionOrganizationUID: dimensionUid,
+        DimensionIndexPointer: 0x00200032,
+        FunctionalGroupPointer: 0x00209113,
+        DimensionDescriptionLabel: 'ImagePositionPatient',
+      },
     ],
     SamplesPerPixel: 1,
     PhotometricInterpretation: 'MONOCHROME2',

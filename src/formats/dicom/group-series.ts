@@ -1,7 +1,18 @@
 import type { SkippedFile, Spacing } from '../../shared/series.ts';
 import type { PixelLayout } from './pixel-data/decode-frame.ts';
 import type { DicomImageHeader, FrameHeader } from './read-image-header.ts';
-import { angleDegrees, dot, median, normalize, planeName, sameOrientation, sliceNormal, subtract, type PlaneOrientation, type Vec3 } from './geometry.ts';
+import {
+  angleDegrees,
+  dot,
+  median,
+  normalize,
+  planeName,
+  sameOrientation,
+  sliceNormal,
+  subtract,
+  type PlaneOrientation,
+  type Vec3,
+} from './geometry.ts';
 
 /** One readable image file as found by a scan. */
 export interface ScannedImage {
@@ -157,7 +168,12 @@ function buildSeries(id: string, uid: string, entries: FrameEntry[]): { series: 
     warnings.push(`${ordered.length - kept.length} slice(s) at duplicate positions were left out`);
   }
 
-  const sliceSpacing = positioned ? measureSpacing(kept.map((k) => k.position), warnings) : null;
+  const sliceSpacing = positioned
+    ? measureSpacing(
+        kept.map((k) => k.position),
+        warnings,
+      )
+    : null;
   const fallbackSpacing = first.header.spacingBetweenSlices ?? first.header.sliceThickness;
   if (sliceSpacing === null && positioned) {
     warnings.push(`single slice: slice spacing taken from ${fallbackSpacing ? 'the header' : 'nothing (1 mm assumed)'}`);
@@ -218,13 +234,17 @@ function measureSpacing(positions: number[], warnings: string[]): number | null 
   const spacing = median(steps);
   const gaps = steps.map((step, i) => ({ step, i })).filter(({ step }) => step > GAP_FACTOR * spacing);
   for (const { step, i } of gaps.slice(0, 5)) {
-    warnings.push(`gap of ${step.toFixed(2)} mm between slices ${i} and ${i + 1} (usual spacing ${spacing.toFixed(2)} mm): slices may be missing`);
+    warnings.push(
+      `gap of ${step.toFixed(2)} mm between slices ${i} and ${i + 1} (usual spacing ${spacing.toFixed(2)} mm): slices may be missing`,
+    );
   }
   if (gaps.length > 5) warnings.push(`${gaps.length - 5} more gaps`);
   const regular = steps.filter((step) => step <= GAP_FACTOR * spacing);
   const spread = Math.max(...regular) - Math.min(...regular);
   if (spread > UNEVEN_TOLERANCE * spacing) {
-    warnings.push(`uneven slice spacing: steps from ${Math.min(...regular).toFixed(3)} to ${Math.max(...regular).toFixed(3)} mm (median ${spacing.toFixed(3)} mm used)`);
+    warnings.push(
+      `uneven slice spacing: steps from ${Math.min(...regular).toFixed(3)} to ${Math.max(...regular).toFixed(3)} mm (median ${spacing.toFixed(3)} mm used)`,
+    );
   }
   return spacing;
 }

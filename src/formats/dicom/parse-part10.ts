@@ -56,7 +56,9 @@ function hasPart10Preamble(bytes: Uint8Array): boolean {
 /** Throws NotDicomError unless the first bytes of a file of `fileSize` bytes can start a DICOM data set. */
 export function assertDicomStart(head: Uint8Array, fileSize: number): void {
   if (hasPart10Preamble(head) || looksLikeBareDataSet(head)) return;
-  throw new NotDicomError(fileSize < 132 ? `not a DICOM file (only ${fileSize} bytes)` : 'not a DICOM file (no DICM signature at byte 128)');
+  throw new NotDicomError(
+    fileSize < 132 ? `not a DICOM file (only ${fileSize} bytes)` : 'not a DICOM file (no DICM signature at byte 128)',
+  );
 }
 
 /**

@@ -30,7 +30,8 @@ export function lpsGeometryToRasAffine(geometry: LpsGeometry): number[][] {
     ['sliceDirection', sliceDirection],
   ] as const) {
     const length = Math.hypot(v[0], v[1], v[2]);
-    if (!(Math.abs(length - 1) < 1e-3)) throw new RangeError(`lpsGeometryToRasAffine: ${name} must be a unit vector, got [${v.join(', ')}]`);
+    if (!(Math.abs(length - 1) < 1e-3))
+      throw new RangeError(`lpsGeometryToRasAffine: ${name} must be a unit vector, got [${v.join(', ')}]`);
   }
   if (!spacing.every((s) => Number.isFinite(s) && s > 0)) {
     throw new RangeError(`lpsGeometryToRasAffine: spacing must be positive, got [${spacing.join(', ')}]`);

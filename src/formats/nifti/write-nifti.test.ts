@@ -195,6 +195,14 @@ describe('writeNifti', () => {
       }
     }
     // i fastest: voxel (i, j, k) is element i + 5·j + 20·k.
-    expect(loaded.voxels).toEqual([[0, 0, 0], [1, 0, 0], [0, 1, 0], [4, 3, 2], [2, 1, 1]].map(([i, j, k]) => data[i + 5 * j + 20 * k]));
+    expect(loaded.voxels).toEqual(
+      [
+        [0, 0, 0],
+        [1, 0, 0],
+        [0, 1, 0],
+        [4, 3, 2],
+        [2, 1, 1],
+      ].map(([i, j, k]) => data[i + 5 * j + 20 * k]),
+    );
   });
 });

@@ -56,7 +56,22 @@ export function conv2dBackpropFilterMatmul(
     if (sh === 1 && sw === 1) return calls.finish(shiftedRows(calls, x, dy, { n, kh, kw, ci, co, oh, ow, top, bottom, left, right }));
     // im2col, transposed: rows (tap, ci), columns (n, i, j); one matmul per chunk of images
     // with dy as (N·H·W, Co). Chunks keep the column matrix under `maxColumnBytes`.
-    const padded = top || bottom || left || right ? calls.call(tf.PadV2, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }) : x;
+    const padded =
+      top || bottom || left || right
+        ? calls.call(
+            tf.PadV2,
+            { x },
+            {
+              paddings: [
+                [0, 0],
+                [top, bottom],
+                [left, right],
+                [0, 0],
+              ],
+              constantValue: 0,
+            },
+          )
+        : x;
     const xt = calls.transpose(padded, [3, 0, 1, 2]);
     if (padded !== x) calls.free(padded);
     const dy2 = calls.reshape(dy, [m, co]);
@@ -74,7 +89,16 @@ export function conv2dBackpropFilterMatmul(
               : calls.call(
                   tf.StridedSlice,
                   { x: xt },
-                  { begin: [0, n0, a, b], end: [ci, n0 + nc, a + (oh - 1) * sh + 1, b + (ow - 1) * sw + 1], strides: [1, 1, sh, sw], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 },
+                  {
+                    begin: [0, n0, a, b],
+                    end: [ci, n0 + nc, a + (oh - 1) * sh + 1, b + (ow - 1) * sw + 1],
+                    strides: [1, 1, sh, sw],
+                    beginMask: 0,
+                    endMask: 0,
+                    ellipsisMask: 0,
+                    newAxisMask: 0,
+                    shrinkAxisMask: 0,
+                  },
                 );
           rows.push(calls.reshape(patch, [ci, nc * oh * ow]));
           calls.free(patch);
@@ -113,19 +137,62 @@ function shiftedRows(
   calls: KernelCalls,
   x: Info,
   dy: Info,
-  d: { n: number; kh: number; kw: number; ci: number; co: number; oh: number; ow: number; top: number; bottom: number; left: number; right: number },
+  d: {
+    n: number;
+    kh: number;
+    kw: number;
+    ci: number;
+    co: number;
+    oh: number;
+    ow: number;
+    top: number;
+    bottom: number;
+    left: number;
+    right: number;
+  },
 ): Info {
   const { n, kh, kw, ci, co, oh, ow, top, bottom, left, right } = d;
   const hp = x.shape[1] + top + bottom;
   const wp = x.shape[2] + left + right;
-  const padded = top || bottom || left || right ? calls.call(tf.PadV2, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }) : x;
+  const padded =
+    top || bottom || left || right
+      ? calls.call(
+          tf.PadV2,
+          { x },
+          {
+            paddings: [
+              [0, 0],
+              [top, bottom],
+              [left, right],
+              [0, 0],
+            ],
+            constantValue: 0,
+          },
+        )
+      : x;
   const total = n * hp * wp;
   const xT = calls.transpose(calls.reshape(padded, [total, ci]), [1, 0]);
   if (padded !== x) calls.free(padded);
-  const dyPadded = hp !== oh || wp !== ow ? calls.call(tf.PadV2, { x: dy }, { paddings: [[0, 0], [0, hp - oh], [0, wp - ow], [0, 0]], constantValue: 0 }) : dy;
+  const dyPadded =
+    hp !== oh || wp !== ow
+      ? calls.call(
+          tf.PadV2,
+          { x: dy },
+          {
+            paddings: [
+              [0, 0],
+              [0, hp - oh],
+              [0, wp - ow],
+              [0, 0],
+            ],
+            constantValue: 0,
+          },
+        )
+      : dy;
   const span = total - ((kh - 1) * wp + (kw - 1));
   const dy2 = calls.reshape(dyPadded, [total, co]);
-  const dyRows = span === total ? dy2 : (calls.rowView(dy2, 0, span, co) ?? calls.call(tf.Slice, { x: dy2 }, { begin: [0, 0], size: [span, co] }));
+  const dyRows =
+    span === total ? dy2 : (calls.rowView(dy2, 0, span, co) ?? calls.call(tf.Slice, { x: dy2 }, { begin: [0, 0], size: [span, co] }));
   const taps: Info[] = [];
   for (let a = 0; a < kh; a++) {
     for (let b = 0; b < kw; b++) {

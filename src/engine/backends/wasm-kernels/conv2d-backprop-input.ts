@@ -32,7 +32,14 @@ export function conv2dBackpropInputFast(
     return fallback(args as tf.KernelFunc extends (a: infer A) => unknown ? A : never) as Info;
   };
   if (attrs.dataFormat === 'NCHW') return useFallback();
-  const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const info = tf.backend_util.computeConv2DInfo(
+    attrs.inputShape,
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   const [n, inH, inW, ci] = attrs.inputShape;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, outChannels: co } = info;
   const { top, bottom, left, right } = info.padInfo;
@@ -49,7 +56,18 @@ export function conv2dBackpropInputFast(
       const dx = calls.call(
         tf.Conv2D,
         { x: dy, filter: swapped },
-        { strides: [1, 1], pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]], dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined },
+        {
+          strides: [1, 1],
+          pad: [
+            [0, 0],
+            [pt, pb],
+            [pl, pr],
+            [0, 0],
+          ],
+          dataFormat: 'NHWC',
+          dilations: [1, 1],
+          dimRoundingMode: undefined,
+        },
       );
       return calls.finish(dx);
     }
@@ -58,7 +76,11 @@ export function conv2dBackpropInputFast(
       // row count (N·H·W) is large and the inner dimension small.
       const wt = calls.transpose(filter, [3, 0, 1, 2]);
       const w1 = calls.reshape(wt, [1, 1, co, kh * kw * ci]);
-      const cols = calls.call(tf.Conv2D, { x: dy, filter: w1 }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined });
+      const cols = calls.call(
+        tf.Conv2D,
+        { x: dy, filter: w1 },
+        { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined },
+      );
       const six = calls.reshape(cols, [n, oh, ow, kh, kw, ci]);
       const shuffled = calls.transpose(six, [0, 1, 3, 2, 4, 5]);
       return calls.finish(calls.reshape(shuffled, [n, inH, inW, ci]));

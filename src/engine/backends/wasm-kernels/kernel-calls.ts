@@ -17,7 +17,11 @@ export class KernelCalls {
   call(kernel: string, inputs: Record<string, Info | Info[]>, attrs: object = {}): Info {
     const func = tf.getKernel(kernel, this.backendName)?.kernelFunc;
     if (!func) throw new Error(`${this.backendName} backend has no ${kernel} kernel`);
-    const out = func({ inputs: inputs as unknown as tf.NamedTensorInfoMap, backend: this.backend, attrs: attrs as tf.NamedAttrMap }) as Info;
+    const out = func({
+      inputs: inputs as unknown as tf.NamedTensorInfoMap,
+      backend: this.backend,
+      attrs: attrs as tf.NamedAttrMap,
+    }) as Info;
     this.temps.push(out);
     return out;
   }

@@ -10,7 +10,10 @@ import { registerFastSlicing } from './fast-slice.ts';
  */
 const done = new Set<string>();
 
-export function registerTrainingKernels(backendName: string, options: { replaceInput?: boolean; replaceFilter?: boolean; fastSlicing?: boolean } = {}): void {
+export function registerTrainingKernels(
+  backendName: string,
+  options: { replaceInput?: boolean; replaceFilter?: boolean; fastSlicing?: boolean } = {},
+): void {
   if (done.has(backendName)) return;
   done.add(backendName);
   if (options.fastSlicing) registerFastSlicing(backendName);
@@ -29,7 +32,8 @@ export function registerTrainingKernels(backendName: string, options: { replaceI
     tf.registerKernel({
       kernelName: tf.Conv2DBackpropInput,
       backendName,
-      kernelFunc: (args) => conv2dBackpropInputFast(args as Parameters<typeof conv2dBackpropInputFast>[0], backendName, original?.kernelFunc),
+      kernelFunc: (args) =>
+        conv2dBackpropInputFast(args as Parameters<typeof conv2dBackpropInputFast>[0], backendName, original?.kernelFunc),
     });
   }
 }

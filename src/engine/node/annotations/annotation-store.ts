@@ -52,10 +52,17 @@ export function unknownValues(workspace: Workspace, labels: Uint16Array): number
 export function saveSliceAnnotations(workspace: Workspace, series: SeriesRecord, maps: { index: number; labels: Uint16Array }[]): void {
   const plane = series.rows * series.cols;
   for (const { index, labels } of maps) {
-    if (!Number.isInteger(index) || index < 0 || index >= series.slices) throw new InputError(`slice ${index} is outside series ${series.id} (0..${series.slices - 1})`);
-    if (labels.length !== plane) throw new InputError(`label map of slice ${index} has ${labels.length} values; series ${series.id} slices are ${series.rows} × ${series.cols} = ${plane}`);
+    if (!Number.isInteger(index) || index < 0 || index >= series.slices)
+      throw new InputError(`slice ${index} is outside series ${series.id} (0..${series.slices - 1})`);
+    if (labels.length !== plane)
+      throw new InputError(
+        `label map of slice ${index} has ${labels.length} values; series ${series.id} slices are ${series.rows} × ${series.cols} = ${plane}`,
+      );
     const unknown = unknownValues(workspace, labels);
-    if (unknown.length > 0) throw new InputError(`slice ${index}: label values ${unknown.join(', ')} are not in the workspace's label set (add them to it first)`);
+    if (unknown.length > 0)
+      throw new InputError(
+        `slice ${index}: label values ${unknown.join(', ')} are not in the workspace's label set (add them to it first)`,
+      );
   }
   const folder = join('annotations', seriesFolder(series.id).replace(/^series[\\/]/, ''));
   mkdirSync(join(workspace.dir, folder), { recursive: true });
@@ -104,7 +111,8 @@ export function deleteSliceAnnotations(workspace: Workspace, series: SeriesRecor
 }
 
 function readRow(workspace: Workspace, series: SeriesRecord, row: AnnotationRow): SliceAnnotation {
-  if (!row.label_file) throw new InputError(`slice ${row.idx} of series ${series.id} is marked annotated but has no label map (annotate it again)`);
+  if (!row.label_file)
+    throw new InputError(`slice ${row.idx} of series ${series.id} is marked annotated but has no label map (annotate it again)`);
   const path = join(workspace.dir, row.label_file);
   let bytes: Buffer;
   try {
@@ -112,7 +120,8 @@ function readRow(workspace: Workspace, series: SeriesRecord, row: AnnotationRow)
   } catch {
     throw new Error(`label map of slice ${row.idx} of series ${series.id} is missing (${path})`);
   }
-  if (row.checksum && checksumOf(bytes) !== row.checksum) throw new Error(`label map of slice ${row.idx} of series ${series.id} is damaged (${path}: checksum mismatch)`);
+  if (row.checksum && checksumOf(bytes) !== row.checksum)
+    throw new Error(`label map of slice ${row.idx} of series ${series.id} is damaged (${path}: checksum mismatch)`);
   const plane = series.rows * series.cols;
   if (bytes.length !== plane * 2) throw new Error(`label map ${path} has ${bytes.length} bytes, expected ${plane * 2}`);
   const labels = new Uint16Array(plane);
@@ -121,12 +130,16 @@ function readRow(workspace: Workspace, series: SeriesRecord, row: AnnotationRow)
 }
 
 export function readSliceAnnotation(workspace: Workspace, series: SeriesRecord, index: number): SliceAnnotation | null {
-  const row = workspace.db.prepare('SELECT idx, updated_at, label_file, checksum FROM annotations WHERE series_key = ? AND idx = ?').get(series.key, index) as AnnotationRow | undefined;
+  const row = workspace.db
+    .prepare('SELECT idx, updated_at, label_file, checksum FROM annotations WHERE series_key = ? AND idx = ?')
+    .get(series.key, index) as AnnotationRow | undefined;
   return row ? readRow(workspace, series, row) : null;
 }
 
 /** Every annotated slice of a series, in slice order. */
 export function readSliceAnnotations(workspace: Workspace, series: SeriesRecord): SliceAnnotation[] {
-  const rows = workspace.db.prepare('SELECT idx, updated_at, label_file, checksum FROM annotations WHERE series_key = ? ORDER BY idx').all(series.key) as AnnotationRow[];
+  const rows = workspace.db
+    .prepare('SELECT idx, updated_at, label_file, checksum FROM annotations WHERE series_key = ? ORDER BY idx')
+    .all(series.key) as AnnotationRow[];
   return rows.map((row) => readRow(workspace, series, row));
 }

@@ -39,7 +39,9 @@ async function fixture() {
   const image = new Int16Array(COLS * ROWS * SLICES).map((_, n) => n % 97);
   writeFileSync(join(dir, 'image.nii'), writeNifti({ data: image, dims: [COLS, ROWS, SLICES], pixdim: [2, 2, 3], affine: AFFINE }));
   const truth = new Uint16Array(COLS * ROWS * SLICES);
-  for (let k = 1; k < SLICES; k++) for (let j = 0; j < ROWS; j++) for (let i = 0; i < COLS; i++) truth[(k * ROWS + j) * COLS + i] = (i + j + k) % 2 === 0 ? 500 : (i === 0 ? 600 : 0);
+  for (let k = 1; k < SLICES; k++)
+    for (let j = 0; j < ROWS; j++)
+      for (let i = 0; i < COLS; i++) truth[(k * ROWS + j) * COLS + i] = (i + j + k) % 2 === 0 ? 500 : i === 0 ? 600 : 0;
   const workspace = Workspace.open(join(dir, 'ws'), { create: true });
   open.push(workspace);
   await importScanned(workspace, scanPaths([join(dir, 'image.nii')]));
@@ -66,7 +68,10 @@ describe('annotation store', () => {
     expect(workspace.annotatedSlices(series.key)).toEqual([2]);
     expect(readSliceAnnotation(workspace, series, 2)?.labels).toEqual(map);
     const again = new Uint16Array(ROWS * COLS).fill(600);
-    saveSliceAnnotations(workspace, series, [{ index: 2, labels: again }, { index: 0, labels: map }]);
+    saveSliceAnnotations(workspace, series, [
+      { index: 2, labels: again },
+      { index: 0, labels: map },
+    ]);
     expect(readSliceAnnotations(workspace, series).map((a) => [a.index, a.labels[0]])).toEqual([
       [0, 500],
       [2, 600],
@@ -81,7 +86,9 @@ describe('annotation store', () => {
 
   it('refuses values outside the label set and maps of the wrong size, and saves nothing then', async () => {
     const { workspace, series } = await fixture();
-    expect(() => saveSliceAnnotations(workspace, series, [{ index: 1, labels: new Uint16Array(ROWS * COLS).fill(7) }])).toThrow(/label values 7 are not in the workspace's label set/);
+    expect(() => saveSliceAnnotations(workspace, series, [{ index: 1, labels: new Uint16Array(ROWS * COLS).fill(7) }])).toThrow(
+      /label values 7 are not in the workspace's label set/,
+    );
     expect(() => saveSliceAnnotations(workspace, series, [{ index: 1, labels: new Uint16Array(3) }])).toThrow(InputError);
     expect(workspace.annotatedSlices(series.key)).toEqual([]);
   });
@@ -101,7 +108,10 @@ describe('annotation store', () => {
 describe('label volumes onto a series grid', () => {
   it('reads a NIfTI label volume with the same affine voxel for voxel', async () => {
     const { dir, workspace, series, truth } = await fixture();
-    writeFileSync(join(dir, 'labels.nii.gz'), writeNifti({ data: truth, dims: [COLS, ROWS, SLICES], pixdim: [2, 2, 3], affine: AFFINE, intent: 'label', gzip: true }));
+    writeFileSync(
+      join(dir, 'labels.nii.gz'),
+      writeNifti({ data: truth, dims: [COLS, ROWS, SLICES], pixdim: [2, 2, 3], affine: AFFINE, intent: 'label', gzip: true }),
+    );
     const labels = readSeriesLabels(workspace, series, join(dir, 'labels.nii.gz'));
     expect(labels.labelled).toEqual([1, 2, 3]);
     expect(labels.values).toEqual([500, 600]);
@@ -112,23 +122,46 @@ describe('label volumes onto a series grid', () => {
     const { dir, workspace, series, truth } = await fixture();
     // Same grid, i and k reversed: voxel (i', j, k') = (COLS-1-i, j, SLICES-1-k).
     const flipped = new Uint16Array(truth.length);
-    for (let k = 0; k < SLICES; k++) for (let j = 0; j < ROWS; j++) for (let i = 0; i < COLS; i++) flipped[((SLICES - 1 - k) * ROWS + j) * COLS + (COLS - 1 - i)] = truth[(k * ROWS + j) * COLS + i];
+    for (let k = 0; k < SLICES; k++)
+      for (let j = 0; j < ROWS; j++)
+        for (let i = 0; i < COLS; i++) flipped[((SLICES - 1 - k) * ROWS + j) * COLS + (COLS - 1 - i)] = truth[(k * ROWS + j) * COLS + i];
     const affine = [
       [2, 0, 0, 40 - 2 * (COLS - 1)],
       [0, -2, 0, 30],
       [0, 0, -3, -10 + 3 * (SLICES - 1)],
       [0, 0, 0, 1],
     ];
-    writeFileSync(join(dir, 'flipped.nii'), writeNifti({ data: flipped, dims: [COLS, ROWS, SLICES], pixdim: [2, 2, 3], affine, intent: 'label' }));
+    writeFileSync(
+      join(dir, 'flipped.nii'),
+      writeNifti({ data: flipped, dims: [COLS, ROWS, SLICES], pixdim: [2, 2, 3], affine, intent: 'label' }),
+    );
     const labels = readSeriesLabels(workspace, series, join(dir, 'flipped.nii'));
     for (let k = 0; k < SLICES; k++) expect(labels.slice(k)).toEqual(truthSlice(truth, k));
   });
 
   it('refuses labels on another grid, naming both shapes', async () => {
     const { dir, workspace, series } = await fixture();
-    writeFileSync(join(dir, 'small.nii'), writeNifti({ data: new Uint16Array(4 * 4 * 4), dims: [4, 4, 4], pixdim: [1, 1, 1], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }));
-    expect(() => readSeriesLabels(workspace, series, join(dir, 'small.nii'))).toThrow(/is 4 × 4 × 4 voxels .*6 × 5 × 4 \(columns × rows × slices\)/);
-    writeFileSync(join(dir, 'float.nii'), writeNifti({ data: new Float32Array(COLS * ROWS * SLICES).fill(0.5), dims: [COLS, ROWS, SLICES], pixdim: [2, 2, 3], affine: AFFINE }));
+    writeFileSync(
+      join(dir, 'small.nii'),
+      writeNifti({
+        data: new Uint16Array(4 * 4 * 4),
+        dims: [4, 4, 4],
+        pixdim: [1, 1, 1],
+        affine: [
+          [1, 0, 0, 0],
+          [0, 1, 0, 0],
+          [0, 0, 1, 0],
+          [0, 0, 0, 1],
+        ],
+      }),
+    );
+    expect(() => readSeriesLabels(workspace, series, join(dir, 'small.nii'))).toThrow(
+      /is 4 × 4 × 4 voxels .*6 × 5 × 4 \(columns × rows × slices\)/,
+    );
+    writeFileSync(
+      join(dir, 'float.nii'),
+      writeNifti({ data: new Float32Array(COLS * ROWS * SLICES).fill(0.5), dims: [COLS, ROWS, SLICES], pixdim: [2, 2, 3], affine: AFFINE }),
+    );
     expect(() => readSeriesLabels(workspace, series, join(dir, 'float.nii'))).toThrow(/not label values .*0\.5/);
   });
 });
@@ -136,7 +169,16 @@ describe('label volumes onto a series grid', () => {
 describe('annotations import', () => {
   it('takes N random labelled slices (seeded), or a list; values outside the label set are added and reported', async () => {
     const { dir, workspace, series, truth } = await fixture();
-    writeFileSync(join(dir, 'labels.nii'), writeNifti({ data: truth.map((v) => (v === 600 ? 7 : v)), dims: [COLS, ROWS, SLICES], pixdim: [2, 2, 3], affine: AFFINE, intent: 'label' }));
+    writeFileSync(
+      join(dir, 'labels.nii'),
+      writeNifti({
+        data: truth.map((v) => (v === 600 ? 7 : v)),
+        dims: [COLS, ROWS, SLICES],
+        pixdim: [2, 2, 3],
+        affine: AFFINE,
+        intent: 'label',
+      }),
+    );
     const first = importAnnotations(workspace, { seriesId: series.id, labelsPath: join(dir, 'labels.nii'), count: 2, seed: 3 });
     expect(first.annotatedSlices).toHaveLength(2);
     expect(first.annotatedSlices.every((k) => k >= 1)).toBe(true);
@@ -152,10 +194,21 @@ describe('annotations import', () => {
     expect(readSliceAnnotation(workspace, series, 3)?.labels).toEqual(truthSlice(truth, 3).map((v) => (v === 600 ? 7 : v)));
   });
 
-  it("with --unknown-labels error, refuses the file and stores nothing", async () => {
+  it('with --unknown-labels error, refuses the file and stores nothing', async () => {
     const { dir, workspace, series, truth } = await fixture();
-    writeFileSync(join(dir, 'labels.nii'), writeNifti({ data: truth.map((v) => (v === 600 ? 9 : v)), dims: [COLS, ROWS, SLICES], pixdim: [2, 2, 3], affine: AFFINE, intent: 'label' }));
-    expect(() => importAnnotations(workspace, { seriesId: series.id, labelsPath: join(dir, 'labels.nii'), sliceList: [1, 2], unknownLabels: 'error' })).toThrow(/values 9 are not in the workspace's label set/);
+    writeFileSync(
+      join(dir, 'labels.nii'),
+      writeNifti({
+        data: truth.map((v) => (v === 600 ? 9 : v)),
+        dims: [COLS, ROWS, SLICES],
+        pixdim: [2, 2, 3],
+        affine: AFFINE,
+        intent: 'label',
+      }),
+    );
+    expect(() =>
+      importAnnotations(workspace, { seriesId: series.id, labelsPath: join(dir, 'labels.nii'), sliceList: [1, 2], unknownLabels: 'error' }),
+    ).toThrow(/values 9 are not in the workspace's label set/);
     expect(workspace.annotatedSlices(series.key)).toEqual([]);
   });
 });

@@ -47,7 +47,8 @@ export function importAnnotations(workspace: Workspace, options: ImportAnnotatio
   let chosen: number[];
   if (options.sliceList && options.sliceList.length > 0) {
     const outside = options.sliceList.filter((k) => !Number.isInteger(k) || k < 0 || k >= series.slices);
-    if (outside.length > 0) throw new InputError(`--slice-list: ${outside.join(', ')} outside series ${series.id}'s slices 0..${series.slices - 1}`);
+    if (outside.length > 0)
+      throw new InputError(`--slice-list: ${outside.join(', ')} outside series ${series.id}'s slices 0..${series.slices - 1}`);
     chosen = [...new Set(options.sliceList)].sort((a, b) => a - b);
   } else {
     const count = options.count ?? DEFAULT_IMPORTED_SLICES;
@@ -57,8 +58,12 @@ export function importAnnotations(workspace: Workspace, options: ImportAnnotatio
       const known = new Set(readLabelSet(workspace).map((l) => l.value));
       candidates = candidates.filter((k) => volume.slice(k).some((v) => known.has(v)));
     }
-    if (candidates.length === 0) throw new InputError(`--labels ${options.labelsPath} holds no label${options.unknownLabels === 'background' ? ' of the label set' : ''} on any slice of series ${series.id}`);
-    if (count > candidates.length) warnings.push(`only ${candidates.length} slices hold a label; all of them are taken instead of ${count}`);
+    if (candidates.length === 0)
+      throw new InputError(
+        `--labels ${options.labelsPath} holds no label${options.unknownLabels === 'background' ? ' of the label set' : ''} on any slice of series ${series.id}`,
+      );
+    if (count > candidates.length)
+      warnings.push(`only ${candidates.length} slices hold a label; all of them are taken instead of ${count}`);
     chosen = Random.derive(options.seed ?? 0, 'annotations-import', series.id)
       .shuffle([...candidates])
       .slice(0, count)
@@ -74,7 +79,9 @@ export function importAnnotations(workspace: Workspace, options: ImportAnnotatio
   let erasedLabels: number[] = [];
   if (unknown.length > 0) {
     if (policy === 'error') {
-      throw new InputError(`--labels ${options.labelsPath}: values ${unknown.join(', ')} are not in the workspace's label set (${[...known].join(', ')}); use --unknown-labels add or background`);
+      throw new InputError(
+        `--labels ${options.labelsPath}: values ${unknown.join(', ')} are not in the workspace's label set (${[...known].join(', ')}); use --unknown-labels add or background`,
+      );
     }
     if (policy === 'background') {
       const erase = new Set(unknown);
@@ -84,7 +91,9 @@ export function importAnnotations(workspace: Workspace, options: ImportAnnotatio
       warnings.push(`values ${unknown.join(', ')} are not in the label set and were erased to background`);
     } else {
       addedLabels = addLabels(workspace, unknown);
-      warnings.push(`values ${unknown.join(', ')} were not in the label set and were added to it as ${addedLabels.map((l) => `'${l.name}'`).join(', ')}`);
+      warnings.push(
+        `values ${unknown.join(', ')} were not in the label set and were added to it as ${addedLabels.map((l) => `'${l.name}'`).join(', ')}`,
+      );
     }
   }
   saveSliceAnnotations(workspace, series, maps);

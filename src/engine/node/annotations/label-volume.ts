@@ -28,7 +28,9 @@ export function readSeriesLabels(workspace: Workspace, series: SeriesRecord, pat
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new InputError(`--labels ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new InputError(
+      `--labels ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
   const isDicom = bytes.length > 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
   const slices = isDicom ? fromSeg(workspace, series, bytes, path) : fromNifti(series, bytes, path);
@@ -90,7 +92,8 @@ function fromNifti(series: SeriesRecord, bytes: Uint8Array, path: string): { sli
       data[k * plane + p] = v;
     }
   }
-  if (bad.size > 0) throw new InputError(`--labels ${path}: holds values that are not label values (integers 0..65535): ${[...bad].join(', ')}`);
+  if (bad.size > 0)
+    throw new InputError(`--labels ${path}: holds values that are not label values (integers 0..65535): ${[...bad].join(', ')}`);
 
   // Series voxel → label voxel.
   const { affine: seriesToWorld, exact } = seriesAffine(series);
@@ -105,16 +108,30 @@ function fromNifti(series: SeriesRecord, bytes: Uint8Array, path: string): { sli
   }
   if (!mapping) {
     if (!sameDims) {
-      throw new InputError(`--labels ${path} is ${ni} × ${nj} × ${nk} voxels but series ${series.id} is ${shapeOf(series)}: the labels must be on the series' grid`);
+      throw new InputError(
+        `--labels ${path} is ${ni} × ${nj} × ${nk} voxels but series ${series.id} is ${shapeOf(series)}: the labels must be on the series' grid`,
+      );
     }
     warnings.push(`${path}: its affine does not map onto the series' grid voxel for voxel; the voxel order is taken as the same`);
-    mapping = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]];
+    mapping = [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+    ];
   }
   // Every corner of the series grid must land inside the label volume.
-  for (const [i, j, k] of [[0, 0, 0], [series.cols - 1, series.rows - 1, series.slices - 1], [series.cols - 1, 0, 0], [0, series.rows - 1, 0], [0, 0, series.slices - 1]]) {
+  for (const [i, j, k] of [
+    [0, 0, 0],
+    [series.cols - 1, series.rows - 1, series.slices - 1],
+    [series.cols - 1, 0, 0],
+    [0, series.rows - 1, 0],
+    [0, 0, series.slices - 1],
+  ]) {
     const [x, y, z] = apply(mapping, i, j, k);
     if (x < 0 || y < 0 || z < 0 || x >= ni || y >= nj || z >= nk) {
-      throw new InputError(`--labels ${path} is ${ni} × ${nj} × ${nk} voxels and does not cover series ${series.id}, ${shapeOf(series)}: the labels must be on the series' grid`);
+      throw new InputError(
+        `--labels ${path} is ${ni} × ${nj} × ${nk} voxels and does not cover series ${series.id}, ${shapeOf(series)}: the labels must be on the series' grid`,
+      );
     }
   }
   if (!sameDims) warnings.push(`${path} is ${ni} × ${nj} × ${nk} voxels; only the part on series ${series.id}'s grid is used`);
@@ -162,7 +179,12 @@ function signedPermutation(m: number[][]): number[][] | null {
   return out;
 }
 
-function fromSeg(workspace: Workspace, series: SeriesRecord, bytes: Uint8Array, path: string): { slice(k: number): Uint16Array; warnings: string[] } {
+function fromSeg(
+  workspace: Workspace,
+  series: SeriesRecord,
+  bytes: Uint8Array,
+  path: string,
+): { slice(k: number): Uint16Array; warnings: string[] } {
   let seg: SegObject;
   try {
     seg = readSeg(bytes);
@@ -172,7 +194,9 @@ function fromSeg(workspace: Workspace, series: SeriesRecord, bytes: Uint8Array, 
   }
   const warnings: string[] = [];
   if (seg.rows !== series.rows || seg.cols !== series.cols) {
-    throw new InputError(`--labels ${path} has frames of ${seg.cols} × ${seg.rows} (columns × rows) but series ${series.id} is ${shapeOf(series)}: the labels must be on the series' grid`);
+    throw new InputError(
+      `--labels ${path} has frames of ${seg.cols} × ${seg.rows} (columns × rows) but series ${series.id} is ${shapeOf(series)}: the labels must be on the series' grid`,
+    );
   }
   if (seg.referencedSeries && series.format === 'dicom' && seg.referencedSeries !== series.id.replace(/-part\d+$/, '')) {
     warnings.push(`${path} references series ${seg.referencedSeries}, not ${series.id}; frames are matched by position`);
@@ -181,7 +205,8 @@ function fromSeg(workspace: Workspace, series: SeriesRecord, bytes: Uint8Array, 
   // MM-WHS value of its anatomical code (SEGs from other tools), else the segment number.
   const byName = new Map(readLabelSet(workspace).map((l) => [l.name.toLowerCase(), l.value]));
   const valueOf = new Map<number, number>();
-  for (const s of seg.segments) valueOf.set(s.number, s.labelValue ?? byName.get(s.label.toLowerCase()) ?? labelValueForTypeCode(s.typeCode, s.typeScheme) ?? s.number);
+  for (const s of seg.segments)
+    valueOf.set(s.number, s.labelValue ?? byName.get(s.label.toLowerCase()) ?? labelValueForTypeCode(s.typeCode, s.typeScheme) ?? s.number);
 
   const plane = seriesPlane(workspace, series);
   const spacing = Math.abs(series.spacing[2]) || 1;
@@ -193,7 +218,9 @@ function fromSeg(workspace: Workspace, series: SeriesRecord, bytes: Uint8Array, 
       if (frame.orientation) {
         const [r, c] = frame.orientation;
         if (dot(r, plane.rowDirection) < 0.99 || dot(c, plane.columnDirection) < 0.99) {
-          throw new InputError(`--labels ${path}: frame ${f + 1} is oriented [${[...r, ...c].map((v) => v.toFixed(3)).join(', ')}], not like series ${series.id}'s slices`);
+          throw new InputError(
+            `--labels ${path}: frame ${f + 1} is oriented [${[...r, ...c].map((v) => v.toFixed(3)).join(', ')}], not like series ${series.id}'s slices`,
+          );
         }
       }
       const p = dot(frame.position, plane.normal);
@@ -228,7 +255,9 @@ function fromSeg(workspace: Workspace, series: SeriesRecord, bytes: Uint8Array, 
     }
   });
   if (unplaced.length > 0) {
-    throw new InputError(`--labels ${path}: ${unplaced.length} frame(s) (${unplaced.slice(0, 5).join(', ')}${unplaced.length > 5 ? ', …' : ''}) lie on no slice of series ${series.id}: the segmentation is not on the series' grid`);
+    throw new InputError(
+      `--labels ${path}: ${unplaced.length} frame(s) (${unplaced.slice(0, 5).join(', ')}${unplaced.length > 5 ? ', …' : ''}) lie on no slice of series ${series.id}: the segmentation is not on the series' grid`,
+    );
   }
   return { warnings, slice: (k) => maps.get(k)?.slice() ?? new Uint16Array(series.rows * series.cols) };
 }

@@ -12,13 +12,27 @@ export function seriesAffine(series: SeriesRecord): { affine: number[][]; exact:
   if (g.origin && g.rowDirection && g.columnDirection) {
     const slice = g.sliceDirection ?? cross(g.rowDirection, g.columnDirection);
     return {
-      affine: lpsGeometryToRasAffine({ origin: g.origin, rowDirection: g.rowDirection, columnDirection: g.columnDirection, sliceDirection: slice, spacing: series.spacing }),
+      affine: lpsGeometryToRasAffine({
+        origin: g.origin,
+        rowDirection: g.rowDirection,
+        columnDirection: g.columnDirection,
+        sliceDirection: slice,
+        spacing: series.spacing,
+      }),
       exact: true,
     };
   }
   // No position in the source (e.g. secondary capture): a diagonal grid with the spacing.
   const [di, dj, dk] = series.spacing;
-  return { affine: [[-di, 0, 0, 0], [0, -dj, 0, 0], [0, 0, dk, 0], [0, 0, 0, 1]], exact: false };
+  return {
+    affine: [
+      [-di, 0, 0, 0],
+      [0, -dj, 0, 0],
+      [0, 0, dk, 0],
+      [0, 0, 0, 1],
+    ],
+    exact: false,
+  };
 }
 
 export interface SeriesPlane {

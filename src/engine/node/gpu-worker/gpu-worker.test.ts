@@ -46,7 +46,6 @@ describe('training and segmenting in a GPU worker page', () => {
 
   const finished = (job: JobSummary) => jobEnded(service, job);
 
-
   /** A page lending its GPU: the API calls gpu-worker-client.ts makes, in parts of `partBytes`. */
   async function page(partBytes = 4096): Promise<{ workerId: string; controls: Map<string, JobControl>; close: () => Promise<void> }> {
     const { workerId } = (await service.call('registerGpuWorker', [ADAPTER])) as { workerId: string };
@@ -75,7 +74,12 @@ describe('training and segmenting in a GPU worker page', () => {
     if (task.payloadBytes > 0) {
       payload = new Uint8Array(task.payloadBytes);
       for (let offset = 0; offset < payload.length; offset += partBytes) {
-        const part = (await service.call('gpuWorkerDownload', [workerId, task.jobId, offset, Math.min(partBytes, payload.length - offset)])) as Uint8Array;
+        const part = (await service.call('gpuWorkerDownload', [
+          workerId,
+          task.jobId,
+          offset,
+          Math.min(partBytes, payload.length - offset),
+        ])) as Uint8Array;
         payload.set(part, offset);
       }
     }
@@ -137,7 +141,18 @@ describe('training and segmenting in a GPU worker page', () => {
     expect(existsSync(join(workspace, 'models', 'on-gpu', 'checkpoint.bin'))).toBe(true);
 
     // The same run in this process on the same backend: the same anchors, order and steps.
-    const local = await runPretrain({ ...SETTINGS, ts: [SETTINGS.t], backbone: 'unet', lr: 0.001, seed: 0, backend: 'wasm', workspace, name: 'in-process', resume: false, threads: 1 });
+    const local = await runPretrain({
+      ...SETTINGS,
+      ts: [SETTINGS.t],
+      backbone: 'unet',
+      lr: 0.001,
+      seed: 0,
+      backend: 'wasm',
+      workspace,
+      name: 'in-process',
+      resume: false,
+      threads: 1,
+    });
     expect(epochLosses('on-gpu')).toEqual(local.loss.perEpoch);
     reference = local.loss.perEpoch;
     await gpu.close();
@@ -154,13 +169,16 @@ describe('training and segmenting in a GPU worker page', () => {
       await service.saveAnnotation(series.id, index, new Uint8Array(labels.buffer));
     }
     const gpu = await page(1 << 16);
-    const job = await finished(await service.startFinetune({ init: 'on-gpu', epochs: 3, backend: 'webgpu', name: 'seg-on-gpu', predictSeriesId: series.id }));
+    const job = await finished(
+      await service.startFinetune({ init: 'on-gpu', epochs: 3, backend: 'webgpu', name: 'seg-on-gpu', predictSeriesId: series.id }),
+    );
     expect(job.state, job.message ?? '').toBe('done');
     expect(job.backend).toBe('webgpu');
     expect(job.message).toMatch(/2 slices, 3 epochs in .* on webgpu/);
     // The series is then segmented there too, as the interface asks after fine-tuning.
     let predicted: JobSummary | undefined;
-    while (!(predicted = (await service.listJobs()).find((j) => j.kind === 'predict' && ['done', 'failed'].includes(j.state)))) await new Promise((r) => setTimeout(r, 20));
+    while (!(predicted = (await service.listJobs()).find((j) => j.kind === 'predict' && ['done', 'failed'].includes(j.state))))
+      await new Promise((r) => setTimeout(r, 20));
     expect(predicted.state, predicted.message ?? '').toBe('done');
     expect(predicted.message).toMatch(/12 slices in .* on webgpu/);
     await gpu.close();
@@ -169,7 +187,16 @@ describe('training and segmenting in a GPU worker page', () => {
     expect(onGpu.labels.length).toBe(12 * 24 * 24);
     await runPredict({ workspace, model: 'seg-on-gpu', seriesId: series.id, out: null, backend: 'wasm' });
     expect(storedPrediction(series.id, 'seg-on-gpu')).toEqual(onGpu);
-    const local = await runFinetune({ workspace, name: 'seg-in-process', init: 'on-gpu', epochs: 3, seed: 0, backend: 'wasm', batch: DEFAULT_FINETUNE.batch, lr: DEFAULT_FINETUNE.lr });
+    const local = await runFinetune({
+      workspace,
+      name: 'seg-in-process',
+      init: 'on-gpu',
+      epochs: 3,
+      seed: 0,
+      backend: 'wasm',
+      batch: DEFAULT_FINETUNE.batch,
+      lr: DEFAULT_FINETUNE.lr,
+    });
     const store = Workspace.open(workspace, { create: false });
     try {
       const meta = store.getModel('seg-on-gpu')?.meta as { loss: number[]; backend: string; init: string };
@@ -183,7 +210,8 @@ describe('training and segmenting in a GPU worker page', () => {
   it('a cancelled run resumes from its checkpoint (downloaded by the page) and ends as the uninterrupted one', async () => {
     const gpu = await page(1000);
     const first = await service.startPretrain({ ...SETTINGS, name: 'resumed' });
-    while (!((await service.listJobs()).find((j) => j.id === first.id)?.lossHistory.length ?? 0)) await new Promise((r) => setTimeout(r, 20));
+    while (!((await service.listJobs()).find((j) => j.id === first.id)?.lossHistory.length ?? 0))
+      await new Promise((r) => setTimeout(r, 20));
     await service.controlJob(first.id, 'cancel');
     const cancelled = await finished(first);
     expect(cancelled.state).toBe('cancelled');
@@ -202,8 +230,12 @@ describe('training and segmenting in a GPU worker page', () => {
     while (!existsSync(join(workspace, 'models', 'abandoned', 'checkpoint.bin'))) await new Promise((r) => setTimeout(r, 20));
     const jobId = [...gpu.controls.keys()][0];
     const stranger = (await service.call('registerGpuWorker', [{ label: 'Other', software: true }])) as { workerId: string };
-    await expect(service.call('gpuWorkerReport', [stranger.workerId, jobId, { type: 'failed', kind: 'internal', message: 'x' }])).rejects.toThrow(/no job/);
-    await expect(service.call('gpuWorkerReport', [gpu.workerId, jobId, { type: 'event', event: { type: 'progress', loss: 'NaN' } }])).rejects.toThrow(/gpuWorkerReport argument 3/);
+    await expect(
+      service.call('gpuWorkerReport', [stranger.workerId, jobId, { type: 'failed', kind: 'internal', message: 'x' }]),
+    ).rejects.toThrow(/no job/);
+    await expect(
+      service.call('gpuWorkerReport', [gpu.workerId, jobId, { type: 'event', event: { type: 'progress', loss: 'NaN' } }]),
+    ).rejects.toThrow(/gpuWorkerReport argument 3/);
     await service.call('releaseGpuWorker', [stranger.workerId]);
     await gpu.close();
     const failed = await finished(job);

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { GpuAdapterSummary, GpuFinetuneTask, GpuPredictTask, GpuPretrainTask, GpuReport, GpuStartTask, GpuTask, GpuUploadPart } from '../../../shared/gpu-worker.ts';
+import type {
+  GpuAdapterSummary,
+  GpuFinetuneTask,
+  GpuPredictTask,
+  GpuPretrainTask,
+  GpuReport,
+  GpuStartTask,
+  GpuTask,
+  GpuUploadPart,
+} from '../../../shared/gpu-worker.ts';
 import { InputError } from '../../../shared/errors.ts';
 import type { BackendChoice } from '../../../shared/job.ts';
 import { chooseMicroBatch, webgpuActivationBudget } from '../../backends/backend-names.ts';
@@ -74,7 +83,10 @@ export class GpuWorkers {
     const { config } = request;
     const plan = planTraining(source, config, request.seriesIds);
     const heads = headNames(config.ts);
-    const microBatch = request.resume?.config.microBatch ?? request.microBatch ?? chooseMicroBatch(config.batch, config.size, config.width, heads.length, webgpuActivationBudget(worker.adapter.software));
+    const microBatch =
+      request.resume?.config.microBatch ??
+      request.microBatch ??
+      chooseMicroBatch(config.batch, config.size, config.width, heads.length, webgpuActivationBudget(worker.adapter.software));
     const used = new Set(plan.used);
     const payload = request.resume ? concatChunks(encodeCheckpoint(snapshotHeader(request.resume), request.resume.tensors)) : null;
     const task: GpuPretrainTask = {
@@ -101,19 +113,33 @@ export class GpuWorkers {
   /** Builds a fine-tuning trainer on the page `workerId`; its examples and starting weights travel as the payload. */
   placeFinetune(workerId: string, request: FinetuneRequest, checkpointIntervalMs: number): PlacedFinetuner {
     const worker = this.idle(workerId);
-    const microBatch = request.microBatch ?? chooseMicroBatch(request.batch, request.size, request.width, request.classes.length, webgpuActivationBudget(worker.adapter.software));
+    const microBatch =
+      request.microBatch ??
+      chooseMicroBatch(request.batch, request.size, request.width, request.classes.length, webgpuActivationBudget(worker.adapter.software));
     const payload = encodeFinetunePayload(request);
     const { size, width, batch, lr, seed, epochs } = request;
-    const task: GpuFinetuneTask = { type: 'finetune', jobId: randomUUID(), config: { size, width, batch, lr, seed, epochs, microBatch }, payloadBytes: payload.length, checkpointIntervalMs };
+    const task: GpuFinetuneTask = {
+      type: 'finetune',
+      jobId: randomUUID(),
+      config: { size, width, batch, lr, seed, epochs, microBatch },
+      payloadBytes: payload.length,
+      checkpointIntervalMs,
+    };
     const run = this.attach(workerId, worker, task, payload);
-    return remoteFinetuner(run, { backend: describeBackend(worker.adapter), microBatch, stepsPerEpoch: finetuneStepsPerEpoch(request.examples.length, batch) });
+    return remoteFinetuner(run, {
+      backend: describeBackend(worker.adapter),
+      microBatch,
+      stepsPerEpoch: finetuneStepsPerEpoch(request.examples.length, batch),
+    });
   }
 
   /** Segments a series on the page `workerId`; the model's weights travel as the payload. */
   placePredict(workerId: string, request: PredictRequest, control?: JobControl): PlacedPredictor {
     const worker = this.idle(workerId);
     const { name, classes, size, width, seed } = request.model;
-    const payload = concatChunks(encodeCheckpoint({ kind: 'ssmtl-segmentation-weights', name, classes, size, width, seed }, request.weights));
+    const payload = concatChunks(
+      encodeCheckpoint({ kind: 'ssmtl-segmentation-weights', name, classes, size, width, seed }, request.weights),
+    );
     const task: GpuPredictTask = { type: 'predict', jobId: randomUUID(), series: request.series, payloadBytes: payload.length };
     const run = this.attach(workerId, worker, task, payload);
     return {

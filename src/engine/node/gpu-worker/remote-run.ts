@@ -64,7 +64,10 @@ export class RemoteRun {
     this.send({ type: 'control', jobId: this.jobId, command });
     // A page whose GPU hung keeps its connection but never answers: a cancel still ends the run.
     if (command === 'cancel' && !this.cancelTimer) {
-      this.cancelTimer = setTimeout(() => this.lost(`the GPU worker did not stop within ${CANCEL_GRACE_MS / 1000} s of the cancel`), CANCEL_GRACE_MS);
+      this.cancelTimer = setTimeout(
+        () => this.lost(`the GPU worker did not stop within ${CANCEL_GRACE_MS / 1000} s of the cancel`),
+        CANCEL_GRACE_MS,
+      );
       this.cancelTimer.unref?.();
     }
   }
@@ -96,7 +99,13 @@ export class RemoteRun {
     if (this.ended) throw new InputError(`job ${this.jobId} has ended`);
     if (part.offset === 0) this.upload = { kind: part.kind, buffer: new Uint8Array(part.total), received: 0 };
     const upload = this.upload;
-    if (!upload || upload.kind !== part.kind || upload.buffer.length !== part.total || part.offset !== upload.received || part.offset + bytes.length > part.total) {
+    if (
+      !upload ||
+      upload.kind !== part.kind ||
+      upload.buffer.length !== part.total ||
+      part.offset !== upload.received ||
+      part.offset + bytes.length > part.total
+    ) {
       this.upload = null;
       throw new InputError(`upload part out of order (offset ${part.offset} of ${part.total} bytes)`);
     }
@@ -113,7 +122,8 @@ export class RemoteRun {
       this.finalWeights = tensors;
       return;
     }
-    if (part.reason === 'done' || !this.hooks?.onCheckpoint) throw new InputError(`a ${this.task.type} run takes no checkpoint ('${part.reason}')`);
+    if (part.reason === 'done' || !this.hooks?.onCheckpoint)
+      throw new InputError(`a ${this.task.type} run takes no checkpoint ('${part.reason}')`);
     try {
       await this.hooks.onCheckpoint(header, tensors, part.reason);
     } catch (error) {
@@ -125,7 +135,11 @@ export class RemoteRun {
 
   /** The page that ran it went away (or stopped answering). */
   lost(why: string): void {
-    const after = { pretrain: 'the last checkpoint is kept: start the same settings again to resume', finetune: 'its last checkpoint, if it took one, is kept: Resume continues it', predict: 'nothing was stored: segment again' }[this.task.type];
+    const after = {
+      pretrain: 'the last checkpoint is kept: start the same settings again to resume',
+      finetune: 'its last checkpoint, if it took one, is kept: Resume continues it',
+      predict: 'nothing was stored: segment again',
+    }[this.task.type];
     this.end(new JobFailedError('internal', `${why}; ${after}`));
   }
 

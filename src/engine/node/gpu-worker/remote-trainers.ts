@@ -29,7 +29,10 @@ export function remotePretrainer(run: RemoteRun, config: SsmtlConfig, described:
   };
 }
 
-export function remoteFinetuner(run: RemoteRun, described: Pick<PlacedFinetuner, 'backend' | 'microBatch' | 'stepsPerEpoch'>): PlacedFinetuner {
+export function remoteFinetuner(
+  run: RemoteRun,
+  described: Pick<PlacedFinetuner, 'backend' | 'microBatch' | 'stepsPerEpoch'>,
+): PlacedFinetuner {
   return {
     ...described,
     run: async (hooks) =>
@@ -38,7 +41,8 @@ export function remoteFinetuner(run: RemoteRun, described: Pick<PlacedFinetuner,
         onEvent: (event) => hooks.onEvent?.(event as FinetuneEvent),
         onCheckpoint: async (header, tensors) => {
           const { progress, adamStep } = header as unknown as { progress?: FinetuneProgress; adamStep?: unknown };
-          if (!progress || !Number.isInteger(progress.epoch) || !Number.isInteger(adamStep)) throw new InputError("the GPU worker's checkpoint does not belong to this run");
+          if (!progress || !Number.isInteger(progress.epoch) || !Number.isInteger(adamStep))
+            throw new InputError("the GPU worker's checkpoint does not belong to this run");
           await hooks.onCheckpoint?.({ progress, adamStep: adamStep as number, tensors });
         },
       })) as FinetuneRunResult,
@@ -50,7 +54,9 @@ export function remoteFinetuner(run: RemoteRun, described: Pick<PlacedFinetuner,
 function pretrainSnapshot(header: CheckpointHeader, tensors: TensorRecord[], expected: SsmtlConfig): TrainerSnapshot {
   const { tensors: _index, ...rest } = header;
   const snapshot = { ...rest, tensors } as unknown as TrainerSnapshot;
-  const same = (['size', 'width', 'batch', 'lr', 'seed'] as const).every((k) => snapshot.config?.[k] === expected[k]) && snapshot.config?.ts?.join() === expected.ts.join();
+  const same =
+    (['size', 'width', 'batch', 'lr', 'seed'] as const).every((k) => snapshot.config?.[k] === expected[k]) &&
+    snapshot.config?.ts?.join() === expected.ts.join();
   const counters = [snapshot.epoch, snapshot.step, snapshot.globalStep, snapshot.adamStep].every((n) => Number.isInteger(n) && n >= 0);
   if (snapshot.version !== 1 || !same || !counters || !Array.isArray(snapshot.perEpoch) || !Array.isArray(snapshot.perEpochHeads)) {
     throw new InputError("the GPU worker's checkpoint does not belong to this run");

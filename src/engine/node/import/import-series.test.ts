@@ -22,7 +22,15 @@ function writeSeries(count: number, image: Partial<TestImage> & { pixelsOf?: (k:
   for (let k = 0; k < count; k++) {
     writeFileSync(
       join(source, `s${k}.dcm`),
-      writeDicom({ seriesUid, position: [0, 0, 2 * k], instanceNumber: count - k, rows: 4, cols: 4, ...image, pixels: image.pixelsOf?.(k) ?? image.pixels }),
+      writeDicom({
+        seriesUid,
+        position: [0, 0, 2 * k],
+        instanceNumber: count - k,
+        rows: 4,
+        cols: 4,
+        ...image,
+        pixels: image.pixelsOf?.(k) ?? image.pixels,
+      }),
     );
   }
   return seriesUid;
@@ -43,14 +51,20 @@ function files(dir: string): string[] {
 
 describe('import', () => {
   it('stores modality values (signed storage, slope and intercept) and their per-slice stats', async () => {
-    const id = writeSeries(3, { rescaleSlope: 2, rescaleIntercept: -1024, pixelsOf: (k) => Int16Array.from({ length: 16 }, (_, i) => i - 8 + 100 * k) });
+    const id = writeSeries(3, {
+      rescaleSlope: 2,
+      rescaleIntercept: -1024,
+      pixelsOf: (k) => Int16Array.from({ length: 16 }, (_, i) => i - 8 + 100 * k),
+    });
     const { result } = await importAll();
     expect(result.imported).toEqual([{ id, slices: 3, rows: 4, cols: 4 }]);
 
     const workspace = Workspace.open(workspaceDir, { create: false });
     const record = workspace.requireSeries(id);
     expect(record.dtype).toBe('int16');
-    expect(workspace.sliceStats(record.key)).toEqual([0, 1, 2].map((k) => ({ index: k, position: 2 * k, mean: -1 + 200 * k - 1024, min: -16 + 200 * k - 1024, max: 14 + 200 * k - 1024 })));
+    expect(workspace.sliceStats(record.key)).toEqual(
+      [0, 1, 2].map((k) => ({ index: k, position: 2 * k, mean: -1 + 200 * k - 1024, min: -16 + 200 * k - 1024, max: 14 + 200 * k - 1024 })),
+    );
     expect(Array.from(workspace.readSlice(id, 2).subarray(0, 3))).toEqual([-16 + 200 - 1024 + 200 * 1, -14 + 400 - 1024, -12 + 400 - 1024]);
     workspace.close();
   });
@@ -89,7 +103,11 @@ describe('import', () => {
   });
 
   it('widens to float32 when values leave the range the header suggested', async () => {
-    const id = writeSeries(2, { signed: false, rescaleIntercept: -1024, pixelsOf: (k) => Uint16Array.from({ length: 16 }, (_, i) => 60000 + i + k) });
+    const id = writeSeries(2, {
+      signed: false,
+      rescaleIntercept: -1024,
+      pixelsOf: (k) => Uint16Array.from({ length: 16 }, (_, i) => 60000 + i + k),
+    });
     await importAll();
     const workspace = Workspace.open(workspaceDir, { create: false });
     const record = workspace.requireSeries(id);

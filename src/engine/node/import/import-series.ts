@@ -100,7 +100,11 @@ export async function importScanned(
   return { imported, skipped };
 }
 
-async function* decodeDicomSlices(series: DicomSeries, skipped: SkippedFile[], progress: (detail: string) => void): AsyncGenerator<SliceInput> {
+async function* decodeDicomSlices(
+  series: DicomSeries,
+  skipped: SkippedFile[],
+  progress: (detail: string) => void,
+): AsyncGenerator<SliceInput> {
   // Consecutive slices often come from one multi-frame file: parse it once.
   let cachedPath = '';
   let cachedDataSet: DataSet | null = null;

@@ -25,7 +25,12 @@ function writeStack(zs: number[], extra: Partial<TestImage> = {}): Map<number, s
   const byZ = new Map<number, string>();
   const shuffled = [...zs].sort((a, b) => ((a * 7919) % 13) - ((b * 7919) % 13));
   shuffled.forEach((z, i) => {
-    const path = put(`f${String(i * 37 % 101).padStart(3, '0')}-${z}.dcm`, { seriesUid, position: [-10, 20, z], instanceNumber: 1000 - z, ...extra });
+    const path = put(`f${String((i * 37) % 101).padStart(3, '0')}-${z}.dcm`, {
+      seriesUid,
+      position: [-10, 20, z],
+      instanceNumber: 1000 - z,
+      ...extra,
+    });
     byZ.set(z, path);
   });
   return byZ;
@@ -86,7 +91,11 @@ describe('scan orders slices by position along the normal', () => {
 
   it('keeps one slice per position and reports the duplicates', () => {
     const byZ = writeStack([0, 3, 6]);
-    const duplicate = put('copy-of-3.dcm', { seriesUid: scanPaths([dir]).result.series[0].id, position: [-10, 20, 3], instanceNumber: 5000 });
+    const duplicate = put('copy-of-3.dcm', {
+      seriesUid: scanPaths([dir]).result.series[0].id,
+      position: [-10, 20, 3],
+      instanceNumber: 5000,
+    });
     const { result } = scanPaths([dir]);
     expect(result.series[0].slices).toBe(3);
     expect(result.series[0].files).toContain(byZ.get(3));
@@ -95,14 +104,22 @@ describe('scan orders slices by position along the normal', () => {
 
   it('splits a scout of another size and orientation off its series', () => {
     writeStack([0, 4, 8, 12], { seriesUid: '2.25.77' });
-    const scout = put('scout.dcm', { seriesUid: '2.25.77', orientation: [0, 1, 0, 0, 0, -1], position: [0, -100, 100], rows: 16, cols: 12 });
+    const scout = put('scout.dcm', {
+      seriesUid: '2.25.77',
+      orientation: [0, 1, 0, 0, 0, -1],
+      position: [0, -100, 100],
+      rows: 16,
+      cols: 12,
+    });
     const { result } = scanPaths([dir]);
     expect(result.series.map((s) => [s.id, s.slices])).toEqual([
       ['2.25.77', 4],
       ['2.25.77-part2', 1],
     ]);
     expect(result.series[1].files).toEqual([scout]);
-    expect(result.series[1].warnings[0]).toMatch(/split from series 2\.25\.77: 1 image\(s\) of 12 × 16 sagittal unlike the main 8 × 8 axial/);
+    expect(result.series[1].warnings[0]).toMatch(
+      /split from series 2\.25\.77: 1 image\(s\) of 12 × 16 sagittal unlike the main 8 × 8 axial/,
+    );
   });
 
   it('says when a series is MONOCHROME1', () => {
@@ -149,8 +166,18 @@ describe('scan reports every file it cannot use, and goes on', () => {
   });
 
   it('reads NIfTI images but leaves label volumes (intent LABEL) to annotations import', () => {
-    const identity = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
-    const volume = { data: new Int16Array(4 * 3 * 2), dims: [4, 3, 2] as [number, number, number], pixdim: [1, 1, 1] as [number, number, number], affine: identity };
+    const identity = [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ];
+    const volume = {
+      data: new Int16Array(4 * 3 * 2),
+      dims: [4, 3, 2] as [number, number, number],
+      pixdim: [1, 1, 1] as [number, number, number],
+      affine: identity,
+    };
     writeFileSync(join(dir, 'image.nii'), writeNifti(volume));
     writeFileSync(join(dir, 'labels.nii.gz'), writeNifti({ ...volume, data: new Uint8Array(24), intent: 'label', gzip: true }));
     const { result } = scanPaths([dir]);
@@ -161,10 +188,18 @@ describe('scan reports every file it cannot use, and goes on', () => {
   it('checks large native files from their header and size alone, and falls back to the whole file for long headers', () => {
     const big = writeDicom({ position: [0, 0, 0], rows: 512, cols: 512, pixels: new Int16Array(512 * 512) });
     writeFileSync(join(dir, 'big-truncated.dcm'), big.subarray(0, big.length - 1000));
-    const longHeader = writeDicom({ position: [0, 0, 0], rows: 512, cols: 512, pixels: new Int16Array(512 * 512), extra: { ImageComments: 'x'.repeat(70_000), _vrMap: { PixelData: 'OW', ImageComments: 'UT' } } });
+    const longHeader = writeDicom({
+      position: [0, 0, 0],
+      rows: 512,
+      cols: 512,
+      pixels: new Int16Array(512 * 512),
+      extra: { ImageComments: 'x'.repeat(70_000), _vrMap: { PixelData: 'OW', ImageComments: 'UT' } },
+    });
     writeFileSync(join(dir, 'long-header.dcm'), longHeader);
     const { result } = scanPaths([dir]);
-    expect(result.skipped).toEqual([{ path: join(dir, 'big-truncated.dcm'), reason: expect.stringMatching(/truncated file: pixel data \(523288 of 524288 bytes/) }]);
+    expect(result.skipped).toEqual([
+      { path: join(dir, 'big-truncated.dcm'), reason: expect.stringMatching(/truncated file: pixel data \(523288 of 524288 bytes/) },
+    ]);
     expect(result.series[0].files).toEqual([join(dir, 'long-header.dcm')]);
   });
 

@@ -53,7 +53,10 @@ export function scanPaths(paths: string[], onProgress?: ProgressListener): ScanO
       try {
         const volume = readNifti(bytes);
         if (volume.intentCode === NIFTI_INTENT_LABEL) {
-          skipped.push({ path, reason: 'NIfTI label volume (intent NIFTI_INTENT_LABEL), not a scan: use `ssmtl annotations import --labels`' });
+          skipped.push({
+            path,
+            reason: 'NIfTI label volume (intent NIFTI_INTENT_LABEL), not a scan: use `ssmtl annotations import --labels`',
+          });
         } else nifti.push(describeNifti(path, volume));
       } catch (error) {
         skipped.push({ path, reason: error instanceof NiftiError ? error.reason : `unreadable NIfTI (${errorMessage(error)})` });
@@ -81,14 +84,21 @@ export function scanPaths(paths: string[], onProgress?: ProgressListener): ScanO
             added++;
           }
         }
-        skipped.push({ path, reason: `DICOMDIR: a directory index listing ${listed.length} file(s), which are read directly${added ? ` (${added} found only through it)` : ''}` });
+        skipped.push({
+          path,
+          reason: `DICOMDIR: a directory index listing ${listed.length} file(s), which are read directly${added ? ` (${added} found only through it)` : ''}`,
+        });
         continue;
       }
       images.push({ path, header: readImageHeader(dataSet, { truncated }) });
     } catch (error) {
       if (error instanceof NotDicomError || error instanceof UnusableImageError) skipped.push({ path, reason: error.reason });
       // dicom-parser throws plain strings when an element runs past the end of the bytes.
-      else skipped.push({ path, reason: `truncated or corrupt DICOM (${errorMessage(error).replace(/^dicomParser[.:][A-Za-z0-9.]*:\s*/, '')})` });
+      else
+        skipped.push({
+          path,
+          reason: `truncated or corrupt DICOM (${errorMessage(error).replace(/^dicomParser[.:][A-Za-z0-9.]*:\s*/, '')})`,
+        });
     }
   }
   onProgress?.({ stage: 'reading headers', done: queue.length, total: queue.length });

@@ -47,7 +47,13 @@ export async function storeSeries(workspace: Workspace, series: SeriesDescriptio
         writer = widenToFloat32(writer, partial);
         written = writer.tryAppend(slice.values) as NonNullable<typeof written>;
       }
-      rows.push({ idx: rows.length, position: slice.position, ...(slice.stats ?? written), source_file: slice.sourceFile, source_frame: slice.sourceFrame });
+      rows.push({
+        idx: rows.length,
+        position: slice.position,
+        ...(slice.stats ?? written),
+        source_file: slice.sourceFile,
+        source_frame: slice.sourceFrame,
+      });
     }
     writer.finish();
   } catch (error) {
@@ -135,4 +141,3 @@ function removeStaleFiles(workspace: Workspace, folder: string, keep: string): v
     if (join(folder, name) !== keep) rmSync(join(workspace.dir, folder, name), { force: true });
   }
 }
-

@@ -36,9 +36,11 @@ async function main(): Promise<void> {
 
 let queue = Promise.resolve();
 port.on('message', (message: Message) => {
-  queue = queue.then(() => handle(message)).catch((error: unknown) => {
-    port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-  });
+  queue = queue
+    .then(() => handle(message))
+    .catch((error: unknown) => {
+      port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    });
 });
 
 async function handle(message: Message): Promise<void> {

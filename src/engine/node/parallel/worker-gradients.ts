@@ -13,7 +13,10 @@ export class WorkerGradients implements ParallelGradients {
   private readonly threads: Worker[] = [];
   private readonly ready: Promise<void>;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: { flat: Float32Array; perHead: Float64Array }) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (v: { flat: Float32Array; perHead: Float64Array }) => void; reject: (e: Error) => void }
+  >();
   private failure: Error | null = null;
 
   /**

@@ -22,7 +22,12 @@ export interface EvaluateOptions {
   backend: BackendChoice;
 }
 
-export async function evaluateSeries(workspace: Workspace, model: string, seriesId: string, labelsPath: string): Promise<{ counts: OverlapCounts; slicesScored: number; unknownTruthLabels: number[]; classes: number[] }> {
+export async function evaluateSeries(
+  workspace: Workspace,
+  model: string,
+  seriesId: string,
+  labelsPath: string,
+): Promise<{ counts: OverlapCounts; slicesScored: number; unknownTruthLabels: number[]; classes: number[] }> {
   const series = workspace.requireSeries(seriesId);
   const truth = readSeriesLabels(workspace, series, labelsPath);
   const annotated = new Set(workspace.annotatedSlices(series.key));
@@ -58,10 +63,16 @@ export async function runEvaluate(options: EvaluateOptions): Promise<EvaluateSum
       if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${options.backend}: ${error.message}`);
       throw error;
     }
-    const { counts, slicesScored, unknownTruthLabels, classes } = await evaluateSeries(workspace, options.model, options.seriesId, options.labelsPath);
+    const { counts, slicesScored, unknownTruthLabels, classes } = await evaluateSeries(
+      workspace,
+      options.model,
+      options.seriesId,
+      options.labelsPath,
+    );
     if (slicesScored === 0) throw new InputError(`every slice of series ${options.seriesId} is annotated: nothing is left to score`);
     const structures = classes.filter((v) => v !== 0);
-    const pick = (scores: Record<string, number | null>) => Object.fromEntries(structures.map((v) => [String(v), round(scores[String(v)])]));
+    const pick = (scores: Record<string, number | null>) =>
+      Object.fromEntries(structures.map((v) => [String(v), round(scores[String(v)])]));
     return {
       series: options.seriesId,
       slicesScored,

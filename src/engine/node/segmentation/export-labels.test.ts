@@ -40,28 +40,46 @@ describe('NIfTI export of a label volume', () => {
       expect(written.readSlice(0)[0]).toBe(500);
     }
     if (hasNibabel) {
-      const script = 'import sys, nibabel, numpy\nfor a, b in zip(sys.argv[1::2], sys.argv[2::2]):\n  x, y = nibabel.load(a), nibabel.load(b)\n  print(numpy.allclose(x.affine, y.affine, atol=1e-4) and x.shape[:3] == y.shape[:3])';
+      const script =
+        'import sys, nibabel, numpy\nfor a, b in zip(sys.argv[1::2], sys.argv[2::2]):\n  x, y = nibabel.load(a), nibabel.load(b)\n  print(numpy.allclose(x.affine, y.affine, atol=1e-4) and x.shape[:3] == y.shape[:3])';
       const args = outputs.flatMap((o, i) => [o, join(fixtures, files[i])]);
       const result = spawnSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8' });
       expect(result.stdout.trim().split('\n')).toEqual(['True', 'True', 'True']);
     }
   });
 
-  it.skipIf(!existsSync('/usr/bin/dciodvfy'))('a DICOM SEG of a NIfTI series places frames by geometry, passes dciodvfy and reads back onto the series', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ssmtl-export-'));
-    const workspace = Workspace.open(join(dir, 'ws'), { create: true });
-    open.push(workspace);
-    await importScanned(workspace, scanPaths([join(fixtures, 'anatomical.nii')]));
-    const series = workspace.listSeries()[0];
-    const plane = series.rows * series.cols;
-    const labels = new Uint16Array(plane * series.slices).map((_, n) => (Math.floor(n / plane) % 3 === 1 && n % 7 < 3 ? 500 : n % 11 === 0 ? 600 : 0));
-    const path = join(dir, 'seg.dcm');
-    writeFileSync(path, writeSegForSeries(workspace, series, labels, [{ value: 500, name: 'LV', color: '#ff0000' }, { value: 600, name: 'RV', color: '#00ff00' }], { description: 'test', algorithm: 'test' }));
-    const check = spawnSync('/usr/bin/dciodvfy', [path], { encoding: 'utf8' });
-    expect(`${check.stdout}${check.stderr}`).not.toMatch(/^(Error|Warning)/m);
-    const back = readSeriesLabels(workspace, series, path);
-    for (let k = 0; k < series.slices; k++) expect(back.slice(k)).toEqual(labels.slice(k * plane, (k + 1) * plane));
-  });
+  it.skipIf(!existsSync('/usr/bin/dciodvfy'))(
+    'a DICOM SEG of a NIfTI series places frames by geometry, passes dciodvfy and reads back onto the series',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ssmtl-export-'));
+      const workspace = Workspace.open(join(dir, 'ws'), { create: true });
+      open.push(workspace);
+      await importScanned(workspace, scanPaths([join(fixtures, 'anatomical.nii')]));
+      const series = workspace.listSeries()[0];
+      const plane = series.rows * series.cols;
+      const labels = new Uint16Array(plane * series.slices).map((_, n) =>
+        Math.floor(n / plane) % 3 === 1 && n % 7 < 3 ? 500 : n % 11 === 0 ? 600 : 0,
+      );
+      const path = join(dir, 'seg.dcm');
+      writeFileSync(
+        path,
+        writeSegForSeries(
+          workspace,
+          series,
+          labels,
+          [
+            { value: 500, name: 'LV', color: '#ff0000' },
+            { value: 600, name: 'RV', color: '#00ff00' },
+          ],
+          { description: 'test', algorithm: 'test' },
+        ),
+      );
+      const check = spawnSync('/usr/bin/dciodvfy', [path], { encoding: 'utf8' });
+      expect(`${check.stdout}${check.stderr}`).not.toMatch(/^(Error|Warning)/m);
+      const back = readSeriesLabels(workspace, series, path);
+      for (let k = 0; k < series.slices; k++) expect(back.slice(k)).toEqual(labels.slice(k * plane, (k + 1) * plane));
+    },
+  );
 
   it('picks the format from the file name', () => {
     expect(exportFormatOf('/x/a.NII.GZ')).toBe('nifti-gz');

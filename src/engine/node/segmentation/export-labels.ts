@@ -40,7 +40,10 @@ export function exportLabels(
 ): string {
   const path = resolve(out);
   const format = exportFormatOf(path);
-  const bytes = format === 'dicom-seg' ? writeSegForSeries(workspace, series, labels, segments, info) : niftiBytes(series, labels, format === 'nifti-gz', info.description);
+  const bytes =
+    format === 'dicom-seg'
+      ? writeSegForSeries(workspace, series, labels, segments, info)
+      : niftiBytes(series, labels, format === 'nifti-gz', info.description);
   try {
     writeFileAtomically(path, bytes);
   } catch (error) {

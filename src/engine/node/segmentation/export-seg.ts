@@ -26,7 +26,9 @@ const IMPLEMENTATION_CLASS_UID = '2.25.152366153813213004611574316236916413089';
 
 export function readSegSource(workspace: Workspace, series: SeriesRecord): SegSource {
   if (series.format !== 'dicom') return niftiSegSource(workspace, series);
-  const rows = workspace.db.prepare('SELECT idx, source_file, source_frame FROM slices WHERE series_key = ? ORDER BY idx').all(series.key) as { idx: number; source_file: string; source_frame: number }[];
+  const rows = workspace.db
+    .prepare('SELECT idx, source_file, source_frame FROM slices WHERE series_key = ? ORDER BY idx')
+    .all(series.key) as { idx: number; source_file: string; source_frame: number }[];
   const parsed = new Map<string, { dataSet: DataSet; header: ReturnType<typeof readImageHeader> }>();
   const open = (file: string) => {
     let entry = parsed.get(file);
@@ -35,7 +37,9 @@ export function readSegSource(workspace: Workspace, series: SeriesRecord): SegSo
       try {
         bytes = readFileSync(file);
       } catch {
-        throw new InputError(`the source images of series ${series.id} are needed for a DICOM SEG but ${file} is gone (export .nii.gz, or import the series again from where it is now)`);
+        throw new InputError(
+          `the source images of series ${series.id} are needed for a DICOM SEG but ${file} is gone (export .nii.gz, or import the series again from where it is now)`,
+        );
       }
       const { dataSet } = parseDicomBytes(bytes);
       entry = { dataSet, header: readImageHeader(dataSet) };
@@ -46,7 +50,8 @@ export function readSegSource(workspace: Workspace, series: SeriesRecord): SegSo
   const slices: SegSourceSlice[] = rows.map((row) => {
     const { header } = open(row.source_file);
     const frame = header.frames[row.source_frame] ?? header.frames[0];
-    if (!header.sopInstanceUid || !header.sopClassUid) throw new InputError(`${row.source_file} has no SOP Instance/Class UID: it cannot be referenced by a DICOM SEG`);
+    if (!header.sopInstanceUid || !header.sopClassUid)
+      throw new InputError(`${row.source_file} has no SOP Instance/Class UID: it cannot be referenced by a DICOM SEG`);
     if (!frame?.position) throw new InputError(`${row.source_file} has no ImagePositionPatient: a DICOM SEG cannot place its frames`);
     return {
       sopClassUid: header.sopClassUid,
@@ -63,7 +68,12 @@ export function readSegSource(workspace: Workspace, series: SeriesRecord): SegSo
   const frameOfReference = text('x00200052');
   if (!frameOfReference) throw new InputError(`${rows[0].source_file} has no FrameOfReferenceUID: a DICOM SEG needs one`);
   return {
-    patient: { PatientName: text('x00100010'), PatientID: text('x00100020'), PatientBirthDate: text('x00100030'), PatientSex: text('x00100040') },
+    patient: {
+      PatientName: text('x00100010'),
+      PatientID: text('x00100020'),
+      PatientBirthDate: text('x00100030'),
+      PatientSex: text('x00100040'),
+    },
     study: {
       StudyInstanceUID: text('x0020000d'),
       StudyDate: text('x00080020'),
@@ -94,7 +104,14 @@ function niftiSegSource(workspace: Workspace, series: SeriesRecord): SegSource {
   return {
     // Values a DICOMDIR needs, so that media tools accept the file; nothing here names a person.
     patient: { PatientName: '', PatientID: series.patientId || 'UNKNOWN', PatientBirthDate: '', PatientSex: '' },
-    study: { StudyInstanceUID: uid(), StudyDate: now.slice(0, 10).replace(/-/g, ''), StudyTime: now.slice(11, 19).replace(/:/g, ''), ReferringPhysicianName: '', StudyID: '1', AccessionNumber: '' },
+    study: {
+      StudyInstanceUID: uid(),
+      StudyDate: now.slice(0, 10).replace(/-/g, ''),
+      StudyTime: now.slice(11, 19).replace(/:/g, ''),
+      ReferringPhysicianName: '',
+      StudyID: '1',
+      AccessionNumber: '',
+    },
     seriesInstanceUid: null,
     frameOfReferenceUid: uid(),
     orientation: [...plane.rowDirection, ...plane.columnDirection] as SegSource['orientation'],

@@ -86,14 +86,20 @@ export async function runFinetune(
   let modelFolder = '';
   try {
     const existing = workspace.getModel(options.name);
-    if (existing && existing.kind !== 'segmentation') throw new InputError(`--name ${options.name} is a ${existing.kind} model; choose another name for the segmentation model`);
+    if (existing && existing.kind !== 'segmentation')
+      throw new InputError(`--name ${options.name} is a ${existing.kind} model; choose another name for the segmentation model`);
     modelFolder = workspace.modelDir(options.name); // validates the name before any work
     if (options.resume && !existsSync(join(modelFolder, FINETUNE_CHECKPOINT))) {
-      throw new InputError(`--resume: fine-tuning '${options.name}' has no checkpoint in ${modelFolder} (nothing to resume; run it without --resume)`);
+      throw new InputError(
+        `--resume: fine-tuning '${options.name}' has no checkpoint in ${modelFolder} (nothing to resume; run it without --resume)`,
+      );
     }
 
     // The training data: annotated slices only.
-    const wanted = options.seriesIds && options.seriesIds.length > 0 ? options.seriesIds.map((id) => workspace.requireSeries(id)) : workspace.listSeries();
+    const wanted =
+      options.seriesIds && options.seriesIds.length > 0
+        ? options.seriesIds.map((id) => workspace.requireSeries(id))
+        : workspace.listSeries();
     const annotated = wanted.map((series) => ({ series, maps: readSliceAnnotations(workspace, series) })).filter((a) => a.maps.length > 0);
     const trainSlices = annotated.reduce((n, a) => n + a.maps.length, 0);
     if (trainSlices === 0) {
@@ -102,19 +108,25 @@ export async function runFinetune(
       );
     }
     const classes = classesOf(annotated.flatMap((a) => a.maps.map((m) => m.labels)));
-    if (classes.length < 2) throw new InputError(`the ${trainSlices} annotated slices hold only background: paint at least one structure before fine-tuning`);
+    if (classes.length < 2)
+      throw new InputError(`the ${trainSlices} annotated slices hold only background: paint at least one structure before fine-tuning`);
 
     // Where the weights start.
     let initRecord: ModelRecord | null = null;
     if (options.init === null) {
       const finished = workspace.listModels().filter(isFinishedPretrained);
       initRecord = finished.at(-1) ?? null;
-      if (!initRecord) throw new InputError(`no finished pre-trained model in ${workspace.dir}: run ssmtl pretrain first, name one with --init MODEL, or train from random weights with --init none`);
+      if (!initRecord)
+        throw new InputError(
+          `no finished pre-trained model in ${workspace.dir}: run ssmtl pretrain first, name one with --init MODEL, or train from random weights with --init none`,
+        );
     } else if (options.init !== 'none') {
       initRecord = workspace.getModel(options.init) ?? null;
       if (!initRecord) {
         const names = workspace.listModels().map((m) => m.name);
-        throw new InputError(`--init: no model '${options.init}' in ${workspace.dir} (it has: ${names.length ? names.join(', ') : 'none'}); use --init none for random weights`);
+        throw new InputError(
+          `--init: no model '${options.init}' in ${workspace.dir} (it has: ${names.length ? names.join(', ') : 'none'}); use --init none for random weights`,
+        );
       }
     }
     let size: number;
@@ -122,9 +134,16 @@ export async function runFinetune(
     if (initRecord) {
       const meta = initRecord.meta as { size?: number; width?: number; network?: string; backbone?: string };
       if (!meta.size || !meta.width) throw new InputError(`--init ${initRecord.name}: the model does not record its size and width`);
-      if ((meta.backbone ?? meta.network ?? 'unet') !== 'unet') throw new InputError(`--init ${initRecord.name}: a ${meta.backbone} backbone cannot start a U-Net segmentation model`);
-      for (const [flag, asked, has] of [['size', options.size, meta.size], ['width', options.width, meta.width]] as const) {
-        if (asked !== undefined && asked !== has) throw new InputError(`--${flag} ${asked} does not match the pre-trained model '${initRecord.name}' (size ${meta.size}, width ${meta.width}): leave --${flag} out or pre-train at that ${flag}`);
+      if ((meta.backbone ?? meta.network ?? 'unet') !== 'unet')
+        throw new InputError(`--init ${initRecord.name}: a ${meta.backbone} backbone cannot start a U-Net segmentation model`);
+      for (const [flag, asked, has] of [
+        ['size', options.size, meta.size],
+        ['width', options.width, meta.width],
+      ] as const) {
+        if (asked !== undefined && asked !== has)
+          throw new InputError(
+            `--${flag} ${asked} does not match the pre-trained model '${initRecord.name}' (size ${meta.size}, width ${meta.width}): leave --${flag} out or pre-train at that ${flag}`,
+          );
       }
       size = meta.size;
       width = meta.width;
@@ -160,8 +179,12 @@ export async function runFinetune(
       const { header, tensors } = readCheckpointFile(checkpointPath);
       const meta = header as unknown as FinetuneCheckpointMeta;
       const changed = (Object.keys(settings) as (keyof typeof settings)[]).filter((k) => meta[k] !== settings[k]);
-      if (JSON.stringify(meta.classes) !== JSON.stringify(classes) || JSON.stringify(meta.series) !== JSON.stringify(seriesUsed)) changed.push('annotated slices' as never);
-      if (changed.length > 0) throw new InputError(`the stopped fine-tuning '${options.name}' had other ${changed.join(', ')}, so it cannot continue: start a new fine-tuning (without --resume)`);
+      if (JSON.stringify(meta.classes) !== JSON.stringify(classes) || JSON.stringify(meta.series) !== JSON.stringify(seriesUsed))
+        changed.push('annotated slices' as never);
+      if (changed.length > 0)
+        throw new InputError(
+          `the stopped fine-tuning '${options.name}' had other ${changed.join(', ')}, so it cannot continue: start a new fine-tuning (without --resume)`,
+        );
       resume = { progress: meta.progress, adamStep: meta.adamStep, tensors };
     }
     const request: FinetuneRequest = {
@@ -174,7 +197,12 @@ export async function runFinetune(
       classes,
       pixelCounts,
       examples,
-      backbone: initRecord ? { tensors: readModelWeights(workspace, initRecord), source: `pre-trained model '${initRecord.name}' (size ${size}, width ${width})` } : null,
+      backbone: initRecord
+        ? {
+            tensors: readModelWeights(workspace, initRecord),
+            source: `pre-trained model '${initRecord.name}' (size ${size}, width ${width})`,
+          }
+        : null,
       resume,
       microBatch: options.microBatch,
     };
@@ -186,13 +214,32 @@ export async function runFinetune(
       throw error;
     }
     const { backend, microBatch } = trainer;
-    emit({ type: 'started', model: options.name, backend: backend.name, backendNotes: [backend.description, ...backend.notes], trainSlices, classes, init, epochs: options.epochs, stepsPerEpoch: trainer.stepsPerEpoch, microBatch });
+    emit({
+      type: 'started',
+      model: options.name,
+      backend: backend.name,
+      backendNotes: [backend.description, ...backend.notes],
+      trainSlices,
+      classes,
+      init,
+      epochs: options.epochs,
+      stepsPerEpoch: trainer.stepsPerEpoch,
+      microBatch,
+    });
     const result = await trainer.run({
       control: hooks.control,
       onEvent: emit,
       checkpointIntervalMs: options.checkpointIntervalMs,
       onCheckpoint: (snapshot) => {
-        const meta: FinetuneCheckpointMeta = { kind: 'ssmtl-finetune-checkpoint', ...settings, epochs: options.epochs, classes, series: seriesUsed, progress: snapshot.progress, adamStep: snapshot.adamStep };
+        const meta: FinetuneCheckpointMeta = {
+          kind: 'ssmtl-finetune-checkpoint',
+          ...settings,
+          epochs: options.epochs,
+          classes,
+          series: seriesUsed,
+          progress: snapshot.progress,
+          adamStep: snapshot.adamStep,
+        };
         writeCheckpointFile(checkpointPath, meta as unknown as Record<string, unknown>, snapshot.tensors);
       },
     });
@@ -239,7 +286,8 @@ export async function runFinetune(
   } finally {
     await trainer?.dispose();
     // A run that saved nothing leaves no empty model folder behind.
-    if (modelFolder && existsSync(modelFolder) && readdirSync(modelFolder).length === 0 && !workspace.getModel(options.name)) rmSync(modelFolder, { recursive: true, force: true });
+    if (modelFolder && existsSync(modelFolder) && readdirSync(modelFolder).length === 0 && !workspace.getModel(options.name))
+      rmSync(modelFolder, { recursive: true, force: true });
     workspace.close();
   }
 }

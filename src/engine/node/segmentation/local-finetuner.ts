@@ -7,7 +7,8 @@ import { loadBackend } from '../load-backend.ts';
 /** Places a fine-tuning run in this process, on the tfjs backend `choice` resolves to. */
 export async function placeFinetuneLocally(choice: BackendChoice, request: FinetuneRequest): Promise<PlacedFinetuner> {
   const backend = await loadBackend(choice);
-  const microBatch = request.microBatch ?? chooseMicroBatch(request.batch, request.size, request.width, request.classes.length, backend.maxActivationBytes);
+  const microBatch =
+    request.microBatch ?? chooseMicroBatch(request.batch, request.size, request.width, request.classes.length, backend.maxActivationBytes);
   const { net, trainer } = buildFinetuner(request, microBatch);
   return {
     backend,

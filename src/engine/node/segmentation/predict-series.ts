@@ -4,7 +4,13 @@ import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
 import type { SegmentationMeta } from './segmentation-model.ts';
 
 /** Every slice of a stored series through a segmentation model (engine/segmentation/predict.ts). */
-export function predictSeries(workspace: Workspace, net: UNet, meta: SegmentationMeta, series: SeriesRecord, onSlice?: (done: number, total: number) => void): Promise<SeriesPrediction> {
+export function predictSeries(
+  workspace: Workspace,
+  net: UNet,
+  meta: SegmentationMeta,
+  series: SeriesRecord,
+  onSlice?: (done: number, total: number) => void,
+): Promise<SeriesPrediction> {
   return predictSlices(net, meta, series, (k) => workspace.readSlice(series.id, k), onSlice);
 }
 

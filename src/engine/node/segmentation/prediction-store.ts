@@ -17,12 +17,19 @@ export interface PredictionMeta {
   suggestedSlices: number[];
 }
 
-export function savePrediction(workspace: Workspace, series: SeriesRecord, model: string, labels: Uint16Array, meta: PredictionMeta): string {
+export function savePrediction(
+  workspace: Workspace,
+  series: SeriesRecord,
+  model: string,
+  labels: Uint16Array,
+  meta: PredictionMeta,
+): string {
   const folder = join('predictions', seriesFolder(series.id).replace(/^series[\\/]/, ''));
   mkdirSync(join(workspace.dir, folder), { recursive: true });
   const file = join(folder, `${model}-${randomBytes(6).toString('hex')}.u16`);
   writeFileAtomically(join(workspace.dir, file), new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
-  const previous = workspace.db.prepare('SELECT label_file FROM predictions WHERE series_key = ? AND model = ?').get(series.key, model) as { label_file: string } | undefined;
+  const previous = workspace.db.prepare('SELECT label_file FROM predictions WHERE series_key = ? AND model = ?').get(series.key, model) as
+    { label_file: string } | undefined;
   workspace.db
     .prepare(
       `INSERT INTO predictions (series_key, model, label_file, created_at, meta) VALUES (?, ?, ?, ?, ?)
@@ -33,10 +40,14 @@ export function savePrediction(workspace: Workspace, series: SeriesRecord, model
   return file;
 }
 
-export function readPrediction(workspace: Workspace, series: SeriesRecord, model: string): { labels: Uint16Array; meta: PredictionMeta; createdAt: string } | null {
-  const row = workspace.db.prepare('SELECT label_file, created_at, meta FROM predictions WHERE series_key = ? AND model = ?').get(series.key, model) as
-    | { label_file: string; created_at: string; meta: string }
-    | undefined;
+export function readPrediction(
+  workspace: Workspace,
+  series: SeriesRecord,
+  model: string,
+): { labels: Uint16Array; meta: PredictionMeta; createdAt: string } | null {
+  const row = workspace.db
+    .prepare('SELECT label_file, created_at, meta FROM predictions WHERE series_key = ? AND model = ?')
+    .get(series.key, model) as { label_file: string; created_at: string; meta: string } | undefined;
   if (!row) return null;
   const path = join(workspace.dir, row.label_file);
   if (!existsSync(path)) return null;

@@ -49,10 +49,18 @@ export function readModelWeights(workspace: Workspace, record: ModelRecord): Ten
 export function requireSegmentationModel(workspace: Workspace, name: string): { record: ModelRecord; meta: SegmentationMeta } {
   const record = workspace.getModel(name);
   if (!record) {
-    const names = workspace.listModels().filter((m) => m.kind === 'segmentation').map((m) => m.name);
-    throw new InputError(`--model: no segmentation model '${name}' in ${workspace.dir} (it has: ${names.length ? names.join(', ') : 'none; run ssmtl finetune first'})`);
+    const names = workspace
+      .listModels()
+      .filter((m) => m.kind === 'segmentation')
+      .map((m) => m.name);
+    throw new InputError(
+      `--model: no segmentation model '${name}' in ${workspace.dir} (it has: ${names.length ? names.join(', ') : 'none; run ssmtl finetune first'})`,
+    );
   }
-  if (record.kind !== 'segmentation') throw new InputError(`--model ${name} is a ${record.kind} model, not a segmentation model: fine-tune one from it with ssmtl finetune --init ${name}`);
+  if (record.kind !== 'segmentation')
+    throw new InputError(
+      `--model ${name} is a ${record.kind} model, not a segmentation model: fine-tune one from it with ssmtl finetune --init ${name}`,
+    );
   return { record, meta: record.meta as SegmentationMeta };
 }
 
@@ -71,12 +79,23 @@ export function loadSegmentationNet(workspace: Workspace, name: string): { net: 
 }
 
 /** Writes the weights, then switches the catalogue row, then removes the previous weights. */
-export function saveSegmentationModel(workspace: Workspace, name: string, tensors: TensorRecord[], meta: Omit<SegmentationMeta, 'weights'>): void {
+export function saveSegmentationModel(
+  workspace: Workspace,
+  name: string,
+  tensors: TensorRecord[],
+  meta: Omit<SegmentationMeta, 'weights'>,
+): void {
   const dir = workspace.modelDir(name);
   const previous = workspace.getModel(name);
   const weights = `seg-weights-${randomBytes(6).toString('hex')}.bin`;
   writeCheckpointFile(join(dir, weights), { kind: 'ssmtl-segmentation-weights', ...meta }, tensors);
-  workspace.saveModel({ name, kind: 'segmentation', method: meta.init === 'none' ? 'scratch' : `finetune:${meta.init}`, createdAt: new Date().toISOString(), meta: { ...meta, weights } });
+  workspace.saveModel({
+    name,
+    kind: 'segmentation',
+    method: meta.init === 'none' ? 'scratch' : `finetune:${meta.init}`,
+    createdAt: new Date().toISOString(),
+    meta: { ...meta, weights },
+  });
   const old = (previous?.meta as { weights?: string } | undefined)?.weights;
   if (previous?.kind === 'segmentation' && old && old !== weights) rmSync(join(dir, old), { force: true });
 }

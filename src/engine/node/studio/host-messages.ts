@@ -6,7 +6,10 @@ import type { PixelRoute } from '../../../shared/pixel-urls.ts';
  * every renderer call before forwarding it; the host validates again (the service
  * always does), so neither side trusts the other's input blindly.
  */
-export type HostRequest = { id: number; type: 'call'; method: string; params: unknown[] } | { id: number; type: 'pixels'; route: PixelRoute } | { type: 'shutdown' };
+export type HostRequest =
+  | { id: number; type: 'call'; method: string; params: unknown[] }
+  | { id: number; type: 'pixels'; route: PixelRoute }
+  | { type: 'shutdown' };
 
 export type HostReply =
   | { id: number; type: 'result'; result: unknown }

@@ -42,7 +42,11 @@ describe('engine host process', () => {
     expect(await waitFor((r) => 'id' in r && r.id === 2)).toMatchObject({ type: 'result', result: [] });
 
     send({ id: 3, type: 'call', method: 'startImport', params: [['/nonexistent/folder']] });
-    expect(await waitFor((r) => 'id' in r && r.id === 3)).toMatchObject({ type: 'error', input: true, message: expect.stringMatching(/nothing at \/nonexistent\/folder: check the folder's path/) });
+    expect(await waitFor((r) => 'id' in r && r.id === 3)).toMatchObject({
+      type: 'error',
+      input: true,
+      message: expect.stringMatching(/nothing at \/nonexistent\/folder: check the folder's path/),
+    });
 
     send({ id: 4, type: 'call', method: 'eval', params: ['1'] });
     expect(await waitFor((r) => 'id' in r && r.id === 4)).toMatchObject({ type: 'error', input: true });

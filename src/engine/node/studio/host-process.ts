@@ -42,7 +42,13 @@ async function handle(request: HostRequest): Promise<void> {
     try {
       const answer = service.readPixels(request.route);
       // Copy out of the reader's scratch buffer: the message is serialized later.
-      send({ id: request.id, type: 'pixels', bytes: answer ? answer.bytes.slice() : null, rows: answer?.rows ?? 0, cols: answer?.cols ?? 0 });
+      send({
+        id: request.id,
+        type: 'pixels',
+        bytes: answer ? answer.bytes.slice() : null,
+        rows: answer?.rows ?? 0,
+        cols: answer?.cols ?? 0,
+      });
     } catch (error) {
       send({ id: request.id, type: 'error', message: errorMessage(error), input: false });
     }

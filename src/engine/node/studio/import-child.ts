@@ -31,10 +31,15 @@ async function run(request: ImportRequest): Promise<void> {
     if (request.sample) {
       const dir = join(workspace.dir, SAMPLE_FOLDER);
       if (!existsSync(dir) || readdirSync(dir).length === 0) {
-        writeSample({ outDir: dir, onProgress: (done, total) => send({ type: 'progress', progress: { stage: 'writing the sample', done, total } }) });
+        writeSample({
+          outDir: dir,
+          onProgress: (done, total) => send({ type: 'progress', progress: { stage: 'writing the sample', done, total } }),
+        });
       }
       // Only the scans: the label volumes beside them are ground truth, not images to learn from.
-      paths = readdirSync(dir).map((subject) => join(dir, subject, 'dicom')).filter((p) => existsSync(p));
+      paths = readdirSync(dir)
+        .map((subject) => join(dir, subject, 'dicom'))
+        .filter((p) => existsSync(p));
     }
     if (paths.length === 0) throw new InputError('nothing to import: give a file or folder');
     for (const path of paths) if (!existsSync(path)) throw new InputError(`${path} does not exist`);
@@ -49,7 +54,9 @@ async function run(request: ImportRequest): Promise<void> {
 process.on('message', (message: ImportRequest | { type: 'cancel' }) => {
   if (message.type === 'cancel') process.exit(130);
   run(message)
-    .catch((error: unknown) => send({ type: 'failed', kind: error instanceof InputError ? 'input' : 'internal', message: errorMessage(error) }))
+    .catch((error: unknown) =>
+      send({ type: 'failed', kind: error instanceof InputError ? 'input' : 'internal', message: errorMessage(error) }),
+    )
     .finally(() => setTimeout(() => process.exit(0), 50));
 });
 process.on('disconnect', () => process.exit(0));

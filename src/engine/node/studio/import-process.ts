@@ -37,7 +37,12 @@ export function startImportProcess(request: Omit<ImportRequest, 'type'>, onProgr
     });
     child.on('exit', (code, signal) => {
       if (!settled) {
-        reject(new ImportFailedError('internal', cancelled ? 'cancelled' : `the import process ended unexpectedly (${signal ?? `exit code ${code}`})`));
+        reject(
+          new ImportFailedError(
+            'internal',
+            cancelled ? 'cancelled' : `the import process ended unexpectedly (${signal ?? `exit code ${code}`})`,
+          ),
+        );
       }
     });
     child.on('error', (error) => {

@@ -17,7 +17,10 @@ export interface JobControls {
 }
 
 export class JobRegistry {
-  private readonly jobs = new Map<string, { summary: JobSummary; controls: JobControls; lastPush: number; pending: ReturnType<typeof setTimeout> | null }>();
+  private readonly jobs = new Map<
+    string,
+    { summary: JobSummary; controls: JobControls; lastPush: number; pending: ReturnType<typeof setTimeout> | null }
+  >();
   private nextId = 1;
 
   constructor(private readonly emit: (event: StudioEvent) => void) {}

@@ -20,7 +20,9 @@ export interface SegmentationHandle<T> {
   result: Promise<T>;
 }
 
-type Result<R extends SegmentationRequest> = R extends { type: 'finetune' } ? FinetuneSummary & { status: 'done' | 'cancelled' } : PredictSummary;
+type Result<R extends SegmentationRequest> = R extends { type: 'finetune' }
+  ? FinetuneSummary & { status: 'done' | 'cancelled' }
+  : PredictSummary;
 
 /** Runs a fine-tune or predict job in a child process (see segmentation-child.ts). */
 export function startSegmentationProcess<R extends SegmentationRequest>(
@@ -43,7 +45,10 @@ export function startSegmentationProcess<R extends SegmentationRequest>(
       }
     });
     child.on('exit', (code, signal) => {
-      if (!settled) reject(new SegmentationFailedError('internal', `the ${request.type} process ended unexpectedly (${signal ?? `exit code ${code}`})`));
+      if (!settled)
+        reject(
+          new SegmentationFailedError('internal', `the ${request.type} process ended unexpectedly (${signal ?? `exit code ${code}`})`),
+        );
     });
     child.on('error', (error) => {
       if (!settled) reject(new SegmentationFailedError('internal', `could not start the ${request.type} process: ${error.message}`));

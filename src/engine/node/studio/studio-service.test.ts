@@ -23,10 +23,11 @@ describe('StudioService', () => {
 
   const finished = (job: JobSummary) => jobEnded(service, job, 200);
 
-
   it('imports the sample, saves and serves an annotation, pre-trains twice, exports', async () => {
     expect((await service.workspace()).exists).toBe(false);
-    await expect(service.startPretrain({ seriesIds: [], method: 'ssmtl', t: 5, epochs: 1, size: 32, width: 4, batch: 4, backend: 'wasm', name: '' })).rejects.toThrow(/empty/);
+    await expect(
+      service.startPretrain({ seriesIds: [], method: 'ssmtl', t: 5, epochs: 1, size: 32, width: 4, batch: 4, backend: 'wasm', name: '' }),
+    ).rejects.toThrow(/empty/);
     const imported = await finished(await service.startImportSample());
     expect(imported.state, imported.message ?? '').toBe('done');
     const series = await service.listSeries();
@@ -44,7 +45,17 @@ describe('StudioService', () => {
     await expect(service.call('saveAnnotation', [id, 20, new Uint8Array(3)])).rejects.toThrow(/uint16 values/);
     expect(events.some((e) => e.type === 'annotation-saved')).toBe(true);
 
-    const settings = { seriesIds: [id], method: 'ssmtl' as const, t: 5, epochs: 1, size: 32, width: 4, batch: 4, backend: 'wasm' as const, name: '' };
+    const settings = {
+      seriesIds: [id],
+      method: 'ssmtl' as const,
+      t: 5,
+      epochs: 1,
+      size: 32,
+      width: 4,
+      batch: 4,
+      backend: 'wasm' as const,
+      name: '',
+    };
     const first = await finished(await service.startPretrain(settings));
     expect(first.state, first.message ?? '').toBe('done');
     expect(first.backend).toBe('wasm');
@@ -75,7 +86,9 @@ describe('StudioService', () => {
     expect(listed).toMatchObject({ name: stopped.produced[0], kind: 'segmentation', complete: false, resumable: { init } });
 
     const epochs = listed!.resumable!.epochsDone + 1;
-    const resumed = await finished(await service.startFinetune({ init, epochs, backend: 'wasm', name: listed!.name, predictSeriesId: null }));
+    const resumed = await finished(
+      await service.startFinetune({ init, epochs, backend: 'wasm', name: listed!.name, predictSeriesId: null }),
+    );
     expect(resumed.title).toMatch(/resumed/);
     expect(resumed.state, resumed.message ?? '').toBe('done');
     expect(resumed.message).toContain(`${epochs} epoch`);

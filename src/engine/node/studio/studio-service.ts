@@ -24,7 +24,12 @@ import type { ImportResult } from '../../../shared/series.ts';
 import type { PixelRoute } from '../../../shared/pixel-urls.ts';
 import { MMWHS_LABELS } from '../../../shared/labels.ts';
 import type { FinetuneSummary, PredictSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
-import { deleteSliceAnnotations, readSliceAnnotation, readSliceAnnotations, saveSliceAnnotations } from '../annotations/annotation-store.ts';
+import {
+  deleteSliceAnnotations,
+  readSliceAnnotation,
+  readSliceAnnotations,
+  saveSliceAnnotations,
+} from '../annotations/annotation-store.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
 import { exportLabels } from '../segmentation/export-labels.ts';
 import { DEFAULT_FINETUNE, FINETUNE_CHECKPOINT, runFinetune, type FinetuneOptions } from '../segmentation/finetune-job.ts';
@@ -128,7 +133,12 @@ export class StudioService {
       dir: this.dir,
       exists: this.workspaceOrNull() !== null,
       transport: this.options.transport,
-      backend: { requested: this.options.backend ?? 'auto', lastUsed: this.lastBackend, notes: this.lastBackendNotes, gpuWorker: this.gpuWorkers.current() },
+      backend: {
+        requested: this.options.backend ?? 'auto',
+        lastUsed: this.lastBackend,
+        notes: this.lastBackendNotes,
+        gpuWorker: this.gpuWorkers.current(),
+      },
     };
   }
 
@@ -169,7 +179,8 @@ export class StudioService {
   async startImport(paths: string[]): Promise<JobSummary> {
     if (paths.length === 0) throw new InputError('give at least one file or folder to import');
     const absolute = paths.map((p) => resolve(p.trim()));
-    for (const path of absolute) if (!existsSync(path)) throw new InputError(`nothing at ${path}: check the folder's path (the full path on this computer)`);
+    for (const path of absolute)
+      if (!existsSync(path)) throw new InputError(`nothing at ${path}: check the folder's path (the full path on this computer)`);
     return this.runImport(`Importing ${absolute.length === 1 ? absolute[0] : `${absolute.length} paths`}`, absolute, false);
   }
 
@@ -219,7 +230,8 @@ export class StudioService {
     const hasCheckpoint = (candidate: string) => existsSync(join(workspace.dir, 'models', candidate, 'checkpoint.bin'));
     let name = settings.name || derived;
     if (finished(name)) {
-      if (settings.name) throw new InputError(`a finished model named '${name}' already exists: choose another name, or leave the name empty`);
+      if (settings.name)
+        throw new InputError(`a finished model named '${name}' already exists: choose another name, or leave the name empty`);
       // The same settings again: a new run beside the finished one (or the interrupted next one, resumed).
       for (let n = 2; finished(name); n++) name = `${derived}-run${n}`;
     }
@@ -247,7 +259,11 @@ export class StudioService {
       const onEvent = (event: JobEvent) => this.onPretrainEvent(jobId(), event);
       const handle = gpuWorker
         ? startOnGpuWorker((control) =>
-            runPretrain(options, { emit: onEvent, control, place: async (request) => this.gpuWorkers.placePretrain(gpuWorker, workspace, request, CHECKPOINT_INTERVAL_MS) }),
+            runPretrain(options, {
+              emit: onEvent,
+              control,
+              place: async (request) => this.gpuWorkers.placePretrain(gpuWorker, workspace, request, CHECKPOINT_INTERVAL_MS),
+            }),
           )
         : startPretrainProcess(options, onEvent);
       return {
@@ -256,11 +272,18 @@ export class StudioService {
         produced: [name],
         changes: 'models-changed',
         done: (summary) => {
-          if (summary.status !== 'done') return { state: 'cancelled', message: 'Stopped; its checkpoint is kept: start the same settings again to resume.' };
+          if (summary.status !== 'done')
+            return { state: 'cancelled', message: 'Stopped; its checkpoint is kept: start the same settings again to resume.' };
           const loss = `loss ${fmt(summary.loss.first)} → ${fmt(summary.loss.last)}`;
-          return { state: 'done', fraction: 1, message: `Model ${summary.model}: ${plural(summary.epochs, 'epoch')} in ${Math.round(summary.seconds)} s on ${summary.backend}, ${loss}` };
+          return {
+            state: 'done',
+            fraction: 1,
+            message: `Model ${summary.model}: ${plural(summary.epochs, 'epoch')} in ${Math.round(summary.seconds)} s on ${summary.backend}, ${loss}`,
+          };
         },
-        failed: (error) => ({ message: `${error instanceof JobFailedError && error.kind === 'nan' ? 'Training diverged: ' : ''}${errorMessage(error)}` }),
+        failed: (error) => ({
+          message: `${error instanceof JobFailedError && error.kind === 'nan' ? 'Training diverged: ' : ''}${errorMessage(error)}`,
+        }),
       };
     });
   }
@@ -270,7 +293,11 @@ export class StudioService {
       case 'started':
         this.lastBackend = event.backend;
         this.lastBackendNotes = event.backendNotes;
-        this.jobs.update(id, { state: 'running', backend: event.backend, backendNotes: event.backendNotes, detail: `epoch 1/${event.epochs}` }, { urgent: true });
+        this.jobs.update(
+          id,
+          { state: 'running', backend: event.backend, backendNotes: event.backendNotes, detail: `epoch 1/${event.epochs}` },
+          { urgent: true },
+        );
         break;
       case 'progress':
         this.jobs.addLoss(id, { step: event.globalStep, losses: event.headLosses });
@@ -318,7 +345,13 @@ export class StudioService {
     return this.launchJob<FinetuneSummary & { status: 'done' | 'cancelled' }>('finetune', title, (jobId) => {
       const onEvent = (event: SegmentationJobEvent) => this.onFinetuneEvent(jobId(), event);
       const handle = gpuWorker
-        ? startOnGpuWorker((control) => runFinetune(options, { emit: onEvent, control, place: async (request) => this.gpuWorkers.placeFinetune(gpuWorker, request, CHECKPOINT_INTERVAL_MS) }))
+        ? startOnGpuWorker((control) =>
+            runFinetune(options, {
+              emit: onEvent,
+              control,
+              place: async (request) => this.gpuWorkers.placeFinetune(gpuWorker, request, CHECKPOINT_INTERVAL_MS),
+            }),
+          )
         : startSegmentationProcess({ type: 'finetune', options }, { event: onEvent });
       return {
         result: handle.result,
@@ -326,10 +359,16 @@ export class StudioService {
         produced: [name],
         changes: 'models-changed',
         done: (summary) => {
-          if (summary.status !== 'done') return { state: 'cancelled', message: 'Stopped at a checkpoint: Resume on the Fine-tune & Review screen continues it.' };
+          if (summary.status !== 'done')
+            return { state: 'cancelled', message: 'Stopped at a checkpoint: Resume on the Fine-tune & Review screen continues it.' };
           if (settings.predictSeriesId && workspace.findSeries(settings.predictSeriesId)) {
-            void this.startPredict({ model: summary.model, seriesId: settings.predictSeriesId, backend: settings.backend }).catch((error: unknown) =>
-              this.jobs.update(jobId(), { message: `${this.jobs.get(jobId())?.message ?? ''} · could not segment the series: ${errorMessage(error)}` }, { urgent: true }),
+            void this.startPredict({ model: summary.model, seriesId: settings.predictSeriesId, backend: settings.backend }).catch(
+              (error: unknown) =>
+                this.jobs.update(
+                  jobId(),
+                  { message: `${this.jobs.get(jobId())?.message ?? ''} · could not segment the series: ${errorMessage(error)}` },
+                  { urgent: true },
+                ),
             );
           }
           const trained = `${plural(summary.trainSlices, 'slice')}, ${plural(summary.epochs, 'epoch')} in ${Math.round(summary.seconds)} s on ${summary.backend}`;
@@ -346,7 +385,12 @@ export class StudioService {
         this.lastBackendNotes = event.backendNotes;
         this.jobs.update(
           id,
-          { state: 'running', backend: event.backend, backendNotes: event.backendNotes, detail: `${event.trainSlices} annotated slices · classes ${event.classes.join(', ')}` },
+          {
+            state: 'running',
+            backend: event.backend,
+            backendNotes: event.backendNotes,
+            detail: `${event.trainSlices} annotated slices · classes ${event.classes.join(', ')}`,
+          },
           { urgent: true },
         );
         break;
@@ -354,7 +398,7 @@ export class StudioService {
         this.jobs.addLoss(id, { step: event.globalStep, losses: { loss: event.loss } });
         const total = event.totalSteps;
         this.jobs.update(id, {
-          fraction: total ? Math.min(1, event.globalStep / total) : this.jobs.get(id)?.fraction ?? 0,
+          fraction: total ? Math.min(1, event.globalStep / total) : (this.jobs.get(id)?.fraction ?? 0),
           etaSeconds: event.etaSeconds,
           detail: `epoch ${event.epoch + 1} · step ${event.globalStep}${total ? `/${total}` : ''} · loss ${event.loss.toFixed(4)}`,
         });
@@ -374,9 +418,12 @@ export class StudioService {
     const gpuWorker = this.gpuWorkers.choose(backend, tensorflowInstalled());
     return this.launchJob<PredictSummary>('predict', `Segmenting ${series.description ?? series.id} with ${settings.model}`, (jobId) => {
       const options = { workspace: workspace.dir, model: settings.model, seriesId: series.id, out: null, backend };
-      const onSlice = (done: number, total: number) => this.jobs.update(jobId(), { state: 'running', fraction: total ? done / total : 0, detail: `slice ${done}/${total}` });
+      const onSlice = (done: number, total: number) =>
+        this.jobs.update(jobId(), { state: 'running', fraction: total ? done / total : 0, detail: `slice ${done}/${total}` });
       const handle = gpuWorker
-        ? startOnGpuWorker((control) => runPredict(options, { onSlice, place: async (request) => this.gpuWorkers.placePredict(gpuWorker, request, control) }))
+        ? startOnGpuWorker((control) =>
+            runPredict(options, { onSlice, place: async (request) => this.gpuWorkers.placePredict(gpuWorker, request, control) }),
+          )
         : startSegmentationProcess({ type: 'predict', options }, { slice: onSlice });
       return {
         result: handle.result,
@@ -388,7 +435,11 @@ export class StudioService {
           const volumes = Object.entries(summary.volumesMl)
             .map(([value, ml]) => `${value}: ${ml.toFixed(1)} mL`)
             .join(', ');
-          return { state: 'done', fraction: 1, message: `${plural(summary.slices, 'slice')} in ${summary.seconds.toFixed(1)} s${gpuWorker ? ' on webgpu' : ''} · ${volumes}` };
+          return {
+            state: 'done',
+            fraction: 1,
+            message: `${plural(summary.slices, 'slice')} in ${summary.seconds.toFixed(1)} s${gpuWorker ? ' on webgpu' : ''} · ${volumes}`,
+          };
         },
         failed: (error) => ({ state: /cancelled$/.test(errorMessage(error)) ? 'cancelled' : 'failed' }),
       };
@@ -423,7 +474,12 @@ export class StudioService {
     launched.result
       .then(
         (result) => this.jobs.update(id, { etaSeconds: null, ...launched.done(result) }, { urgent: true }),
-        (error: unknown) => this.jobs.update(id, { state: 'failed', etaSeconds: null, message: errorMessage(error), ...launched.failed?.(error) }, { urgent: true }),
+        (error: unknown) =>
+          this.jobs.update(
+            id,
+            { state: 'failed', etaSeconds: null, message: errorMessage(error), ...launched.failed?.(error) },
+            { urgent: true },
+          ),
       )
       .finally(() => {
         if (launched.changes) this.emit({ type: launched.changes });
@@ -450,7 +506,10 @@ export class StudioService {
     const workspace = this.requireWorkspace();
     const series = workspace.requireSeries(seriesId);
     const plane = series.rows * series.cols;
-    if (mask.byteLength !== plane * 2) throw new InputError(`a label map of series ${seriesId} has ${plane} uint16 values (${plane * 2} bytes), got ${mask.byteLength} bytes`);
+    if (mask.byteLength !== plane * 2)
+      throw new InputError(
+        `a label map of series ${seriesId} has ${plane} uint16 values (${plane * 2} bytes), got ${mask.byteLength} bytes`,
+      );
     // Copy: the bytes may be a view at an odd offset of a larger message buffer.
     const labels = new Uint16Array(plane);
     new Uint8Array(labels.buffer).set(mask);
@@ -484,7 +543,11 @@ export class StudioService {
     const present = new Set(labels);
     const segments = readLabelSet(workspace).filter((l) => present.has(l.value));
     if (segments.length === 0) {
-      throw new InputError(request.model ? `model ${request.model} found no structure in this series: there is nothing to export` : 'the annotations hold no label of the palette: there is nothing to export');
+      throw new InputError(
+        request.model
+          ? `model ${request.model} found no structure in this series: there is nothing to export`
+          : 'the annotations hold no label of the palette: there is nothing to export',
+      );
     }
     const folder = join(workspace.dir, 'exports');
     mkdirSync(folder, { recursive: true });
@@ -527,7 +590,11 @@ export class StudioService {
     if (!workspace) return null;
     const series = workspace.findSeries(route.seriesId);
     if (!series || route.index >= series.slices) return null;
-    const answer = (values: Float32Array | Uint16Array) => ({ bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength), rows: series.rows, cols: series.cols });
+    const answer = (values: Float32Array | Uint16Array) => ({
+      bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+      rows: series.rows,
+      cols: series.cols,
+    });
     if (route.kind === 'slice') return answer(workspace.readSlice(series.id, route.index));
     if (route.kind === 'annotation') {
       const annotation = readSliceAnnotation(workspace, series, route.index);
@@ -587,7 +654,15 @@ function interruptedFinetunes(workspace: Workspace, recorded: Set<string>): Stud
       if (typeof header.init !== 'string') continue;
       const epochsDone = header.progress?.perEpoch?.length ?? 0;
       const method = header.init === 'none' ? 'scratch' : `finetune:${header.init}`;
-      out.push({ name, kind: 'segmentation', method, createdAt: statSync(checkpoint).mtime.toISOString(), complete: false, series: [], resumable: { init: header.init, epochsDone } });
+      out.push({
+        name,
+        kind: 'segmentation',
+        method,
+        createdAt: statSync(checkpoint).mtime.toISOString(),
+        complete: false,
+        series: [],
+        resumable: { init: header.init, epochsDone },
+      });
     } catch {
       // An unreadable checkpoint cannot be resumed; it is left for the CLI to report.
     }
@@ -598,7 +673,11 @@ function interruptedFinetunes(workspace: Workspace, recorded: Set<string>): Stud
 /** Stored predictions (schema 2), per series id, oldest first. */
 function predictionsBySeries(workspace: Workspace): Map<string, PredictionStatus[]> {
   const out = new Map<string, PredictionStatus[]>();
-  const rows = workspace.db.prepare('SELECT s.id AS id, p.model AS model, p.created_at AS createdAt, p.meta AS meta FROM predictions p JOIN series s ON s.key = p.series_key ORDER BY p.created_at').all() as {
+  const rows = workspace.db
+    .prepare(
+      'SELECT s.id AS id, p.model AS model, p.created_at AS createdAt, p.meta AS meta FROM predictions p JOIN series s ON s.key = p.series_key ORDER BY p.created_at',
+    )
+    .all() as {
     id: string;
     model: string;
     createdAt: string;
@@ -606,7 +685,12 @@ function predictionsBySeries(workspace: Workspace): Map<string, PredictionStatus
   }[];
   for (const row of rows) {
     const meta = JSON.parse(row.meta) as Partial<PredictionMeta>;
-    const status: PredictionStatus = { model: row.model, createdAt: row.createdAt, volumesMl: meta.volumesMl ?? {}, suggestedSlices: meta.suggestedSlices ?? [] };
+    const status: PredictionStatus = {
+      model: row.model,
+      createdAt: row.createdAt,
+      volumesMl: meta.volumesMl ?? {},
+      suggestedSlices: meta.suggestedSlices ?? [],
+    };
     out.set(row.id, [...(out.get(row.id) ?? []), status]);
   }
   return out;

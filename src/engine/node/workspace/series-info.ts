@@ -2,7 +2,10 @@ import type { SeriesInfo } from '../../../shared/series.ts';
 import type { SeriesRecord, Workspace } from './workspace.ts';
 
 /** CONTRACT.md's `info` entry for a series; per-slice stats only when asked for. */
-export function seriesInfo(workspace: Workspace, { only, withStats = false }: { only?: SeriesRecord; withStats?: boolean } = {}): SeriesInfo[] {
+export function seriesInfo(
+  workspace: Workspace,
+  { only, withStats = false }: { only?: SeriesRecord; withStats?: boolean } = {},
+): SeriesInfo[] {
   const records = only ? [only] : workspace.listSeries();
   return records.map((record) => ({
     id: record.id,

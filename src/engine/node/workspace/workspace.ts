@@ -117,7 +117,9 @@ export class Workspace {
     const record = this.findSeries(id);
     if (!record) {
       const known = this.listSeries().map((s) => s.id);
-      throw new InputError(`no series '${id}' in ${this.dir}${known.length ? ` (it has: ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', …' : ''})` : ' (it has none)'}`);
+      throw new InputError(
+        `no series '${id}' in ${this.dir}${known.length ? ` (it has: ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', …' : ''})` : ' (it has none)'}`,
+      );
     }
     return record;
   }
@@ -129,7 +131,9 @@ export class Workspace {
   }
 
   annotatedSlices(key: number): number[] {
-    return (this.db.prepare('SELECT idx FROM annotations WHERE series_key = ? ORDER BY idx').all(key) as { idx: number }[]).map((r) => r.idx);
+    return (this.db.prepare('SELECT idx FROM annotations WHERE series_key = ? ORDER BY idx').all(key) as { idx: number }[]).map(
+      (r) => r.idx,
+    );
   }
 
   /** rows × cols modality values (HU for CT) of one slice, row-major. */

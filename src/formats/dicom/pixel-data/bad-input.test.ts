@@ -50,7 +50,9 @@ describe('bad input', () => {
   it('native pixel data cut short', async () => {
     const { dataSet, layout, element } = tamperable('ct-s16.dcm');
     element.length = 1000;
-    expect(await reasonOf(decodeFrame(dataSet, 0, layout))).toBe('pixel data shorter than declared (1000 of 8192 bytes for 64 × 64 × 16 bits)');
+    expect(await reasonOf(decodeFrame(dataSet, 0, layout))).toBe(
+      'pixel data shorter than declared (1000 of 8192 bytes for 64 × 64 × 16 bits)',
+    );
   });
 
   it('no pixel data element', async () => {
@@ -129,7 +131,9 @@ describe('bad input', () => {
   it('a fragment that runs past the end of the file', async () => {
     const { dataSet, layout, element } = tamperable('ct-s16.jpegls.dcm');
     element.fragments![0].length += 100;
-    expect(await reasonOf(decodeFrame(dataSet, 0, layout))).toMatch(/^pixel data shorter than declared \(fragment 1 of 1 has \d+ of \d+ bytes\)$/);
+    expect(await reasonOf(decodeFrame(dataSet, 0, layout))).toMatch(
+      /^pixel data shorter than declared \(fragment 1 of 1 has \d+ of \d+ bytes\)$/,
+    );
   });
 
   it('a compressed frame that is not what its transfer syntax says', async () => {

@@ -65,9 +65,7 @@ describe('decodeFrame on generated fixtures', () => {
         const { layout, decoded } = await decodeAll(`${source.name}${encoding}.dcm`, source.frames);
         expect(layout.numberOfFrames).toBe(source.frames);
         decoded.forEach((pixels, f) => {
-          expect(pixels.constructor.name).toBe(
-            `${source.signed ? 'Int' : 'Uint'}${source.bitsAllocated}Array`,
-          );
+          expect(pixels.constructor.name).toBe(`${source.signed ? 'Int' : 'Uint'}${source.bitsAllocated}Array`);
           expect(Array.from(pixels)).toEqual(frameOf(expected, f, source.pixels));
         });
       });
@@ -106,7 +104,9 @@ describe('decodeFrame on generated fixtures', () => {
       const { layout, decoded } = await decodeAll(`${file}.dcm`, source.frames);
       const ours = decoded.flatMap((frame) => Array.from(frame));
       const fromSource = Array.from(readRaw(source.name, source.bitsAllocated, source.signed));
-      const [min, max] = source.signed ? [-(2 ** (layout.bitsStored - 1)), 2 ** (layout.bitsStored - 1) - 1] : [0, 2 ** layout.bitsStored - 1];
+      const [min, max] = source.signed
+        ? [-(2 ** (layout.bitsStored - 1)), 2 ** (layout.bitsStored - 1) - 1]
+        : [0, 2 ** layout.bitsStored - 1];
       const fromGdcm = Array.from(readRaw(`${file}.gdcm`, source.bitsAllocated, source.signed), (v) => Math.min(max, Math.max(min, v)));
       // Known limit: JPEG-LS codes signed data as unsigned bit patterns, so a near-lossless
       // error at the top of the signed range (2047 + 2) wraps to the bottom; no decoder can

@@ -2,7 +2,15 @@ import { PixelDataError } from './errors.ts';
 import { decodeJpegBaselineFrame } from './jpeg-baseline.ts';
 import { decodeJpegLosslessFrame } from './jpeg-lossless.ts';
 import { decodeJpegLsFrame } from './jpeg-ls.ts';
-import { describeSof, readJpegFrameHeader, SOF_BASELINE, SOF_EXTENDED, SOF_JPEG_LS, SOF_LOSSLESS, SOF_PROGRESSIVE } from './jpeg-markers.ts';
+import {
+  describeSof,
+  readJpegFrameHeader,
+  SOF_BASELINE,
+  SOF_EXTENDED,
+  SOF_JPEG_LS,
+  SOF_LOSSLESS,
+  SOF_PROGRESSIVE,
+} from './jpeg-markers.ts';
 import type { PixelLayout, StoredPixels } from './pixel-layout.ts';
 
 /**

@@ -101,7 +101,13 @@ export function decodeFloatFrame(
  * typed view, then an in-place mask only when bits above BitsStored must be cleared:
  * the per-pixel DataView path is ten times slower.
  */
-function decodeLittleEndian16(bytes: Uint8Array, start: number, pixels: number, layout: PixelLayout, out: Int16Array | Uint16Array): StoredPixels {
+function decodeLittleEndian16(
+  bytes: Uint8Array,
+  start: number,
+  pixels: number,
+  layout: PixelLayout,
+  out: Int16Array | Uint16Array,
+): StoredPixels {
   new Uint8Array(out.buffer, out.byteOffset, pixels * 2).set(bytes.subarray(start, start + pixels * 2));
   const shift = layout.highBit + 1 - layout.bitsStored;
   if (layout.bitsStored === 16 && shift === 0) return out;

@@ -45,7 +45,10 @@ describe('checkLayout', () => {
   });
 
   it.each([
-    [{ samplesPerPixel: 3, photometricInterpretation: 'YBR_FULL_422' }, 'colour images (samples per pixel 3, YBR_FULL_422) are not supported'],
+    [
+      { samplesPerPixel: 3, photometricInterpretation: 'YBR_FULL_422' },
+      'colour images (samples per pixel 3, YBR_FULL_422) are not supported',
+    ],
     [{ photometricInterpretation: 'PALETTE COLOR' }, 'colour images (samples per pixel 1, PALETTE COLOR) are not supported'],
     [{ rows: 0 }, 'invalid image size: 0 rows × 2 columns'],
     [{ bitsAllocated: 64 }, 'unsupported bits allocated 64 (expected 1, 8, 16 or 32)'],

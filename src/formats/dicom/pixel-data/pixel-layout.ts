@@ -72,7 +72,10 @@ function isPositiveInteger(value: number): boolean {
 }
 
 /** An empty array of the type that holds this layout's stored values. */
-export function allocateStoredPixels(layout: PixelLayout, length: number): Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array {
+export function allocateStoredPixels(
+  layout: PixelLayout,
+  length: number,
+): Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array {
   const signed = layout.pixelRepresentation === 1;
   switch (layout.bitsAllocated) {
     case 1:

@@ -64,7 +64,10 @@ describe('real files', () => {
       for (let f = 0; f < 15; f++) frames.push((await decode(file, f)).pixels);
       expect(frames[0]).toBeInstanceOf(Uint32Array);
       const all = frames.flatMap((frame) => Array.from(frame));
-      expect([0, 1, 100, 777, 1499].map((i) => all[i]), file).toEqual([1249000, 1249000, 1248000, 888000, 799000]);
+      expect(
+        [0, 1, 100, 777, 1499].map((i) => all[i]),
+        file,
+      ).toEqual([1249000, 1249000, 1248000, 888000, 799000]);
       expect(sum(all), file).toBe(1519910000);
     }
   });
@@ -107,9 +110,7 @@ describe('real files', () => {
   });
 
   it('MR_truncated.dcm: pixel data shorter than declared', async () => {
-    expect(await reasonOf(decode('MR_truncated.dcm'))).toBe(
-      'pixel data shorter than declared (8130 of 8192 bytes for 64 × 64 × 16 bits)',
-    );
+    expect(await reasonOf(decode('MR_truncated.dcm'))).toBe('pixel data shorter than declared (8130 of 8192 bytes for 64 × 64 × 16 bits)');
   });
 
   it('JPGExtended.dcm: 12-bit JPEG Extended is refused with a reason', async () => {

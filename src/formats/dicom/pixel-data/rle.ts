@@ -25,9 +25,7 @@ export function decodeRleFrame(frame: Uint8Array, layout: PixelLayout): StoredPi
   const bytesPerSample = layout.bitsAllocated / 8;
   const expected = bytesPerSample * layout.samplesPerPixel;
   if (segmentCount !== expected || segmentCount > MAX_SEGMENTS) {
-    throw new PixelDataError(
-      `RLE frame has ${segmentCount} segments, ${layout.bitsAllocated}-bit samples need ${expected}`,
-    );
+    throw new PixelDataError(`RLE frame has ${segmentCount} segments, ${layout.bitsAllocated}-bit samples need ${expected}`);
   }
   const pixels = layout.rows * layout.cols;
   const bounds: Array<[number, number]> = [];
@@ -61,8 +59,7 @@ export function decodeRleFrame(frame: Uint8Array, layout: PixelLayout): StoredPi
   const toStored = storedValueOf(layout, 0);
   const view = new DataView(samples.buffer);
   for (let i = 0; i < pixels; i++) {
-    const raw =
-      bytesPerSample === 1 ? samples[i] : bytesPerSample === 2 ? view.getUint16(2 * i, true) : view.getUint32(4 * i, true);
+    const raw = bytesPerSample === 1 ? samples[i] : bytesPerSample === 2 ? view.getUint16(2 * i, true) : view.getUint32(4 * i, true);
     out[i] = toStored(raw);
   }
   return out;

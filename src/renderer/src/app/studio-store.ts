@@ -30,7 +30,8 @@ export const useStudioStore = defineStore('studio', () => {
       error.value = null;
       return result;
     } catch (caught) {
-      error.value = caught instanceof Error ? caught.message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '') : String(caught);
+      error.value =
+        caught instanceof Error ? caught.message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '') : String(caught);
       return null;
     }
   }
@@ -94,5 +95,19 @@ export const useStudioStore = defineStore('studio', () => {
     return jobs.value.find((j) => j.kind === kind) ?? null;
   }
 
-  return { workspace, series, models, labels, jobs, error, pretrainedModels, segmentationModels, stoppedFinetunes, runningJobs, attempt, refresh, latestJob };
+  return {
+    workspace,
+    series,
+    models,
+    labels,
+    jobs,
+    error,
+    pretrainedModels,
+    segmentationModels,
+    stoppedFinetunes,
+    runningJobs,
+    attempt,
+    refresh,
+    latestJob,
+  };
 });

@@ -58,7 +58,10 @@ export async function offerGpu(api: StudioApi): Promise<GpuOffer | null> {
     const send = (report: GpuReport) => api.gpuWorkerReport(owner, task.jobId, report).catch(() => stop(task.jobId));
     try {
       const payload = task.payloadBytes > 0 ? await download(owner, task) : null;
-      const worker = new Worker(new URL('../../../engine/browser/training-worker.ts', import.meta.url), { type: 'module', name: `SSMTL ${WORK[task.type]} (WebGPU)` });
+      const worker = new Worker(new URL('../../../engine/browser/training-worker.ts', import.meta.url), {
+        type: 'module',
+        name: `SSMTL ${WORK[task.type]} (WebGPU)`,
+      });
       running.set(task.jobId, worker);
       worker.onmessage = ({ data }: MessageEvent<GpuWorkerOutbound>) => {
         if (data.type === 'report') {
@@ -68,7 +71,8 @@ export async function offerGpu(api: StudioApi): Promise<GpuOffer | null> {
         }
         upload(owner, task.jobId, data).then(
           () => worker.postMessage({ type: 'uploaded', id: data.id, error: null }),
-          (error: unknown) => worker.postMessage({ type: 'uploaded', id: data.id, error: error instanceof Error ? error.message : String(error) }),
+          (error: unknown) =>
+            worker.postMessage({ type: 'uploaded', id: data.id, error: error instanceof Error ? error.message : String(error) }),
         );
       };
       worker.onerror = (event) => {

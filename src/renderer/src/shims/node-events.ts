@@ -28,7 +28,10 @@ export class EventEmitter {
   }
 
   off(name: string | symbol, listener: Listener): this {
-    this.listenersByName.set(name, (this.listenersByName.get(name) ?? []).filter((l) => l !== listener));
+    this.listenersByName.set(
+      name,
+      (this.listenersByName.get(name) ?? []).filter((l) => l !== listener),
+    );
     return this;
   }
 

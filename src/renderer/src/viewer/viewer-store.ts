@@ -30,5 +30,19 @@ export const useViewerStore = defineStore('viewer', () => {
   const saving = ref(0);
   const lastSaveError = ref<string | null>(null);
 
-  return { seriesId, sliceIndex, tool, activeLabel, brushRadiusMm, preset, thresholdLower, thresholdUpper, overlay, overlayOpacity, hiddenLabels, saving, lastSaveError };
+  return {
+    seriesId,
+    sliceIndex,
+    tool,
+    activeLabel,
+    brushRadiusMm,
+    preset,
+    thresholdLower,
+    thresholdUpper,
+    overlay,
+    overlayOpacity,
+    hiddenLabels,
+    saving,
+    lastSaveError,
+  };
 });

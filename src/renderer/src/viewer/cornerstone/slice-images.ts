@@ -44,7 +44,13 @@ function loadSliceImage(imageId: string): { promise: Promise<Types.IImage> } {
       if (v < min) min = v;
       if (v > max) max = v;
     }
-    const voxelManager = utilities.VoxelManager.createImageVoxelManager({ width: grid.cols, height: grid.rows, numberOfComponents: 1, scalarData: values, id: imageId });
+    const voxelManager = utilities.VoxelManager.createImageVoxelManager({
+      width: grid.cols,
+      height: grid.rows,
+      numberOfComponents: 1,
+      scalarData: values,
+      id: imageId,
+    });
     const image = {
       imageId,
       minPixelValue: min,

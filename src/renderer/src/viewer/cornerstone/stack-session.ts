@@ -82,7 +82,8 @@ function initializeCornerstone(): Promise<void> {
     await initCore({ rendering: { webGlContextCount: 1 }, debug: {} });
     initTools();
     registerSliceImages();
-    for (const tool of [BrushTool, CircleScissorsTool, UndoablePaintFillTool, PanTool, ZoomTool, WindowLevelTool, StackScrollTool]) addTool(tool);
+    for (const tool of [BrushTool, CircleScissorsTool, UndoablePaintFillTool, PanTool, ZoomTool, WindowLevelTool, StackScrollTool])
+      addTool(tool);
   })();
   return initialized;
 }
@@ -121,7 +122,13 @@ export class StackSession {
     this.imageIds = imageIdsFor(series);
   }
 
-  static async open(element: HTMLDivElement, series: SeriesInfo, labels: PaletteLabel[], startIndex: number, callbacks: SessionCallbacks): Promise<StackSession> {
+  static async open(
+    element: HTMLDivElement,
+    series: SeriesInfo,
+    labels: PaletteLabel[],
+    startIndex: number,
+    callbacks: SessionCallbacks,
+  ): Promise<StackSession> {
     await initializeCornerstone();
     const session = new StackSession(element, series, callbacks);
     await session.start(labels, Math.min(Math.max(0, startIndex), series.slices - 1));
@@ -134,7 +141,12 @@ export class StackSession {
 
   private async start(labels: PaletteLabel[], startIndex: number): Promise<void> {
     clearHistory();
-    this.engine.enableElement({ viewportId: this.viewportId, type: Enums.ViewportType.STACK, element: this.element, defaultOptions: { background: [0, 0, 0] } });
+    this.engine.enableElement({
+      viewportId: this.viewportId,
+      type: Enums.ViewportType.STACK,
+      element: this.element,
+      defaultOptions: { background: [0, 0, 0] },
+    });
     await this.viewport.setStack(this.imageIds, startIndex);
     this.setupTools();
     await this.setupAnnotations(labels);
@@ -147,7 +159,8 @@ export class StackSession {
     this.removeListeners.push(() => this.element.removeEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage));
     const onModified = (event: Event) => {
       const detail = (event as CustomEvent<{ segmentationId: string }>).detail;
-      if (detail.segmentationId === ANNOTATION_SEGMENTATION + this.id && !this.suppressEdits && !this.destroyed) this.reportEdit(this.viewport.getCurrentImageIdIndex());
+      if (detail.segmentationId === ANNOTATION_SEGMENTATION + this.id && !this.suppressEdits && !this.destroyed)
+        this.reportEdit(this.viewport.getCurrentImageIdIndex());
     };
     eventTarget.addEventListener(ToolEnums.Events.SEGMENTATION_DATA_MODIFIED, onModified);
     this.removeListeners.push(() => eventTarget.removeEventListener(ToolEnums.Events.SEGMENTATION_DATA_MODIFIED, onModified));
@@ -171,8 +184,19 @@ export class StackSession {
     });
     group.addToolInstance(TOOL_INSTANCES.brush, BrushTool.toolName, { activeStrategy: 'FILL_INSIDE_CIRCLE' });
     group.addToolInstance(TOOL_INSTANCES.eraser, BrushTool.toolName, { activeStrategy: 'ERASE_INSIDE_CIRCLE' });
-    group.addToolInstance(TOOL_INSTANCES.threshold, BrushTool.toolName, { activeStrategy: 'THRESHOLD_INSIDE_CIRCLE', threshold: { range: [100, 700], isDynamic: false } });
-    for (const name of [CircleScissorsTool.toolName, UndoablePaintFillTool.toolName, PanTool.toolName, ZoomTool.toolName, WindowLevelTool.toolName, StackScrollTool.toolName]) group.addTool(name);
+    group.addToolInstance(TOOL_INSTANCES.threshold, BrushTool.toolName, {
+      activeStrategy: 'THRESHOLD_INSIDE_CIRCLE',
+      threshold: { range: [100, 700], isDynamic: false },
+    });
+    for (const name of [
+      CircleScissorsTool.toolName,
+      UndoablePaintFillTool.toolName,
+      PanTool.toolName,
+      ZoomTool.toolName,
+      WindowLevelTool.toolName,
+      StackScrollTool.toolName,
+    ])
+      group.addTool(name);
     // Fixed bindings whatever the primary tool: wheel scrolls, middle pans, right zooms.
     group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Wheel }] });
     group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Auxiliary }] });
@@ -195,7 +219,12 @@ export class StackSession {
         }
       }),
     );
-    segmentation.addSegmentations([{ segmentationId: ANNOTATION_SEGMENTATION + this.id, representation: { type: LABELMAP_TYPE, data: { imageIds: this.annotationImageIds } } }]);
+    segmentation.addSegmentations([
+      {
+        segmentationId: ANNOTATION_SEGMENTATION + this.id,
+        representation: { type: LABELMAP_TYPE, data: { imageIds: this.annotationImageIds } },
+      },
+    ]);
     await segmentation.addLabelmapRepresentationToViewport(this.viewportId, [{ segmentationId: ANNOTATION_SEGMENTATION + this.id }]);
     segmentation.activeSegmentation.setActiveSegmentation(this.viewportId, ANNOTATION_SEGMENTATION + this.id);
     this.applyColors(ANNOTATION_SEGMENTATION + this.id);
@@ -215,7 +244,7 @@ export class StackSession {
     if (!image?.voxelManager) return;
     const indexOf = new Map(this.labels.map((l, i) => [l.value, i + 1]));
     const data = image.voxelManager.getScalarData() as Uint8Array;
-    for (let i = 0; i < data.length; i++) data[i] = values[i] ? indexOf.get(values[i]) ?? 0 : 0;
+    for (let i = 0; i < data.length; i++) data[i] = values[i] ? (indexOf.get(values[i]) ?? 0) : 0;
   }
 
   /** Segment indices → label values of one annotated slice. */
@@ -223,7 +252,7 @@ export class StackSession {
     const image = cache.getImage(this.annotationImageIds[index]);
     const data = (image?.voxelManager?.getScalarData() ?? new Uint8Array(this.series.rows * this.series.cols)) as Uint8Array;
     const out = new Uint16Array(data.length);
-    for (let i = 0; i < data.length; i++) out[i] = data[i] ? this.labels[data[i] - 1]?.value ?? 0 : 0;
+    for (let i = 0; i < data.length; i++) out[i] = data[i] ? (this.labels[data[i] - 1]?.value ?? 0) : 0;
     return out;
   }
 
@@ -257,7 +286,8 @@ export class StackSession {
       if (name === tool) continue;
       // Pan and zoom keep their fixed (middle/right) buttons when not primary.
       if (instance === PanTool.toolName) group.setToolActive(instance, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Auxiliary }] });
-      else if (instance === ZoomTool.toolName) group.setToolActive(instance, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Secondary }] });
+      else if (instance === ZoomTool.toolName)
+        group.setToolActive(instance, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Secondary }] });
       else group.setToolPassive(instance);
     }
     group.setToolActive(TOOL_INSTANCES[tool], { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }] });
@@ -339,7 +369,11 @@ export class StackSession {
 
   /** An undo step that sets one slice's labels back to `before` (and forward to `after`). */
   private pushLabelsMemo(id: string, index: number, before: Uint16Array, after: Uint16Array): void {
-    utilities.HistoryMemo.DefaultHistoryMemo.push({ id, operationType: 'labelmap', restoreMemo: (undo) => !this.destroyed && this.applyLabels(index, undo ? before : after) });
+    utilities.HistoryMemo.DefaultHistoryMemo.push({
+      id,
+      operationType: 'labelmap',
+      restoreMemo: (undo) => !this.destroyed && this.applyLabels(index, undo ? before : after),
+    });
   }
 
   /** Shows a segmentation model's predictions (null hides them); slices load as they are shown. */
@@ -364,7 +398,9 @@ export class StackSession {
     } else {
       for (const id of this.predictionImageIds) (cache.getImage(id)?.voxelManager?.getScalarData() as Uint8Array | undefined)?.fill(0);
     }
-    segmentation.addSegmentations([{ segmentationId, representation: { type: LABELMAP_TYPE, data: { imageIds: this.predictionImageIds } } }]);
+    segmentation.addSegmentations([
+      { segmentationId, representation: { type: LABELMAP_TYPE, data: { imageIds: this.predictionImageIds } } },
+    ]);
     await segmentation.addLabelmapRepresentationToViewport(this.viewportId, [{ segmentationId }]);
     this.applyColors(segmentationId);
     // Editing stays on the annotations; predictions are only shown.
@@ -401,10 +437,21 @@ export class StackSession {
       const outline = isPrediction ? Math.min(1, opacity + 0.2) : 1;
       segmentation.config.style.setStyle(
         { viewportId: this.viewportId, segmentationId, type: LABELMAP_TYPE },
-        { fillAlpha: fill, fillAlphaInactive: fill, outlineOpacity: outline, outlineOpacityInactive: outline, outlineWidthInactive: isPrediction ? 1 : 2 },
+        {
+          fillAlpha: fill,
+          fillAlphaInactive: fill,
+          outlineOpacity: outline,
+          outlineOpacityInactive: outline,
+          outlineWidthInactive: isPrediction ? 1 : 2,
+        },
       );
       this.labels.forEach((label, i) => {
-        segmentation.config.visibility.setSegmentIndexVisibility(this.viewportId, { segmentationId, type: LABELMAP_TYPE }, i + 1, !hiddenLabels.includes(label.value));
+        segmentation.config.visibility.setSegmentIndexVisibility(
+          this.viewportId,
+          { segmentationId, type: LABELMAP_TYPE },
+          i + 1,
+          !hiddenLabels.includes(label.value),
+        );
       });
     }
     this.viewport.render();
@@ -447,7 +494,9 @@ export class StackSession {
 
   /** The threshold brush paints only pixels whose value (HU for CT) lies in [lower, upper]. */
   setThresholdRange(lower: number, upper: number): void {
-    ToolGroupManager.getToolGroup(this.toolGroupId)?.setToolConfiguration(TOOL_INSTANCES.threshold, { threshold: { range: [lower, upper], isDynamic: false } });
+    ToolGroupManager.getToolGroup(this.toolGroupId)?.setToolConfiguration(TOOL_INSTANCES.threshold, {
+      threshold: { range: [lower, upper], isDynamic: false },
+    });
   }
 }
 
