@@ -18,6 +18,7 @@ import type { SeriesInfo } from '../../../../shared/series.ts';
 import { fetchAnnotation, fetchPrediction } from '../../api/pixels.ts';
 import { imageIdsFor, registerSliceImages } from './slice-images.ts';
 import type { ToolName } from '../viewer-store.ts';
+import { applyToolBindings, FILL_TOOL_NAME, TOOL_INSTANCES } from './tool-group-bindings.ts';
 
 /**
  * One series on screen: Cornerstone's rendering engine, a stack viewport, a tool group
@@ -45,7 +46,7 @@ interface FillHooks {
 const fillHooks = new Map<string, FillHooks>();
 
 class UndoablePaintFillTool extends PaintFillTool {
-  static override toolName = 'SsmtlPaintFill';
+  static override toolName = FILL_TOOL_NAME;
 
   constructor(...args: ConstructorParameters<typeof PaintFillTool>) {
     super(...args);
@@ -59,18 +60,6 @@ class UndoablePaintFillTool extends PaintFillTool {
     };
   }
 }
-
-/** Cornerstone's tool instances behind our tool names. */
-const TOOL_INSTANCES: Record<ToolName, string> = {
-  brush: 'SsmtlBrush',
-  eraser: 'SsmtlEraser',
-  threshold: 'SsmtlThresholdBrush',
-  scissors: CircleScissorsTool.toolName,
-  fill: UndoablePaintFillTool.toolName,
-  windowLevel: WindowLevelTool.toolName,
-  pan: PanTool.toolName,
-  zoom: ZoomTool.toolName,
-};
 
 let initialized: Promise<void> | null = null;
 let sessionCount = 0;
@@ -197,10 +186,7 @@ export class StackSession {
       StackScrollTool.toolName,
     ])
       group.addTool(name);
-    // Fixed bindings whatever the primary tool: wheel scrolls, middle pans, right zooms.
-    group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Wheel }] });
-    group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Auxiliary }] });
-    group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Secondary }] });
+    applyToolBindings(group, 'brush');
   }
 
   private async setupAnnotations(labels: PaletteLabel[]): Promise<void> {
@@ -281,16 +267,7 @@ export class StackSession {
 
   setTool(tool: ToolName): void {
     const group = ToolGroupManager.getToolGroup(this.toolGroupId);
-    if (!group) return;
-    for (const [name, instance] of Object.entries(TOOL_INSTANCES)) {
-      if (name === tool) continue;
-      // Pan and zoom keep their fixed (middle/right) buttons when not primary.
-      if (instance === PanTool.toolName) group.setToolActive(instance, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Auxiliary }] });
-      else if (instance === ZoomTool.toolName)
-        group.setToolActive(instance, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Secondary }] });
-      else group.setToolPassive(instance);
-    }
-    group.setToolActive(TOOL_INSTANCES[tool], { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }] });
+    if (group) applyToolBindings(group, tool);
   }
 
   setBrushRadiusMm(radiusMm: number): void {
