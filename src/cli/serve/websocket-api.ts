@@ -9,7 +9,10 @@ export const MAX_FRAME_BYTES = 48 * 1024 * 1024;
 /**
  * One browser tab's connection: requests in, answers and pushed events out (shared/rpc.ts).
  * Every request is validated by the service before it reaches the engine; an error
- * answers that request only and never closes the connection.
+ * answers that request only and never closes the connection. A frame that breaks the
+ * WebSocket protocol (over MAX_FRAME_BYTES, invalid UTF-8, reserved bits…) closes that
+ * connection alone: ws has already sent the close code (1009, 1007, 1002) when it
+ * emits 'error', and without a listener that event would end the whole process.
  */
 export function serveWebSocket(socket: WebSocket, service: StudioService, log: (line: string) => void): void {
   const send = (message: RpcResponse | RpcPush) => {
@@ -19,6 +22,9 @@ export function serveWebSocket(socket: WebSocket, service: StudioService, log: (
   const gpuWorkers = new Set<string>();
   const unsubscribe = service.onEvent((event) => {
     if (event.type !== 'gpu-task' || gpuWorkers.has(event.workerId)) send({ event });
+  });
+  socket.on('error', (error: Error & { code?: string }) => {
+    log(`WebSocket closed after a protocol error (${error.code ?? 'no code'}): ${error.message}`);
   });
   socket.on('close', () => {
     unsubscribe();

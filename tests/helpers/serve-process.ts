@@ -1,0 +1,26 @@
+/**
+ * `ssmtl serve`'s server in a process of its own, without the interface build (a
+ * one-line page stands in for it): attack and load tests need a server they can watch
+ * die or grow, which an in-process server cannot show. The first stdout line is
+ * { url, token, pid }; SIGTERM stops it like `serve` (service first, then server).
+ *
+ *   node --import tsx tests/helpers/serve-process.ts WORKSPACE WEBROOT
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StudioService } from '../../src/engine/node/studio/studio-service.ts';
+import { startStudioServer } from '../../src/cli/serve/studio-server.ts';
+
+const [workspace, webRoot] = process.argv.slice(2);
+if (!workspace || !webRoot) throw new Error('usage: serve-process.ts WORKSPACE WEBROOT');
+mkdirSync(webRoot, { recursive: true });
+writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>serve-process</title>');
+const service = new StudioService({ workspace, transport: 'serve' });
+const server = await startStudioServer({ service, webRoot, host: '127.0.0.1', port: 0, log: (line) => process.stderr.write(`${line}\n`) });
+process.stdout.write(`${JSON.stringify({ url: server.url, token: server.token, pid: process.pid })}\n`);
+process.once('SIGTERM', () => {
+  void service
+    .close()
+    .then(() => server.close())
+    .then(() => process.exit(0));
+});
