@@ -1,9 +1,9 @@
 import { app, utilityProcess, type UtilityProcess } from 'electron';
 import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import type { StudioEvent } from '../shared/api.ts';
 import type { PixelRoute } from '../shared/pixel-urls.ts';
 import type { HostReply, HostRequest } from '../engine/node/studio/host-messages.ts';
+import { processEntry } from '../engine/node/process/process-entry.ts';
 
 /**
  * Starts the engine host (src/engine/node/studio/host-process.ts) and talks to it.
@@ -39,22 +39,30 @@ export class EngineHost {
       const child = process as ChildProcess;
       child.on('message', (m) => onMessage(m as HostReply));
       child.on('exit', (code, signal) => this.failAll(`the engine process stopped (${signal ?? `exit code ${code}`})`));
-      this.post = (request) => child.send(request);
+      // A host that has just died settles its calls through 'exit'; the failed write adds nothing.
+      this.post = (request) => void child.send(request, undefined, {}, () => {});
     }
   }
 
   static start(workspace: string, onEvent: (event: StudioEvent) => void): EngineHost {
-    const entry = join(app.getAppPath(), 'src', 'engine', 'node', 'studio', 'host-bootstrap.mjs');
+    const entry = processEntry('engine-host', app.getAppPath());
     const systemNode = process.env.SSMTL_NODE;
     if (!app.isPackaged && systemNode) {
-      const child = fork(entry, [workspace], {
+      const child = fork(entry.path, [workspace], {
         execPath: systemNode,
+        execArgv: entry.execArgv,
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        // Structured clone, as a utilityProcess's messages: pixel replies carry a Uint8Array.
+        serialization: 'advanced',
         env: { ...process.env, ELECTRON_RUN_AS_NODE: undefined },
       });
       return new EngineHost(child, onEvent);
     }
-    const utility = utilityProcess.fork(entry, [workspace], { serviceName: 'SSMTL Studio engine', stdio: 'inherit' });
+    const utility = utilityProcess.fork(entry.path, [workspace], {
+      execArgv: entry.execArgv,
+      serviceName: 'SSMTL Studio engine',
+      stdio: 'inherit',
+    });
     return new EngineHost(utility, onEvent);
   }
 

@@ -23,3 +23,12 @@ export class UnreadableFileError extends Error {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** "'a', 'b' and 1998 more": names in a message, a few of them however many there are. */
+export function quoteSome(values: readonly string[], max = 5): string {
+  const shown = values
+    .slice(0, max)
+    .map((v) => `'${v.length > 80 ? `${v.slice(0, 80)}…` : v}'`)
+    .join(', ');
+  return values.length > max ? `${shown} and ${values.length - max} more` : shown;
+}

@@ -1,8 +1,9 @@
 import { InputError } from '../../shared/errors.ts';
 import type { JobEvent, PretrainSummary } from '../../shared/job.ts';
 import { isBackendChoice } from '../../engine/backends/backend-names.ts';
-import { JobFailedError, startPretrainProcess } from '../../engine/node/job-runner.ts';
-import { defaultModelName, type PretrainOptions } from '../../engine/node/pretrain-job.ts';
+import { startPretrainProcess } from '../../engine/node/jobs/job-processes.ts';
+import { JobFailedError } from '../../engine/node/process/job-failed-error.ts';
+import { checkPretrainOptions, defaultModelName, type PretrainOptions } from '../../engine/node/pretrain-job.ts';
 import { UNet } from '../../engine/networks/unet.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { optionalNumber, optionalString, requireString, stringList } from '../options.ts';
@@ -36,6 +37,7 @@ export const pretrainCommand: Command = {
   },
   async run(context) {
     const options = parsePretrainOptions(context);
+    checkPretrainOptions(options);
     const summary = await runInChildProcess(options, context);
     return { json: contractJson(summary), text: describe(summary) };
   },

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../../shared/errors.ts';
+import { InputError, quoteSome } from '../../shared/errors.ts';
 import type { BackendChoice, JobEvent, PretrainSummary } from '../../shared/job.ts';
 import { BackendUnavailableError } from '../backends/backend-names.ts';
 import type { JobControl } from '../train/control.ts';
@@ -14,7 +14,7 @@ import { Workspace } from './workspace/workspace.ts';
 
 /**
  * One pre-training run against a workspace: backend, data, trainer, checkpoints and the
- * model record. Runs inside the job process (see job-child.ts); tests call it directly.
+ * model record. Runs inside the job process (jobs/pretrain-child.ts); tests call it directly.
  * Files in the model's folder: checkpoint.bin (weights + Adam state + position, for
  * --resume) and, once finished, weights.bin (weights only).
  */
@@ -61,6 +61,21 @@ interface CheckpointMeta {
   options: Omit<PretrainOptions, 'resume' | 'maxSteps'>;
   series: string[];
   snapshot: Omit<TrainerSnapshot, 'tensors'>;
+}
+
+function requireKnownSeries(workspace: Workspace, seriesIds: string[]): void {
+  const unknown = workspace.unknownSeries(seriesIds);
+  if (unknown.length > 0) throw new InputError(`--series: no series ${quoteSome(unknown)} in ${workspace.dir}`);
+}
+
+/** What can be refused before a job process starts: a workspace that is none, series it does not hold. */
+export function checkPretrainOptions(options: PretrainOptions): void {
+  const workspace = Workspace.open(options.workspace, { create: false });
+  try {
+    if (!options.resume) requireKnownSeries(workspace, options.seriesIds);
+  } finally {
+    workspace.close();
+  }
 }
 
 export async function runPretrain(
@@ -112,11 +127,7 @@ export async function runPretrain(
       );
     }
 
-    if (effective.seriesIds.length > 0) {
-      const known = new Set(workspace.listSeries().map((s) => s.id));
-      const unknown = effective.seriesIds.filter((id) => !known.has(id));
-      if (unknown.length > 0) throw new InputError(`--series: no series ${unknown.map((u) => `'${u}'`).join(', ')} in ${workspace.dir}`);
-    }
+    requireKnownSeries(workspace, effective.seriesIds);
 
     const request: PlacementRequest = {
       config: {

@@ -4,7 +4,7 @@ import type { JobCommand } from '../../../shared/job.ts';
 import { decodeCheckpoint, type CheckpointHeader } from '../../train/checkpoint-codec.ts';
 import type { JobControl } from '../../train/control.ts';
 import type { TensorRecord } from '../../train/ssmtl-trainer.ts';
-import { JobFailedError } from '../job-runner.ts';
+import { JobFailedError } from '../process/job-failed-error.ts';
 
 /** How long a cancelled run may take to send its last checkpoint (the paper's model: ~400 MB). */
 const CANCEL_GRACE_MS = 120_000;
@@ -34,6 +34,7 @@ export class RemoteRun {
   private prediction: Uint8Array | null = null;
   private unsubscribe: () => void = () => {};
   private cancelTimer: ReturnType<typeof setTimeout> | null = null;
+  private cancelSent = false;
 
   constructor(
     readonly workerId: string,
@@ -62,6 +63,7 @@ export class RemoteRun {
   private control(command: JobCommand['type']): void {
     if (this.ended) return;
     this.send({ type: 'control', jobId: this.jobId, command });
+    if (command === 'cancel') this.cancelSent = true;
     // A page whose GPU hung keeps its connection but never answers: a cancel still ends the run.
     if (command === 'cancel' && !this.cancelTimer) {
       this.cancelTimer = setTimeout(
@@ -89,7 +91,8 @@ export class RemoteRun {
         this.end(null, report.result);
         break;
       case 'failed':
-        this.end(new JobFailedError(report.kind, `the GPU worker stopped: ${report.message}`));
+        // A run that stops after a cancel without a result (a segmentation) was cancelled, not failed.
+        this.end(new JobFailedError(this.cancelSent ? 'cancelled' : report.kind, `the GPU worker stopped: ${report.message}`));
         break;
     }
   }

@@ -1,12 +1,11 @@
-import { InputError, errorMessage } from '../../../shared/errors.ts';
 import { JobControl } from '../../train/control.ts';
-import { JobFailedError } from '../job-runner.ts';
+import { failureOf } from '../process/job-failed-error.ts';
 
 /**
  * A training job whose trainer runs in a browser page's GPU worker. The run's owner
  * (pretrain-job.ts or finetune-job.ts: checkpoint files, the model record) runs here, in
  * the engine host: it only waits on the worker, so it needs no process of its own. The
- * handle is the one job-runner.ts gives for a job process.
+ * handle is the one a job process gives (process/start-job-process.ts).
  */
 export interface GpuJobHandle<T> {
   pause(): void;
@@ -19,8 +18,7 @@ export interface GpuJobHandle<T> {
 export function startOnGpuWorker<T>(run: (control: JobControl) => Promise<T>): GpuJobHandle<T> {
   const control = new JobControl();
   const result = run(control).catch((error: unknown) => {
-    if (error instanceof JobFailedError) throw error;
-    throw new JobFailedError(error instanceof InputError ? 'input' : 'internal', errorMessage(error));
+    throw failureOf(error);
   });
   return {
     pause: () => control.pause(),

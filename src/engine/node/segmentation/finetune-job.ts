@@ -49,6 +49,9 @@ export interface FinetuneOptions {
 
 export const FINETUNE_CHECKPOINT = 'finetune-checkpoint.bin';
 
+/** A fine-tuning's summary, and whether it finished or was cancelled (keeping its checkpoint). */
+export type FinetuneOutcome = FinetuneSummary & { status: 'done' | 'cancelled' };
+
 interface FinetuneCheckpointMeta {
   kind: 'ssmtl-finetune-checkpoint';
   init: string;
@@ -79,7 +82,7 @@ export async function runFinetune(
     /** where the trainer runs; default: this process, on the backend options.backend picks */
     place?: (request: FinetuneRequest) => Promise<PlacedFinetuner>;
   } = {},
-): Promise<FinetuneSummary & { status: 'done' | 'cancelled' }> {
+): Promise<FinetuneOutcome> {
   const emit = hooks.emit ?? (() => {});
   const workspace = Workspace.open(options.workspace, { create: false });
   let trainer: PlacedFinetuner | null = null;

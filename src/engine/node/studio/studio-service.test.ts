@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { JobSummary, StudioEvent } from '../../../shared/api.ts';
+import type { JobSummary, PretrainSettings, StudioEvent } from '../../../shared/api.ts';
 import { StudioService } from './studio-service.ts';
 import { jobEnded } from '../test-fixtures.ts';
 
@@ -22,6 +22,17 @@ describe('StudioService', () => {
   });
 
   const finished = (job: JobSummary) => jobEnded(service, job, 200);
+  const TINY_PRETRAIN: PretrainSettings = {
+    seriesIds: [],
+    method: 'ssmtl',
+    t: 5,
+    epochs: 1,
+    size: 32,
+    width: 4,
+    batch: 4,
+    backend: 'wasm',
+    name: '',
+  };
 
   it('imports the sample, saves and serves an annotation, pre-trains twice, exports', async () => {
     expect((await service.workspace()).exists).toBe(false);
@@ -45,17 +56,7 @@ describe('StudioService', () => {
     await expect(service.call('saveAnnotation', [id, 20, new Uint8Array(3)])).rejects.toThrow(/uint16 values/);
     expect(events.some((e) => e.type === 'annotation-saved')).toBe(true);
 
-    const settings = {
-      seriesIds: [id],
-      method: 'ssmtl' as const,
-      t: 5,
-      epochs: 1,
-      size: 32,
-      width: 4,
-      batch: 4,
-      backend: 'wasm' as const,
-      name: '',
-    };
+    const settings = { ...TINY_PRETRAIN, seriesIds: [id] };
     const first = await finished(await service.startPretrain(settings));
     expect(first.state, first.message ?? '').toBe('done');
     expect(first.backend).toBe('wasm');
@@ -96,4 +97,15 @@ describe('StudioService', () => {
     expect(models.find((m) => m.name === listed!.name)).toMatchObject({ kind: 'segmentation', complete: true });
     expect(models.some((m) => m.resumable)).toBe(false);
   }, 240_000);
+
+  it('refuses unknown series at the call, in a short message, and starts no job', async () => {
+    const jobs = (await service.listJobs()).length;
+    const seriesIds = Array.from({ length: 2000 }, (_, k) => `not-a-series-${k}-${'x'.repeat(200)}`);
+    const settings = { ...TINY_PRETRAIN, seriesIds };
+    const error = (await service.call('startPretrain', [settings]).catch((e: unknown) => e)) as Error;
+    expect(error.name).toBe('InputError');
+    expect(error.message).toMatch(/^no series 'not-a-series-0-x+…', .* and 1995 more in this workspace/);
+    expect(error.message.length).toBeLessThan(1000);
+    expect((await service.listJobs()).length).toBe(jobs);
+  });
 });

@@ -18,12 +18,12 @@ import type {
   WorkspaceStatus,
 } from '../../../shared/api.ts';
 import { validateCall } from '../../../shared/api-validation.ts';
-import { InputError, errorMessage } from '../../../shared/errors.ts';
+import { InputError, errorMessage, quoteSome } from '../../../shared/errors.ts';
 import type { BackendChoice, JobCommand, JobEvent, PretrainSummary } from '../../../shared/job.ts';
 import type { ImportResult } from '../../../shared/series.ts';
 import type { PixelRoute } from '../../../shared/pixel-urls.ts';
 import { MMWHS_LABELS } from '../../../shared/labels.ts';
-import type { FinetuneSummary, PredictSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
+import type { PredictSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
 import {
   deleteSliceAnnotations,
   readSliceAnnotation,
@@ -32,21 +32,26 @@ import {
 } from '../annotations/annotation-store.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
 import { exportLabels } from '../segmentation/export-labels.ts';
-import { DEFAULT_FINETUNE, FINETUNE_CHECKPOINT, runFinetune, type FinetuneOptions } from '../segmentation/finetune-job.ts';
+import {
+  DEFAULT_FINETUNE,
+  FINETUNE_CHECKPOINT,
+  runFinetune,
+  type FinetuneOptions,
+  type FinetuneOutcome,
+} from '../segmentation/finetune-job.ts';
 import { readCheckpointHeader } from '../checkpoint-file.ts';
 import { runPredict } from '../segmentation/predict-job.ts';
 import { readPrediction, type PredictionMeta } from '../segmentation/prediction-store.ts';
 import type { GpuAdapterSummary, GpuReport, GpuUploadPart } from '../../../shared/gpu-worker.ts';
 import { GpuWorkers } from '../gpu-worker/gpu-workers.ts';
 import { startOnGpuWorker } from '../gpu-worker/start-on-gpu-worker.ts';
-import { JobFailedError, startPretrainProcess } from '../job-runner.ts';
+import { startFinetuneProcess, startImportProcess, startPredictProcess, startPretrainProcess } from '../jobs/job-processes.ts';
+import { JobFailedError } from '../process/job-failed-error.ts';
 import { tensorflowInstalled } from '../load-backend.ts';
 import { defaultModelName, runPretrain, type PretrainOptions } from '../pretrain-job.ts';
 import { seriesInfo } from '../workspace/series-info.ts';
 import { CATALOGUE_FILE, Workspace, type SeriesRecord } from '../workspace/workspace.ts';
-import { startImportProcess } from './import-process.ts';
 import { JobRegistry, type JobControls } from './job-registry.ts';
-import { startSegmentationProcess } from './segmentation-process.ts';
 
 /** Fine-tuning from scratch (no pre-trained model to match): small enough for a workstation CPU. */
 const SCRATCH_SIZE = 128;
@@ -213,7 +218,6 @@ export class StudioService {
             message: result.imported.length === 0 ? 'No image series found there.' : null,
           };
         },
-        failed: (error) => ({ state: errorMessage(error) === 'cancelled' ? 'cancelled' : 'failed' }),
         changes: 'series-changed',
       };
     });
@@ -221,6 +225,9 @@ export class StudioService {
 
   async startPretrain(settings: PretrainSettings): Promise<JobSummary> {
     const workspace = this.requireWorkspace();
+    // Refused here, not in the job: no process starts for series that are not there.
+    const unknown = workspace.unknownSeries(settings.seriesIds);
+    if (unknown.length > 0) throw new InputError(`no series ${quoteSome(unknown)} in this workspace: choose among the imported series`);
     if (this.jobs.running().some((j) => j.kind === 'pretrain' || j.kind === 'finetune')) {
       throw new InputError('a training job is already running: pause or cancel it first');
     }
@@ -342,7 +349,7 @@ export class StudioService {
     };
     const gpuWorker = this.gpuWorkers.choose(settings.backend, tensorflowInstalled());
     const title = `Fine-tuning ${name} (${init === 'none' ? 'from random weights' : `from ${init}`})${options.resume ? ', resumed' : ''}`;
-    return this.launchJob<FinetuneSummary & { status: 'done' | 'cancelled' }>('finetune', title, (jobId) => {
+    return this.launchJob<FinetuneOutcome>('finetune', title, (jobId) => {
       const onEvent = (event: SegmentationJobEvent) => this.onFinetuneEvent(jobId(), event);
       const handle = gpuWorker
         ? startOnGpuWorker((control) =>
@@ -352,7 +359,7 @@ export class StudioService {
               place: async (request) => this.gpuWorkers.placeFinetune(gpuWorker, request, CHECKPOINT_INTERVAL_MS),
             }),
           )
-        : startSegmentationProcess({ type: 'finetune', options }, { event: onEvent });
+        : startFinetuneProcess(options, onEvent);
       return {
         result: handle.result,
         controls: pausable(handle),
@@ -424,7 +431,7 @@ export class StudioService {
         ? startOnGpuWorker((control) =>
             runPredict(options, { onSlice, place: async (request) => this.gpuWorkers.placePredict(gpuWorker, request, control) }),
           )
-        : startSegmentationProcess({ type: 'predict', options }, { slice: onSlice });
+        : startPredictProcess(options, ({ done, total }) => onSlice(done, total));
       return {
         result: handle.result,
         controls: { cancel: () => handle.cancel() },
@@ -441,7 +448,6 @@ export class StudioService {
             message: `${plural(summary.slices, 'slice')} in ${summary.seconds.toFixed(1)} s${gpuWorker ? ' on webgpu' : ''} · ${volumes}`,
           };
         },
-        failed: (error) => ({ state: /cancelled$/.test(errorMessage(error)) ? 'cancelled' : 'failed' }),
       };
     });
   }
@@ -474,12 +480,11 @@ export class StudioService {
     launched.result
       .then(
         (result) => this.jobs.update(id, { etaSeconds: null, ...launched.done(result) }, { urgent: true }),
-        (error: unknown) =>
-          this.jobs.update(
-            id,
-            { state: 'failed', etaSeconds: null, message: errorMessage(error), ...launched.failed?.(error) },
-            { urgent: true },
-          ),
+        (error: unknown) => {
+          // A job cancelled before it could answer (an import, a segmentation) ends as cancelled.
+          const state = error instanceof JobFailedError && error.kind === 'cancelled' ? 'cancelled' : 'failed';
+          this.jobs.update(id, { state, etaSeconds: null, message: errorMessage(error), ...launched.failed?.(error) }, { urgent: true });
+        },
       )
       .finally(() => {
         if (launched.changes) this.emit({ type: launched.changes });

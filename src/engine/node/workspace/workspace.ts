@@ -124,6 +124,12 @@ export class Workspace {
     return record;
   }
 
+  /** Of `ids`, those that are no series of this workspace. */
+  unknownSeries(ids: readonly string[]): string[] {
+    const find = this.db.prepare('SELECT 1 FROM series WHERE id = ?').pluck();
+    return ids.filter((id) => find.get(id) === undefined);
+  }
+
   sliceStats(key: number): SliceStats[] {
     return this.db
       .prepare('SELECT idx AS "index", position, mean, min, max FROM slices WHERE series_key = ? ORDER BY idx')

@@ -1,0 +1,19 @@
+import type { JobCommand } from '../../../shared/job.ts';
+import type { JobFailureKind } from './job-failed-error.ts';
+
+/**
+ * The one protocol between a job's parent (start-job-process.ts) and its process
+ * (serve-job.ts), whatever the job:
+ *
+ *   parent ── { type: 'start', request } ──────────────► job     (once)
+ *   parent ── { type: 'command', command } ────────────► job     (pause | resume | cancel)
+ *   job    ── { type: 'event', event } ────────────────► parent  (any number)
+ *   job    ── { type: 'done', result }  or  { type: 'failed', kind, message } ► parent, then it exits
+ *
+ * A job whose parent goes away cancels its run (a training run writes its checkpoint)
+ * and exits 0.
+ */
+export type ToJob<Request> = { type: 'start'; request: Request } | { type: 'command'; command: JobCommand['type'] };
+
+export type FromJob<Event, Result> =
+  { type: 'event'; event: Event } | { type: 'done'; result: Result } | { type: 'failed'; kind: JobFailureKind; message: string };

@@ -1,0 +1,73 @@
+import { JobControl } from '../../train/control.ts';
+import { failureOf } from './job-failed-error.ts';
+import type { FromJob, ToJob } from './job-messages.ts';
+import { connectToParent } from './parent-link.ts';
+
+/** What a job gets to talk back: its events, and the pause / resume / cancel it must obey. */
+export interface JobIo<Event> {
+  emit(event: Event): void;
+  control: JobControl;
+}
+
+export interface ServeJobOptions {
+  /**
+   * 'stop' (default): a cancel reaches the run through `control`, which stops at a
+   * consistent point (a training run writes its checkpoint) and returns.
+   * 'exit': the run keeps nothing of a half-done job (an import is atomic per series, a
+   * segmentation stores its result at the end), so a cancel ends the process at once.
+   */
+  onCancel?: 'stop' | 'exit';
+}
+
+/**
+ * The job side of job-messages.ts: the whole body of a job process is
+ * `serveJob((request, io) => runTheJob(request, io))`. The process waits for its one
+ * request, runs it, answers 'done' or 'failed', and exits once that answer was handed
+ * to the operating system. When the parent dies (SIGKILL of the CLI or of `serve`) the
+ * run is cancelled, so a training run writes its checkpoint, and the process exits 0
+ * without a word: nobody is left to read it.
+ */
+export function serveJob<Request, Event, Result>(
+  run: (request: Request, io: JobIo<Event>) => Promise<Result>,
+  { onCancel = 'stop' }: ServeJobOptions = {},
+): void {
+  const parent = connectToParent<ToJob<Request>, FromJob<Event, Result>>();
+  const control = new JobControl();
+  let started = false;
+  let ending = false;
+
+  const finish = async (answer: FromJob<Event, Result>): Promise<void> => {
+    if (ending) return;
+    ending = true;
+    await parent.send(answer);
+    process.exit(0);
+  };
+  const cancel = () => {
+    control.cancel();
+    if (!started || onCancel === 'exit') void finish({ type: 'failed', kind: 'cancelled', message: 'cancelled' });
+  };
+
+  const execute = async (request: Request) => {
+    try {
+      const result = await run(request, { emit: (event) => void parent.send({ type: 'event', event }), control });
+      await finish({ type: 'done', result });
+    } catch (error) {
+      const failure = failureOf(error);
+      if (failure.kind === 'internal' && process.env.SSMTL_DEBUG && !parent.gone)
+        process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+      await finish({ type: 'failed', kind: failure.kind, message: failure.message });
+    }
+  };
+
+  parent.onMessage((message) => {
+    if (message.type === 'start') {
+      if (started) return;
+      started = true;
+      void execute(message.request);
+    } else if (message.command === 'cancel') cancel();
+    else control[message.command]();
+  });
+  parent.onGone(cancel);
+  // Ctrl-C in a terminal reaches the whole process group; the parent also sends 'cancel'.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, cancel);
+}
