@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { WebSocket } from 'ws';
 import { readCheckpointHeader } from '../../src/engine/node/checkpoint-file.ts';
-import { CHECKPOINT_FILE } from '../../src/engine/node/pretrain-job.ts';
+import { modelFiles } from '../../src/engine/node/workspace/model-state.ts';
 import type { JobSummary, PretrainSettings } from '../../src/shared/api.ts';
 
 /**
@@ -84,7 +84,7 @@ export async function killParentTrial(trial: KillTrial, timeoutMs = 300_000): Pr
     const { reaped } = JSON.parse(readFileSync(report, 'utf8')) as {
       reaped: { pid: number; command: boolean; code: number | null; signal: number | null }[];
     };
-    const checkpointPath = join(trial.workspace, 'models', trial.name, CHECKPOINT_FILE);
+    const checkpointPath = modelFiles(trial.workspace, trial.name).checkpoint;
     const snapshot = existsSync(checkpointPath)
       ? (readCheckpointHeader(checkpointPath) as unknown as { snapshot: { epoch: number; step: number; globalStep: number } }).snapshot
       : null;

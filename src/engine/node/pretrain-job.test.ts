@@ -7,7 +7,8 @@ import { NonFiniteLossError } from '../train/errors.ts';
 import { readCheckpointFile } from './checkpoint-file.ts';
 import { startPretrainProcess } from './jobs/job-processes.ts';
 import { JobFailedError } from './process/job-failed-error.ts';
-import { CHECKPOINT_FILE, WEIGHTS_FILE, runPretrain, type PretrainOptions } from './pretrain-job.ts';
+import { runPretrain, type PretrainOptions } from './pretrain-job.ts';
+import { CHECKPOINT_FILE, WEIGHTS_FILE } from './workspace/model-state.ts';
 import { syntheticVolume, writeNifti } from './test-fixtures.ts';
 import { Workspace } from './workspace/workspace.ts';
 

@@ -10,6 +10,7 @@ import type { TrainerSnapshot } from '../train/ssmtl-trainer.ts';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.ts';
 import type { WriteChunk } from './atomic-file.ts';
 import { placeLocally } from './local-trainer.ts';
+import { CHECKPOINT_FILE, WEIGHTS_FILE, isFinished, readModel, type PretrainedMeta } from './workspace/model-state.ts';
 import { Workspace } from './workspace/workspace.ts';
 
 /**
@@ -44,13 +45,10 @@ export interface PretrainOptions {
   maxSteps?: number;
 }
 
-export const CHECKPOINT_FILE = 'checkpoint.bin';
-
 /** Writing a checkpoint failed (e.g. a full disk); the previous one is still valid. */
 export class CheckpointWriteError extends Error {
   override readonly name = 'CheckpointWriteError';
 }
-export const WEIGHTS_FILE = 'weights.bin';
 
 export function defaultModelName(o: Pick<PretrainOptions, 'method' | 'ts' | 'size' | 'width' | 'seed'>): string {
   return `${o.method}-t${o.ts.join('-')}-${o.size}px-w${o.width}-seed${o.seed}`;
@@ -115,8 +113,7 @@ export async function runPretrain(
       };
       // A run killed after its last epoch but before it was recorded as complete only needs
       // finishing (the training loop does nothing); one recorded complete needs more epochs.
-      const record = workspace.getModel(options.name);
-      if (meta.snapshot.epoch >= effective.epochs && (record?.meta as { complete?: boolean } | undefined)?.complete) {
+      if (meta.snapshot.epoch >= effective.epochs && isFinished(readModel(workspace, options.name))) {
         throw new InputError(
           `--resume: model '${options.name}' already finished its ${meta.options.epochs} epochs (give a larger --epochs to train further)`,
         );
@@ -164,8 +161,8 @@ export async function runPretrain(
       batch: effective.batch,
       lr: effective.lr,
       seed: effective.seed,
-      normalization: 'instance',
-      resize: 'bilinear',
+      normalization: 'instance' as const,
+      resize: 'bilinear' as const,
       heads: active.heads,
       backend: backend.name,
       backendDescription: backend.description,
@@ -174,7 +171,7 @@ export async function runPretrain(
       skipped: active.plan.skipped,
       anchors: active.plan.anchors.length,
     });
-    const saveRecord = (extra: Record<string, unknown>) =>
+    const saveRecord = (extra: Omit<PretrainedMeta, keyof ReturnType<typeof baseMeta>>) =>
       workspace.saveModel({
         name: effective.name,
         kind: 'pretrained',

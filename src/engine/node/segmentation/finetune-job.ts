@@ -13,7 +13,8 @@ import { classesOf, resizeLabelsNearest, toClassIndices } from '../../segmentati
 import { IncompatibleWeightsError } from '../../segmentation/segmentation-net.ts';
 import type { JobControl } from '../../train/control.ts';
 import { readSliceAnnotations } from '../annotations/annotation-store.ts';
-import { Workspace, type ModelRecord } from '../workspace/workspace.ts';
+import { FINETUNE_CHECKPOINT, finishedPretrained, readModel, readModels, type StoredModel } from '../workspace/model-state.ts';
+import { Workspace } from '../workspace/workspace.ts';
 import { placeFinetuneLocally } from './local-finetuner.ts';
 import { readModelWeights, saveSegmentationModel } from './segmentation-model.ts';
 
@@ -47,8 +48,6 @@ export interface FinetuneOptions {
   checkpointIntervalMs?: number;
 }
 
-export const FINETUNE_CHECKPOINT = 'finetune-checkpoint.bin';
-
 /** A fine-tuning's summary, and whether it finished or was cancelled (keeping its checkpoint). */
 export type FinetuneOutcome = FinetuneSummary & { status: 'done' | 'cancelled' };
 
@@ -69,11 +68,6 @@ interface FinetuneCheckpointMeta {
 
 export const DEFAULT_FINETUNE = { batch: 8, lr: 0.001, size: 256, width: 64 } as const;
 
-function isFinishedPretrained(m: ModelRecord): boolean {
-  const meta = m.meta as { complete?: boolean; weights?: string | null };
-  return m.kind === 'pretrained' && meta.complete === true && Boolean(meta.weights);
-}
-
 export async function runFinetune(
   options: FinetuneOptions,
   hooks: {
@@ -88,7 +82,7 @@ export async function runFinetune(
   let trainer: PlacedFinetuner | null = null;
   let modelFolder = '';
   try {
-    const existing = workspace.getModel(options.name);
+    const existing = readModel(workspace, options.name);
     if (existing && existing.kind !== 'segmentation')
       throw new InputError(`--name ${options.name} is a ${existing.kind} model; choose another name for the segmentation model`);
     modelFolder = workspace.modelDir(options.name); // validates the name before any work
@@ -115,18 +109,17 @@ export async function runFinetune(
       throw new InputError(`the ${trainSlices} annotated slices hold only background: paint at least one structure before fine-tuning`);
 
     // Where the weights start.
-    let initRecord: ModelRecord | null = null;
+    let initRecord: StoredModel | null = null;
     if (options.init === null) {
-      const finished = workspace.listModels().filter(isFinishedPretrained);
-      initRecord = finished.at(-1) ?? null;
+      initRecord = finishedPretrained(workspace).at(-1) ?? null;
       if (!initRecord)
         throw new InputError(
           `no finished pre-trained model in ${workspace.dir}: run ssmtl pretrain first, name one with --init MODEL, or train from random weights with --init none`,
         );
     } else if (options.init !== 'none') {
-      initRecord = workspace.getModel(options.init) ?? null;
+      initRecord = readModel(workspace, options.init) ?? null;
       if (!initRecord) {
-        const names = workspace.listModels().map((m) => m.name);
+        const names = readModels(workspace).map((m) => m.name);
         throw new InputError(
           `--init: no model '${options.init}' in ${workspace.dir} (it has: ${names.length ? names.join(', ') : 'none'}); use --init none for random weights`,
         );
@@ -135,10 +128,11 @@ export async function runFinetune(
     let size: number;
     let width: number;
     if (initRecord) {
-      const meta = initRecord.meta as { size?: number; width?: number; network?: string; backbone?: string };
+      const { meta } = initRecord;
       if (!meta.size || !meta.width) throw new InputError(`--init ${initRecord.name}: the model does not record its size and width`);
-      if ((meta.backbone ?? meta.network ?? 'unet') !== 'unet')
-        throw new InputError(`--init ${initRecord.name}: a ${meta.backbone} backbone cannot start a U-Net segmentation model`);
+      const backbone = initRecord.kind === 'pretrained' ? (initRecord.meta.backbone ?? initRecord.meta.network ?? 'unet') : meta.network;
+      if (backbone !== 'unet')
+        throw new InputError(`--init ${initRecord.name}: a ${backbone} backbone cannot start a U-Net segmentation model`);
       for (const [flag, asked, has] of [
         ['size', options.size, meta.size],
         ['width', options.width, meta.width],
@@ -152,7 +146,7 @@ export async function runFinetune(
       width = meta.width;
     } else {
       // From scratch: by default the architecture of the newest pre-trained model, so that scratch and pre-trained compare like for like.
-      const reference = workspace.listModels().filter(isFinishedPretrained).at(-1)?.meta as { size?: number; width?: number } | undefined;
+      const reference = finishedPretrained(workspace).at(-1)?.meta;
       size = options.size ?? reference?.size ?? DEFAULT_FINETUNE.size;
       width = options.width ?? reference?.width ?? DEFAULT_FINETUNE.width;
     }

@@ -33,9 +33,10 @@ export async function runPredict(
   const workspace = Workspace.open(options.workspace, { create: false });
   try {
     const series = workspace.requireSeries(options.seriesId);
-    const { record, meta } = requireSegmentationModel(workspace, options.model);
+    const model = requireSegmentationModel(workspace, options.model);
+    const { meta } = model;
     const request: PredictRequest = {
-      weights: readModelWeights(workspace, record),
+      weights: readModelWeights(workspace, model),
       model: { name: options.model, classes: meta.classes, size: meta.size, width: meta.width, seed: meta.seed },
       series: { id: series.id, slices: series.slices, rows: series.rows, cols: series.cols },
     };

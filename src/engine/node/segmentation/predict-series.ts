@@ -1,7 +1,7 @@
 import type { UNet } from '../../networks/unet.ts';
 import { predictSlices, type SeriesPrediction } from '../../segmentation/predict.ts';
 import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
-import type { SegmentationMeta } from './segmentation-model.ts';
+import type { SegmentationMeta } from '../workspace/model-state.ts';
 
 /** Every slice of a stored series through a segmentation model (engine/segmentation/predict.ts). */
 export function predictSeries(

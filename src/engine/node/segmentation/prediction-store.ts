@@ -56,3 +56,18 @@ export function readPrediction(
   new Uint8Array(labels.buffer).set(bytes);
   return { labels, meta: JSON.parse(row.meta) as PredictionMeta, createdAt: row.created_at };
 }
+
+/** Every stored prediction (without its labels), by series id, oldest first. */
+export function listPredictions(workspace: Workspace): Map<string, { model: string; createdAt: string; meta: Partial<PredictionMeta> }[]> {
+  const rows = workspace.db
+    .prepare(
+      `SELECT s.id AS seriesId, p.model AS model, p.created_at AS createdAt, p.meta AS meta
+       FROM predictions p JOIN series s ON s.key = p.series_key ORDER BY p.created_at`,
+    )
+    .all() as { seriesId: string; model: string; createdAt: string; meta: string }[];
+  const out = new Map<string, { model: string; createdAt: string; meta: Partial<PredictionMeta> }[]>();
+  for (const { seriesId, model, createdAt, meta } of rows) {
+    out.set(seriesId, [...(out.get(seriesId) ?? []), { model, createdAt, meta: JSON.parse(meta) as Partial<PredictionMeta> }]);
+  }
+  return out;
+}

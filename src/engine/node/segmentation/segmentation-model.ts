@@ -6,51 +6,34 @@ import type { UNet } from '../../networks/unet.ts';
 import { createSegmentationNet, IncompatibleWeightsError, loadAll } from '../../segmentation/segmentation-net.ts';
 import type { TensorRecord } from '../../train/ssmtl-trainer.ts';
 import { readCheckpointFile, writeCheckpointFile } from '../checkpoint-file.ts';
-import type { ModelRecord, Workspace } from '../workspace/workspace.ts';
+import {
+  readModel,
+  readModels,
+  segmentationMethod,
+  weightsPath,
+  type SegmentationMeta,
+  type StoredModel,
+} from '../workspace/model-state.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 
 /**
  * Segmentation models in the workspace: weights in models/NAME/seg-weights-<id>.bin (a
  * new file per training, so the catalogue row never points at a half-written one) and a
- * `models` row of kind 'segmentation' whose meta says how to rebuild the network.
+ * `models` row of kind 'segmentation' whose meta (SegmentationMeta, workspace/model-state.ts)
+ * says how to rebuild the network.
  */
-export interface SegmentationMeta {
-  network: 'unet';
-  size: number;
-  width: number;
-  classes: number[];
-  /** the model the backbone came from, or 'none' */
-  init: string;
-  seed: number;
-  lr: number;
-  batch: number;
-  normalization: 'instance';
-  resize: 'bilinear';
-  weights: string;
-  trainSlices: number;
-  series: { id: string; slices: number[] }[];
-  epochs: number;
-  steps: number;
-  stopReason: string;
-  seconds: number;
-  backend: string;
-  loss: number[];
-}
-
 /** Weights of a model by name: a pre-trained one (weights.bin) or a segmentation one. */
-export function readModelWeights(workspace: Workspace, record: ModelRecord): TensorRecord[] {
-  const meta = record.meta as { weights?: string | null; complete?: boolean };
-  const file = meta.weights;
-  if (!file) throw new InputError(`model '${record.name}' has no finished weights (its training did not complete; resume or rerun it)`);
-  const path = join(workspace.dir, 'models', record.name, file);
-  if (!existsSync(path)) throw new InputError(`model '${record.name}': weights file ${path} is missing`);
+export function readModelWeights(workspace: Workspace, model: StoredModel): TensorRecord[] {
+  const path = weightsPath(workspace.dir, model);
+  if (!path) throw new InputError(`model '${model.name}' has no finished weights (its training did not complete; resume or rerun it)`);
+  if (!existsSync(path)) throw new InputError(`model '${model.name}': weights file ${path} is missing`);
   return readCheckpointFile(path).tensors;
 }
 
-export function requireSegmentationModel(workspace: Workspace, name: string): { record: ModelRecord; meta: SegmentationMeta } {
-  const record = workspace.getModel(name);
+export function requireSegmentationModel(workspace: Workspace, name: string): StoredModel & { kind: 'segmentation' } {
+  const record = readModel(workspace, name);
   if (!record) {
-    const names = workspace
-      .listModels()
+    const names = readModels(workspace)
       .filter((m) => m.kind === 'segmentation')
       .map((m) => m.name);
     throw new InputError(
@@ -61,12 +44,13 @@ export function requireSegmentationModel(workspace: Workspace, name: string): { 
     throw new InputError(
       `--model ${name} is a ${record.kind} model, not a segmentation model: fine-tune one from it with ssmtl finetune --init ${name}`,
     );
-  return { record, meta: record.meta as SegmentationMeta };
+  return record;
 }
 
 export function loadSegmentationNet(workspace: Workspace, name: string): { net: UNet; meta: SegmentationMeta } {
-  const { record, meta } = requireSegmentationModel(workspace, name);
-  const tensors = readModelWeights(workspace, record);
+  const model = requireSegmentationModel(workspace, name);
+  const { meta } = model;
+  const tensors = readModelWeights(workspace, model);
   const net = createSegmentationNet(meta.width, meta.classes, meta.seed);
   try {
     loadAll(net, tensors, `model '${name}'`);
@@ -86,16 +70,16 @@ export function saveSegmentationModel(
   meta: Omit<SegmentationMeta, 'weights'>,
 ): void {
   const dir = workspace.modelDir(name);
-  const previous = workspace.getModel(name);
+  const previous = readModel(workspace, name);
   const weights = `seg-weights-${randomBytes(6).toString('hex')}.bin`;
   writeCheckpointFile(join(dir, weights), { kind: 'ssmtl-segmentation-weights', ...meta }, tensors);
   workspace.saveModel({
     name,
     kind: 'segmentation',
-    method: meta.init === 'none' ? 'scratch' : `finetune:${meta.init}`,
+    method: segmentationMethod(meta.init),
     createdAt: new Date().toISOString(),
     meta: { ...meta, weights },
   });
-  const old = (previous?.meta as { weights?: string } | undefined)?.weights;
-  if (previous?.kind === 'segmentation' && old && old !== weights) rmSync(join(dir, old), { force: true });
+  if (previous?.kind === 'segmentation' && previous.meta.weights && previous.meta.weights !== weights)
+    rmSync(join(dir, previous.meta.weights), { force: true });
 }

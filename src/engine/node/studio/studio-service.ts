@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type {
   AnnotationSaved,
@@ -32,16 +32,9 @@ import {
 } from '../annotations/annotation-store.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
 import { exportLabels } from '../segmentation/export-labels.ts';
-import {
-  DEFAULT_FINETUNE,
-  FINETUNE_CHECKPOINT,
-  runFinetune,
-  type FinetuneOptions,
-  type FinetuneOutcome,
-} from '../segmentation/finetune-job.ts';
-import { readCheckpointHeader } from '../checkpoint-file.ts';
+import { DEFAULT_FINETUNE, runFinetune, type FinetuneOptions, type FinetuneOutcome } from '../segmentation/finetune-job.ts';
 import { runPredict } from '../segmentation/predict-job.ts';
-import { readPrediction, type PredictionMeta } from '../segmentation/prediction-store.ts';
+import { listPredictions, readPrediction } from '../segmentation/prediction-store.ts';
 import type { GpuAdapterSummary, GpuReport, GpuUploadPart } from '../../../shared/gpu-worker.ts';
 import { GpuWorkers } from '../gpu-worker/gpu-workers.ts';
 import { startOnGpuWorker } from '../gpu-worker/start-on-gpu-worker.ts';
@@ -50,6 +43,7 @@ import { JobFailedError } from '../process/job-failed-error.ts';
 import { tensorflowInstalled } from '../load-backend.ts';
 import { defaultModelName, runPretrain, type PretrainOptions } from '../pretrain-job.ts';
 import { seriesInfo } from '../workspace/series-info.ts';
+import { interruptedFinetunes, isFinished, modelFiles, readModel, readModels, segmentationMethod } from '../workspace/model-state.ts';
 import { CATALOGUE_FILE, Workspace, type SeriesRecord } from '../workspace/workspace.ts';
 import { JobRegistry, type JobControls } from './job-registry.ts';
 
@@ -150,10 +144,15 @@ export class StudioService {
   async listSeries(): Promise<SeriesStatus[]> {
     const workspace = this.workspaceOrNull();
     if (!workspace) return [];
-    const predicted = predictionsBySeries(workspace);
+    const predicted = listPredictions(workspace);
     const pretrained = (await this.listModels()).filter((m) => m.kind === 'pretrained' && m.complete);
     return seriesInfo(workspace).map((info) => {
-      const predictions = predicted.get(info.id) ?? [];
+      const predictions = (predicted.get(info.id) ?? []).map(({ model, createdAt, meta }): PredictionStatus => ({
+        model,
+        createdAt,
+        volumesMl: meta.volumesMl ?? {},
+        suggestedSlices: meta.suggestedSlices ?? [],
+      }));
       const pretrainedBy = pretrained.filter((m) => m.series.includes(info.id)).map((m) => m.name);
       return { ...info, pretrainedBy, predictedBy: predictions.map((p) => p.model), predictions };
     });
@@ -162,14 +161,24 @@ export class StudioService {
   async listModels(): Promise<StudioModel[]> {
     const workspace = this.workspaceOrNull();
     if (!workspace) return [];
-    const recorded = workspace.listModels().map(({ name, kind, method, createdAt, meta }): StudioModel => {
-      const m = (meta ?? {}) as { complete?: boolean; series?: unknown };
-      // Segmentation models are recorded only once trained; pre-training records progress.
-      const complete = kind === 'segmentation' ? m.complete !== false : m.complete === true;
-      const series = Array.isArray(m.series) ? m.series.filter((s): s is string => typeof s === 'string') : [];
-      return { name, kind, method, createdAt, complete, series };
-    });
-    return [...recorded, ...interruptedFinetunes(workspace, new Set(recorded.map((m) => m.name)))];
+    const recorded = readModels(workspace).map((model): StudioModel => ({
+      name: model.name,
+      kind: model.kind,
+      method: model.method,
+      createdAt: model.createdAt,
+      complete: isFinished(model),
+      series: model.kind === 'pretrained' ? model.meta.series : [],
+    }));
+    const interrupted = interruptedFinetunes(workspace).map(({ name, init, epochsDone, stoppedAt }): StudioModel => ({
+      name,
+      kind: 'segmentation',
+      method: segmentationMethod(init),
+      createdAt: stoppedAt,
+      complete: false,
+      series: [],
+      resumable: { init, epochsDone },
+    }));
+    return [...recorded, ...interrupted];
   }
 
   async listLabels(): Promise<PaletteLabel[]> {
@@ -233,8 +242,8 @@ export class StudioService {
     }
     const ts = [settings.t];
     const derived = defaultModelName({ method: 'ssmtl', ts, size: settings.size, width: settings.width, seed: 0 });
-    const finished = (candidate: string) => (workspace.getModel(candidate)?.meta as { complete?: boolean } | undefined)?.complete === true;
-    const hasCheckpoint = (candidate: string) => existsSync(join(workspace.dir, 'models', candidate, 'checkpoint.bin'));
+    const finished = (candidate: string) => isFinished(readModel(workspace, candidate));
+    const hasCheckpoint = (candidate: string) => existsSync(modelFiles(workspace.dir, candidate).checkpoint);
     let name = settings.name || derived;
     if (finished(name)) {
       if (settings.name)
@@ -345,7 +354,7 @@ export class StudioService {
       // From scratch there is no pre-trained size to follow: a size and width a workstation CPU can train.
       ...(init === 'none' ? { size: SCRATCH_SIZE, width: SCRATCH_WIDTH } : {}),
       // A stopped fine-tuning (listed with `resumable`) continues from its checkpoint.
-      resume: Boolean(settings.name) && !workspace.getModel(name) && existsSync(join(workspace.dir, 'models', name, FINETUNE_CHECKPOINT)),
+      resume: Boolean(settings.name) && !workspace.getModel(name) && existsSync(modelFiles(workspace.dir, name).finetuneCheckpoint),
     };
     const gpuWorker = this.gpuWorkers.choose(settings.backend, tensorflowInstalled());
     const title = `Fine-tuning ${name} (${init === 'none' ? 'from random weights' : `from ${init}`})${options.resume ? ', resumed' : ''}`;
@@ -644,61 +653,6 @@ export class StudioService {
 
 function fmt(value: number | null): string {
   return value === null ? '–' : value.toFixed(4);
-}
-
-/** Fine-tunings stopped before they saved a model: their checkpoint is all there is of them. */
-function interruptedFinetunes(workspace: Workspace, recorded: Set<string>): StudioModel[] {
-  const folder = join(workspace.dir, 'models');
-  if (!existsSync(folder)) return [];
-  const out: StudioModel[] = [];
-  for (const name of readdirSync(folder)) {
-    const checkpoint = join(folder, name, FINETUNE_CHECKPOINT);
-    if (recorded.has(name) || !existsSync(checkpoint)) continue;
-    try {
-      const header = readCheckpointHeader(checkpoint) as { init?: string; progress?: { perEpoch?: number[] } };
-      if (typeof header.init !== 'string') continue;
-      const epochsDone = header.progress?.perEpoch?.length ?? 0;
-      const method = header.init === 'none' ? 'scratch' : `finetune:${header.init}`;
-      out.push({
-        name,
-        kind: 'segmentation',
-        method,
-        createdAt: statSync(checkpoint).mtime.toISOString(),
-        complete: false,
-        series: [],
-        resumable: { init: header.init, epochsDone },
-      });
-    } catch {
-      // An unreadable checkpoint cannot be resumed; it is left for the CLI to report.
-    }
-  }
-  return out;
-}
-
-/** Stored predictions (schema 2), per series id, oldest first. */
-function predictionsBySeries(workspace: Workspace): Map<string, PredictionStatus[]> {
-  const out = new Map<string, PredictionStatus[]>();
-  const rows = workspace.db
-    .prepare(
-      'SELECT s.id AS id, p.model AS model, p.created_at AS createdAt, p.meta AS meta FROM predictions p JOIN series s ON s.key = p.series_key ORDER BY p.created_at',
-    )
-    .all() as {
-    id: string;
-    model: string;
-    createdAt: string;
-    meta: string;
-  }[];
-  for (const row of rows) {
-    const meta = JSON.parse(row.meta) as Partial<PredictionMeta>;
-    const status: PredictionStatus = {
-      model: row.model,
-      createdAt: row.createdAt,
-      volumesMl: meta.volumesMl ?? {},
-      suggestedSlices: meta.suggestedSlices ?? [],
-    };
-    out.set(row.id, [...(out.get(row.id) ?? []), status]);
-  }
-  return out;
 }
 
 /** e.g. 20261126-071502: sortable, and valid in model and file names. */

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { InputError } from '../../../shared/errors.ts';
 import type { ModelKind, SeriesFormat, SliceStats, Spacing } from '../../../shared/series.ts';
 import type { Vec3 } from '../../../formats/dicom/geometry.ts';
+import { modelFiles } from './model-state.ts';
 import { migrate } from './schema.ts';
 import { PixelReader, type PixelDtype } from './pixel-store.ts';
 
@@ -164,7 +165,7 @@ export class Workspace {
     if (!MODEL_NAME.test(name)) {
       throw new InputError(`model name '${name}' must be 1-100 letters, digits, '.', '_', '+' or '-', starting with a letter or digit`);
     }
-    const dir = join(this.dir, 'models', name);
+    const dir = modelFiles(this.dir, name).dir;
     mkdirSync(dir, { recursive: true });
     return dir;
   }
