@@ -3,6 +3,8 @@
  * main/cli -> engine -> formats -> shared. `npm run lint` fails when a change breaks it.
  */
 const layer = (name) => `^src/${name}/`;
+/** The page's GPU worker entry (shared/gpu-worker.ts). */
+const TRAINING_WORKER = '^src/engine/browser/training-worker\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -62,10 +64,22 @@ module.exports = {
     },
     {
       name: 'renderer-only-shared',
-      comment: 'the renderer talks to the engine only through the API contract in src/shared.',
+      comment:
+        'the renderer talks to the engine only through the API contract in src/shared; its one reference into the engine is the URL of the GPU worker it starts (next rule).',
       severity: 'error',
       from: { path: layer('renderer') },
-      to: { path: [layer('formats'), layer('engine'), layer('sample'), layer('cli'), layer('main'), layer('preload')] },
+      to: {
+        path: [layer('formats'), layer('engine'), layer('sample'), layer('cli'), layer('main'), layer('preload')],
+        pathNot: TRAINING_WORKER,
+      },
+    },
+    {
+      name: 'renderer-one-worker-url',
+      comment:
+        "exactly one renderer file starts the engine's GPU worker, by URL (import …/training-worker.ts?worker&url, bundled by Vite); nothing else of the engine is imported.",
+      severity: 'error',
+      from: { path: layer('renderer'), pathNot: '^src/renderer/src/compute/gpu-worker-client\\.ts$' },
+      to: { path: TRAINING_WORKER },
     },
     {
       name: 'preload-only-shared',

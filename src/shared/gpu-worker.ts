@@ -2,10 +2,12 @@ import type { JobCommand, JobEvent, PretrainRunResult, SsmtlConfig } from './job
 import type { FinetuneEvent, FinetuneRunResult, FinetuneRunSettings } from './segmentation.ts';
 
 /**
- * Training on the GPU of a browser engine (Chromium's WebGPU): the protocol between the
- * engine host and a page that offers its GPU. In Electron that page is a hidden,
- * sandboxed window; under `ssmtl serve` it is the open interface itself. The page runs
- * the isomorphic engine in a dedicated worker (engine/browser/training-worker.ts).
+ * Training on the GPU of a browser engine (Chromium's WebGPU) on this machine: the
+ * protocol between the engine host and a page that offers its GPU. In Electron that page
+ * is a hidden, sandboxed window; under `ssmtl serve` it is the open interface itself. The
+ * page runs the isomorphic engine in a dedicated worker (engine/browser/training-worker.ts).
+ * On the host, engine/node/placement/browser-gpu/ places runs there (BrowserGpuPool) and
+ * holds each one (BrowserGpuRun).
  *
  *   page  ── registerGpuWorker(adapter) ─────────────► host   → { workerId }
  *   host  ── event { type: 'gpu-task', workerId, task } ─► page  (start, control)
@@ -17,6 +19,17 @@ import type { FinetuneEvent, FinetuneRunResult, FinetuneRunSettings } from './se
  *            weights in the checkpoint byte layout, or a prediction, in parts; the call with the last part
  *            answers once the host has written the file, so a checkpoint the worker was
  *            told about is on disk)
+ *
+ * The return path, inside the host: the run's owner (pretrain-job, finetune-job or
+ * predict-job, running in the host while the page trains) holds the run as a PlacedRun.
+ *
+ *   report 'event'    ─► BrowserGpuRun ─► owner's onEvent ─► job summary (progress, loss chart)
+ *   last upload part  ─► BrowserGpuRun ─► owner's onCheckpoint ─► checkpoint file, model row
+ *                        (then the upload call answers)
+ *   report 'finished' ─► run() resolves ─► owner saves the weights (uploaded before) or the
+ *                        prediction, and emits the job's end ('done'; 'started' and 'failed' are the owner's too)
+ *   report 'failed', or the page gone ─► run() rejects ─► the job fails, its last checkpoint kept
+ *
  * A page that goes away (closed tab, crashed window) releases its registration; its job
  * fails, keeping its last checkpoint: the same pre-training settings resume it, a
  * fine-tuning is resumed from the Fine-tune & Review screen; a segmentation stores nothing.

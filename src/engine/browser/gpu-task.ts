@@ -5,7 +5,7 @@ import { encodePrediction } from '../segmentation/prediction-bytes.ts';
 import { createSegmentationNet, loadAll } from '../segmentation/segmentation-net.ts';
 import { decodeFinetunePayload } from '../segmentation/finetune-payload.ts';
 import { networkWeights } from '../networks/network-weights.ts';
-import { buildFinetuner } from '../segmentation/placed-finetuner.ts';
+import { buildFinetuner } from '../segmentation/build-finetuner.ts';
 import type { JobEvent } from '../../shared/job.ts';
 import { resizeBilinear } from '../data/preprocess.ts';
 import { InMemorySliceSource } from '../data/slice-source.ts';

@@ -5,11 +5,11 @@ import type { BackendChoice, JobEvent, PretrainSummary } from '../../shared/job.
 import { BackendUnavailableError } from '../backends/backend-names.ts';
 import type { JobControl } from '../train/control.ts';
 import { NoTrainingDataError } from '../train/errors.ts';
-import type { PlacedTrainer, PlacementRequest } from '../train/placed-trainer.ts';
 import type { TrainerSnapshot } from '../train/ssmtl-trainer.ts';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.ts';
 import type { WriteChunk } from './atomic-file.ts';
-import { placeLocally } from './local-trainer.ts';
+import { placePretrainInProcess } from './placement/in-process.ts';
+import type { PlacedPretrainer, Placement, PretrainRequest } from './placement/placed-run.ts';
 import { CHECKPOINT_FILE, WEIGHTS_FILE, isFinished, readModel, type PretrainedMeta } from './workspace/model-state.ts';
 import { Workspace } from './workspace/workspace.ts';
 
@@ -83,12 +83,12 @@ export async function runPretrain(
     control?: JobControl;
     writeChunk?: WriteChunk;
     /** where the trainer runs; default: this process, on the backend options.backend picks */
-    place?: (request: PlacementRequest) => Promise<PlacedTrainer>;
+    place?: Placement<PretrainRequest, PlacedPretrainer>;
   } = {},
 ): Promise<PretrainSummary> {
   const emit = hooks.emit ?? (() => {});
   const workspace = Workspace.open(options.workspace, { create: false });
-  let trainer: PlacedTrainer | null = null;
+  let trainer: PlacedPretrainer | null = null;
   let dir = '';
   try {
     dir = workspace.modelDir(options.name);
@@ -126,7 +126,7 @@ export async function runPretrain(
 
     requireKnownSeries(workspace, effective.seriesIds);
 
-    const request: PlacementRequest = {
+    const request: PretrainRequest = {
       config: {
         ts: effective.ts,
         size: effective.size,
@@ -142,7 +142,7 @@ export async function runPretrain(
       threads: resumeFrom?.meta.options.threads ?? effective.threads,
     };
     try {
-      trainer = await (hooks.place ?? ((r: PlacementRequest) => placeLocally(workspace, effective.backend, r)))(request);
+      trainer = await (hooks.place ?? ((r: PretrainRequest) => placePretrainInProcess(workspace, effective.backend, r)))(request);
     } catch (error) {
       if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${effective.backend}: ${error.message}`);
       if (error instanceof NoTrainingDataError) throw new InputError(error.message);

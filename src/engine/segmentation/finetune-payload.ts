@@ -1,6 +1,6 @@
 import type { FinetuneRunSettings } from '../../shared/segmentation.ts';
 import type { FinetuneProgress } from './finetune-trainer.ts';
-import type { FinetuneRequest } from './placed-finetuner.ts';
+import type { FinetuneRequest } from './build-finetuner.ts';
 import { concatChunks, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint-codec.ts';
 import type { TensorRecord } from '../train/ssmtl-trainer.ts';
 

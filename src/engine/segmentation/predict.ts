@@ -80,13 +80,6 @@ export interface PredictRequest {
   series: { id: string; slices: number; rows: number; cols: number };
 }
 
-/** Segmentation placed in the job process (predict-job.ts) or in a page's GPU worker (gpu-worker/gpu-workers.ts). */
-export interface PlacedPredictor {
-  backend: { name: string; description: string; notes: string[] };
-  run(onSlice?: (done: number, total: number) => void): Promise<SeriesPrediction>;
-  dispose(): Promise<void>;
-}
-
 /** Every slice of a series through a segmentation model, at the series' resolution. */
 export interface SeriesPrediction {
   /** slices × rows × cols label values, slice-major like the pixel store */

@@ -7,7 +7,7 @@ import { BackendUnavailableError } from '../../backends/backend-names.ts';
 import { preprocessSlice } from '../../data/preprocess.ts';
 import { UNet } from '../../networks/unet.ts';
 import type { FinetuneSnapshot, SegmentationExample } from '../../segmentation/finetune-trainer.ts';
-import type { FinetuneRequest, PlacedFinetuner } from '../../segmentation/placed-finetuner.ts';
+import type { FinetuneRequest } from '../../segmentation/build-finetuner.ts';
 import { readCheckpointFile, writeCheckpointFile } from '../checkpoint-file.ts';
 import { classesOf, resizeLabelsNearest, toClassIndices } from '../../segmentation/label-maps.ts';
 import { IncompatibleWeightsError } from '../../segmentation/segmentation-net.ts';
@@ -15,7 +15,8 @@ import type { JobControl } from '../../train/control.ts';
 import { readSliceAnnotations } from '../annotations/annotation-store.ts';
 import { FINETUNE_CHECKPOINT, finishedPretrained, readModel, readModels, type StoredModel } from '../workspace/model-state.ts';
 import { Workspace } from '../workspace/workspace.ts';
-import { placeFinetuneLocally } from './local-finetuner.ts';
+import { placeFinetuneInProcess } from '../placement/in-process.ts';
+import type { PlacedFinetuner, Placement } from '../placement/placed-run.ts';
 import { readModelWeights, saveSegmentationModel } from './segmentation-model.ts';
 
 /**
@@ -74,7 +75,7 @@ export async function runFinetune(
     emit?: (event: SegmentationJobEvent) => void;
     control?: JobControl;
     /** where the trainer runs; default: this process, on the backend options.backend picks */
-    place?: (request: FinetuneRequest) => Promise<PlacedFinetuner>;
+    place?: Placement<FinetuneRequest, PlacedFinetuner>;
   } = {},
 ): Promise<FinetuneOutcome> {
   const emit = hooks.emit ?? (() => {});
@@ -204,7 +205,7 @@ export async function runFinetune(
       microBatch: options.microBatch,
     };
     try {
-      trainer = await (hooks.place ?? ((r: FinetuneRequest) => placeFinetuneLocally(options.backend, r)))(request);
+      trainer = await (hooks.place ?? ((r: FinetuneRequest) => placeFinetuneInProcess(options.backend, r)))(request);
     } catch (error) {
       if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${options.backend}: ${error.message}`);
       if (error instanceof IncompatibleWeightsError) throw new InputError(`--init ${init}: ${error.message}`);

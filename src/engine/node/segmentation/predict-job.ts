@@ -2,10 +2,11 @@ import { InputError } from '../../../shared/errors.ts';
 import type { BackendChoice } from '../../../shared/job.ts';
 import type { PredictSummary } from '../../../shared/segmentation.ts';
 import { BackendUnavailableError } from '../../backends/backend-names.ts';
-import { predictSlices, rankByUncertainty, type PlacedPredictor, type PredictRequest } from '../../segmentation/predict.ts';
-import { createSegmentationNet, IncompatibleWeightsError, loadAll } from '../../segmentation/segmentation-net.ts';
+import { rankByUncertainty, type PredictRequest } from '../../segmentation/predict.ts';
+import { IncompatibleWeightsError } from '../../segmentation/segmentation-net.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
-import { loadBackend } from '../load-backend.ts';
+import { placePredictInProcess } from '../placement/in-process.ts';
+import type { PlacedPredictor, Placement } from '../placement/placed-run.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import { exportFormatOf, exportLabels } from './export-labels.ts';
 import { labelVolumesMl } from './predict-series.ts';
@@ -26,7 +27,7 @@ export async function runPredict(
   hooks: {
     onSlice?: (done: number, total: number) => void;
     /** where the network runs; default: this process, on the backend options.backend picks */
-    place?: (request: PredictRequest) => Promise<PlacedPredictor>;
+    place?: Placement<PredictRequest, PlacedPredictor>;
   } = {},
 ): Promise<PredictSummary> {
   if (options.out) exportFormatOf(options.out);
@@ -42,7 +43,7 @@ export async function runPredict(
     };
     let predictor: PlacedPredictor;
     try {
-      predictor = await (hooks.place ?? ((r: PredictRequest) => predictLocally(workspace, options.backend, r)))(request);
+      predictor = await (hooks.place ?? ((r: PredictRequest) => placePredictInProcess(workspace, options.backend, r)))(request);
     } catch (error) {
       if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${options.backend}: ${error.message}`);
       if (error instanceof IncompatibleWeightsError) throw new InputError(error.message);
@@ -81,22 +82,4 @@ export async function runPredict(
   } finally {
     workspace.close();
   }
-}
-
-/** Segmentation in this process, on the tfjs backend `choice` resolves to. */
-async function predictLocally(workspace: Workspace, choice: BackendChoice, request: PredictRequest): Promise<PlacedPredictor> {
-  const backend = await loadBackend(choice);
-  const { model, series } = request;
-  const net = createSegmentationNet(model.width, model.classes, model.seed);
-  try {
-    loadAll(net, request.weights, `model '${model.name}'`);
-  } catch (error) {
-    net.dispose();
-    throw error;
-  }
-  return {
-    backend,
-    run: (onSlice) => predictSlices(net, model, series, (k) => workspace.readSlice(series.id, k), onSlice),
-    dispose: async () => net.dispose(),
-  };
 }

@@ -36,8 +36,8 @@ import { DEFAULT_FINETUNE, runFinetune, type FinetuneOptions, type FinetuneOutco
 import { runPredict } from '../segmentation/predict-job.ts';
 import { listPredictions, readPrediction } from '../segmentation/prediction-store.ts';
 import type { GpuAdapterSummary, GpuReport, GpuUploadPart } from '../../../shared/gpu-worker.ts';
-import { GpuWorkers } from '../gpu-worker/gpu-workers.ts';
-import { startOnGpuWorker } from '../gpu-worker/start-on-gpu-worker.ts';
+import { BrowserGpuPool } from '../placement/browser-gpu/browser-gpu-pool.ts';
+import { startOnBrowserGpu } from '../placement/browser-gpu/start-on-browser-gpu.ts';
 import { startFinetuneProcess, startImportProcess, startPredictProcess, startPretrainProcess } from '../jobs/job-processes.ts';
 import { JobFailedError } from '../process/job-failed-error.ts';
 import { tensorflowInstalled } from '../load-backend.ts';
@@ -84,7 +84,7 @@ export class StudioService {
   /** results of jobs still running, awaited on shutdown so their last checkpoint lands */
   private readonly inFlight = new Set<Promise<unknown>>();
   /** pages that lend their WebGPU adapter to training */
-  private readonly gpuWorkers = new GpuWorkers((workerId, task) => this.emit({ type: 'gpu-task', workerId, task }));
+  private readonly gpuWorkers = new BrowserGpuPool((workerId, task) => this.emit({ type: 'gpu-task', workerId, task }));
 
   constructor(private readonly options: StudioServiceOptions) {
     this.dir = resolve(options.workspace);
@@ -269,12 +269,12 @@ export class StudioService {
       name,
       resume,
     };
-    // A page's WebGPU when the settings ask for it (see GpuWorkers.choose), else a job process.
+    // A page's WebGPU when the settings ask for it (see BrowserGpuPool.choose), else a job process.
     const gpuWorker = this.gpuWorkers.choose(settings.backend, tensorflowInstalled());
     return this.launchJob<PretrainSummary>('pretrain', `Pre-training ${name}${resume ? ' (resumed)' : ''}`, (jobId) => {
       const onEvent = (event: JobEvent) => this.onPretrainEvent(jobId(), event);
       const handle = gpuWorker
-        ? startOnGpuWorker((control) =>
+        ? startOnBrowserGpu((control) =>
             runPretrain(options, {
               emit: onEvent,
               control,
@@ -361,7 +361,7 @@ export class StudioService {
     return this.launchJob<FinetuneOutcome>('finetune', title, (jobId) => {
       const onEvent = (event: SegmentationJobEvent) => this.onFinetuneEvent(jobId(), event);
       const handle = gpuWorker
-        ? startOnGpuWorker((control) =>
+        ? startOnBrowserGpu((control) =>
             runFinetune(options, {
               emit: onEvent,
               control,
@@ -437,7 +437,7 @@ export class StudioService {
       const onSlice = (done: number, total: number) =>
         this.jobs.update(jobId(), { state: 'running', fraction: total ? done / total : 0, detail: `slice ${done}/${total}` });
       const handle = gpuWorker
-        ? startOnGpuWorker((control) =>
+        ? startOnBrowserGpu((control) =>
             runPredict(options, { onSlice, place: async (request) => this.gpuWorkers.placePredict(gpuWorker, request, control) }),
           )
         : startPredictProcess(options, ({ done, total }) => onSlice(done, total));

@@ -9,6 +9,8 @@ import {
   type GpuTask,
   type GpuWorkerOutbound,
 } from '../../../shared/gpu-worker.ts';
+// The one reference from the renderer into the engine (.dependency-cruiser.cjs): the worker's URL, bundled by Vite.
+import trainingWorkerUrl from '../../../engine/browser/training-worker.ts?worker&url';
 
 /**
  * Offers this page's WebGPU adapter to the engine for training (shared/gpu-worker.ts)
@@ -58,7 +60,7 @@ export async function offerGpu(api: StudioApi): Promise<GpuOffer | null> {
     const send = (report: GpuReport) => api.gpuWorkerReport(owner, task.jobId, report).catch(() => stop(task.jobId));
     try {
       const payload = task.payloadBytes > 0 ? await download(owner, task) : null;
-      const worker = new Worker(new URL('../../../engine/browser/training-worker.ts', import.meta.url), {
+      const worker = new Worker(trainingWorkerUrl, {
         type: 'module',
         name: `SSMTL ${WORK[task.type]} (WebGPU)`,
       });

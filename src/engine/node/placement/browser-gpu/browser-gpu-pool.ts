@@ -8,30 +8,32 @@ import type {
   GpuStartTask,
   GpuTask,
   GpuUploadPart,
-} from '../../../shared/gpu-worker.ts';
-import { InputError } from '../../../shared/errors.ts';
-import type { BackendChoice } from '../../../shared/job.ts';
-import { chooseMicroBatch, webgpuActivationBudget } from '../../backends/backend-names.ts';
-import { headNames, stepsPerEpoch } from '../../data/sampler.ts';
-import type { SliceSource } from '../../data/slice-source.ts';
-import { concatChunks, encodeCheckpoint } from '../../train/checkpoint-codec.ts';
-import { encodeFinetunePayload } from '../../segmentation/finetune-payload.ts';
-import { finetuneStepsPerEpoch } from '../../segmentation/finetune-trainer.ts';
-import type { FinetuneRequest, PlacedFinetuner } from '../../segmentation/placed-finetuner.ts';
-import type { PlacedPredictor, PredictRequest } from '../../segmentation/predict.ts';
-import { decodePrediction } from '../../segmentation/prediction-bytes.ts';
-import type { JobControl } from '../../train/control.ts';
-import type { PlacedTrainer, PlacementRequest } from '../../train/placed-trainer.ts';
-import { planTraining } from '../../train/ssmtl-trainer.ts';
-import { RemoteRun } from './remote-run.ts';
-import { remoteFinetuner, remotePretrainer } from './remote-trainers.ts';
+} from '../../../../shared/gpu-worker.ts';
+import { InputError } from '../../../../shared/errors.ts';
+import type { BackendChoice } from '../../../../shared/job.ts';
+import { chooseMicroBatch, webgpuActivationBudget } from '../../../backends/backend-names.ts';
+import { headNames, stepsPerEpoch } from '../../../data/sampler.ts';
+import type { SliceSource } from '../../../data/slice-source.ts';
+import { concatChunks, encodeCheckpoint } from '../../../train/checkpoint-codec.ts';
+import { encodeFinetunePayload } from '../../../segmentation/finetune-payload.ts';
+import { finetuneStepsPerEpoch } from '../../../segmentation/finetune-trainer.ts';
+import type { FinetuneRequest } from '../../../segmentation/build-finetuner.ts';
+import type { PredictRequest } from '../../../segmentation/predict.ts';
+import { decodePrediction } from '../../../segmentation/prediction-bytes.ts';
+import type { JobControl } from '../../../train/control.ts';
+import { planTraining } from '../../../train/ssmtl-trainer.ts';
+import type { PlacedFinetuner, PlacedPredictor, PlacedPretrainer, PretrainRequest } from '../placed-run.ts';
+import { BrowserGpuRun } from './browser-gpu-run.ts';
+import { finetunerOnBrowserGpu, pretrainerOnBrowserGpu } from './browser-gpu-trainers.ts';
 
 /**
- * The pages that offered their WebGPU adapter for training (shared/gpu-worker.ts), and
- * the runs placed on them (pre-training, fine-tuning, prediction). One run per page at a time.
+ * The pages on this machine that offered their WebGPU adapter for training
+ * (shared/gpu-worker.ts: Electron's hidden compute window, or the tab of `ssmtl serve`),
+ * and the runs placed on them (pre-training, fine-tuning, prediction). One run per page
+ * at a time. Data never leaves the machine: the page fetches slices from the engine host.
  */
-export class GpuWorkers {
-  private readonly workers = new Map<string, { adapter: GpuAdapterSummary; run: RemoteRun | null }>();
+export class BrowserGpuPool {
+  private readonly workers = new Map<string, { adapter: GpuAdapterSummary; run: BrowserGpuRun | null }>();
 
   /** `send` pushes a task to the page that registered `workerId`. */
   constructor(private readonly send: (workerId: string, task: GpuTask) => void) {}
@@ -78,7 +80,7 @@ export class GpuWorkers {
   }
 
   /** Builds a pre-training trainer on the page `workerId`; it starts when the run's owner runs it. */
-  placePretrain(workerId: string, source: SliceSource, request: PlacementRequest, checkpointIntervalMs: number): PlacedTrainer {
+  placePretrain(workerId: string, source: SliceSource, request: PretrainRequest, checkpointIntervalMs: number): PlacedPretrainer {
     const worker = this.idle(workerId);
     const { config } = request;
     const plan = planTraining(source, config, request.seriesIds);
@@ -101,7 +103,7 @@ export class GpuWorkers {
       checkpointIntervalMs,
     };
     const run = this.attach(workerId, worker, task, payload);
-    return remotePretrainer(run, task.config, {
+    return pretrainerOnBrowserGpu(run, task.config, {
       backend: describeBackend(worker.adapter),
       heads,
       plan,
@@ -126,7 +128,7 @@ export class GpuWorkers {
       checkpointIntervalMs,
     };
     const run = this.attach(workerId, worker, task, payload);
-    return remoteFinetuner(run, {
+    return finetunerOnBrowserGpu(run, {
       backend: describeBackend(worker.adapter),
       microBatch,
       stepsPerEpoch: finetuneStepsPerEpoch(request.examples.length, batch),
@@ -157,15 +159,15 @@ export class GpuWorkers {
     };
   }
 
-  private idle(workerId: string): { adapter: GpuAdapterSummary; run: RemoteRun | null } {
+  private idle(workerId: string): { adapter: GpuAdapterSummary; run: BrowserGpuRun | null } {
     const worker = this.workers.get(workerId);
     if (!worker) throw new InputError('the window offering its GPU has closed');
     if (worker.run) throw new InputError(`${worker.adapter.label} is already training`);
     return worker;
   }
 
-  private attach(workerId: string, worker: { run: RemoteRun | null }, task: GpuStartTask, payload: Uint8Array | null): RemoteRun {
-    const run = new RemoteRun(
+  private attach(workerId: string, worker: { run: BrowserGpuRun | null }, task: GpuStartTask, payload: Uint8Array | null): BrowserGpuRun {
+    const run = new BrowserGpuRun(
       workerId,
       task,
       payload,
@@ -178,7 +180,7 @@ export class GpuWorkers {
     return run;
   }
 
-  private runOf(workerId: string, jobId: string): RemoteRun {
+  private runOf(workerId: string, jobId: string): BrowserGpuRun {
     const run = this.workers.get(workerId)?.run;
     if (!run || run.jobId !== jobId) throw new InputError(`no job '${jobId}' runs on this GPU worker`);
     return run;
@@ -197,7 +199,7 @@ export class GpuWorkers {
   }
 }
 
-function describeBackend(adapter: GpuAdapterSummary): PlacedTrainer['backend'] {
+function describeBackend(adapter: GpuAdapterSummary): PlacedPretrainer['backend'] {
   return {
     name: 'webgpu',
     description: `webgpu (${adapter.label}${adapter.software ? ', software' : ''}, in the browser's GPU worker)`,
@@ -205,7 +207,7 @@ function describeBackend(adapter: GpuAdapterSummary): PlacedTrainer['backend'] {
   };
 }
 
-function snapshotHeader(snapshot: PlacementRequest['resume'] & object): Record<string, unknown> {
+function snapshotHeader(snapshot: PretrainRequest['resume'] & object): Record<string, unknown> {
   const { tensors: _tensors, ...rest } = snapshot;
   return rest as unknown as Record<string, unknown>;
 }

@@ -1,19 +1,18 @@
-import { InputError } from '../../../shared/errors.ts';
-import type { FinetuneEvent, FinetuneProgress, FinetuneRunResult } from '../../segmentation/finetune-trainer.ts';
-import type { PlacedFinetuner } from '../../segmentation/placed-finetuner.ts';
-import type { CheckpointHeader } from '../../train/checkpoint-codec.ts';
-import type { PlacedTrainer } from '../../train/placed-trainer.ts';
-import type { RunHooks, RunResult, SsmtlConfig, TensorRecord, TrainerSnapshot } from '../../train/ssmtl-trainer.ts';
-import type { RemoteRun } from './remote-run.ts';
+import { InputError } from '../../../../shared/errors.ts';
+import type { FinetuneEvent, FinetuneProgress, FinetuneRunResult } from '../../../segmentation/finetune-trainer.ts';
+import type { CheckpointHeader } from '../../../train/checkpoint-codec.ts';
+import type { RunHooks, RunResult, SsmtlConfig, TensorRecord, TrainerSnapshot } from '../../../train/ssmtl-trainer.ts';
+import type { PlacedFinetuner, PlacedPretrainer } from '../placed-run.ts';
+import type { BrowserGpuRun } from './browser-gpu-run.ts';
 
 /**
- * A run in a page's GPU worker as its owner sees it: pre-training as a PlacedTrainer,
+ * A run in a page's GPU worker as its owner sees it: pre-training as a PlacedPretrainer,
  * fine-tuning as a PlacedFinetuner. What the worker sends back is checked against the
  * task before it reaches a checkpoint file.
  */
-export type RemoteDescription = Pick<PlacedTrainer, 'backend' | 'heads' | 'plan' | 'stepsPerEpoch' | 'resumedFrom'>;
+export type BrowserGpuDescription = Pick<PlacedPretrainer, 'backend' | 'heads' | 'plan' | 'stepsPerEpoch' | 'resumedFrom'>;
 
-export function remotePretrainer(run: RemoteRun, config: SsmtlConfig, described: RemoteDescription): PlacedTrainer {
+export function pretrainerOnBrowserGpu(run: BrowserGpuRun, config: SsmtlConfig, described: BrowserGpuDescription): PlacedPretrainer {
   return {
     ...described,
     microBatch: config.microBatch,
@@ -29,8 +28,8 @@ export function remotePretrainer(run: RemoteRun, config: SsmtlConfig, described:
   };
 }
 
-export function remoteFinetuner(
-  run: RemoteRun,
+export function finetunerOnBrowserGpu(
+  run: BrowserGpuRun,
   described: Pick<PlacedFinetuner, 'backend' | 'microBatch' | 'stepsPerEpoch'>,
 ): PlacedFinetuner {
   return {

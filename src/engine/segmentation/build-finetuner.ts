@@ -1,38 +1,14 @@
 import type { FinetuneRunSettings } from '../../shared/segmentation.ts';
 import type { UNet } from '../networks/unet.ts';
-import type { JobControl } from '../train/control.ts';
 import type { TensorRecord } from '../train/ssmtl-trainer.ts';
-import {
-  FinetuneTrainer,
-  type FinetuneEvent,
-  type FinetuneRunResult,
-  type FinetuneSnapshot,
-  type SegmentationExample,
-} from './finetune-trainer.ts';
+import { FinetuneTrainer, type FinetuneSnapshot, type SegmentationExample } from './finetune-trainer.ts';
 import { createSegmentationNet, loadBackbone, setHeadPrior } from './segmentation-net.ts';
 
 /**
- * A fine-tuning run's trainer wherever it was placed: in the job process
- * (engine/node/segmentation/local-finetuner.ts) or in a page's GPU worker
- * (engine/node/gpu-worker/remote-trainers.ts). finetune-job.ts, which owns the run
- * (its checkpoint file and the model it saves), sees only this.
+ * Everything a placement needs to build a fine-tuning's trainer, the same wherever it runs
+ * (engine/node/placement: in the job process, or in a page's GPU worker, whose
+ * engine/browser/gpu-task.ts builds it with buildFinetuner too).
  */
-export interface PlacedFinetuner {
-  backend: { name: string; description: string; notes: string[] };
-  microBatch: number;
-  stepsPerEpoch: number;
-  run(hooks: {
-    control?: JobControl;
-    onEvent?: (event: FinetuneEvent) => void;
-    onCheckpoint?: (snapshot: FinetuneSnapshot) => Promise<void> | void;
-    checkpointIntervalMs?: number;
-  }): Promise<FinetuneRunResult>;
-  /** the network's parameters once the run is done */
-  weights(): Promise<TensorRecord[]>;
-  dispose(): Promise<void>;
-}
-
-/** Everything a placement needs to build the trainer, the same wherever it runs. */
 export interface FinetuneRequest extends FinetuneRunSettings {
   /** label values, background first */
   classes: number[];

@@ -1,15 +1,15 @@
-import type { GpuJobEvent, GpuReport, GpuStartTask, GpuTask, GpuUploadPart } from '../../../shared/gpu-worker.ts';
-import { InputError } from '../../../shared/errors.ts';
-import type { JobCommand } from '../../../shared/job.ts';
-import { decodeCheckpoint, type CheckpointHeader } from '../../train/checkpoint-codec.ts';
-import type { JobControl } from '../../train/control.ts';
-import type { TensorRecord } from '../../train/ssmtl-trainer.ts';
-import { JobFailedError } from '../process/job-failed-error.ts';
+import type { GpuJobEvent, GpuReport, GpuStartTask, GpuTask, GpuUploadPart } from '../../../../shared/gpu-worker.ts';
+import { InputError } from '../../../../shared/errors.ts';
+import type { JobCommand } from '../../../../shared/job.ts';
+import { decodeCheckpoint, type CheckpointHeader } from '../../../train/checkpoint-codec.ts';
+import type { JobControl } from '../../../train/control.ts';
+import type { TensorRecord } from '../../../train/ssmtl-trainer.ts';
+import { JobFailedError } from '../../process/job-failed-error.ts';
 
 /** How long a cancelled run may take to send its last checkpoint (the paper's model: ~400 MB). */
 const CANCEL_GRACE_MS = 120_000;
 
-export interface RemoteRunHooks {
+export interface BrowserGpuRunHooks {
   control?: JobControl;
   onEvent(event: GpuJobEvent): void;
   /** writes a checkpoint the worker uploaded; awaited before the worker hears it is safe */
@@ -19,14 +19,14 @@ export interface RemoteRunHooks {
 type Finished = Extract<GpuReport, { type: 'finished' }>['result'];
 
 /**
- * The host's side of one run in a page's GPU worker (shared/gpu-worker.ts), whatever it
- * does: starts it, forwards pause/resume/cancel, relays its events, hands the payload
- * out, turns uploads into checkpoints, final weights or a prediction, and fails the run
- * when the page goes away. remote-trainers.ts adapts it to pre-training and fine-tuning,
- * gpu-workers.ts to segmentation.
+ * The engine host's side of one run in a page's GPU worker on this machine
+ * (shared/gpu-worker.ts), whatever it does: starts it, forwards pause/resume/cancel,
+ * relays its events, hands the payload out, turns uploads into checkpoints, final weights
+ * or a prediction, and fails the run when the page goes away. browser-gpu-trainers.ts
+ * adapts it to pre-training and fine-tuning, browser-gpu-pool.ts to segmentation.
  */
-export class RemoteRun {
-  private hooks: RemoteRunHooks | null = null;
+export class BrowserGpuRun {
+  private hooks: BrowserGpuRunHooks | null = null;
   private settle: { resolve: (result: Finished) => void; reject: (error: Error) => void } | null = null;
   private ended: Error | null = null;
   private upload: { kind: GpuUploadPart['kind']; buffer: Uint8Array; received: number } | null = null;
@@ -48,7 +48,7 @@ export class RemoteRun {
     return this.task.jobId;
   }
 
-  start(hooks: RemoteRunHooks): Promise<Finished> {
+  start(hooks: BrowserGpuRunHooks): Promise<Finished> {
     this.hooks = hooks;
     if (this.ended) return Promise.reject(this.ended);
     const result = new Promise<Finished>((resolve, reject) => (this.settle = { resolve, reject }));

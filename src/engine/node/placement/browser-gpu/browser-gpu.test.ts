@@ -2,18 +2,18 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobSummary, StudioEvent } from '../../../shared/api.ts';
-import type { GpuAdapterSummary, GpuReport, GpuStartTask } from '../../../shared/gpu-worker.ts';
-import { runFinetuneTask, runPredictTask, runPretrainTask, type GpuTaskIo } from '../../browser/gpu-task.ts';
-import { JobControl } from '../../train/control.ts';
-import { loadBackend } from '../load-backend.ts';
-import { runPretrain } from '../pretrain-job.ts';
-import { DEFAULT_FINETUNE, runFinetune } from '../segmentation/finetune-job.ts';
-import { runPredict } from '../segmentation/predict-job.ts';
-import { readPrediction } from '../segmentation/prediction-store.ts';
-import { StudioService } from '../studio/studio-service.ts';
-import { Workspace } from '../workspace/workspace.ts';
-import { jobEnded, syntheticVolume, writeNifti } from '../test-fixtures.ts';
+import type { JobSummary, StudioEvent } from '../../../../shared/api.ts';
+import type { GpuAdapterSummary, GpuReport, GpuStartTask } from '../../../../shared/gpu-worker.ts';
+import { runFinetuneTask, runPredictTask, runPretrainTask, type GpuTaskIo } from '../../../browser/gpu-task.ts';
+import { JobControl } from '../../../train/control.ts';
+import { loadBackend } from '../../load-backend.ts';
+import { runPretrain } from '../../pretrain-job.ts';
+import { DEFAULT_FINETUNE, runFinetune } from '../../segmentation/finetune-job.ts';
+import { runPredict } from '../../segmentation/predict-job.ts';
+import { readPrediction } from '../../segmentation/prediction-store.ts';
+import { StudioService } from '../../studio/studio-service.ts';
+import { Workspace } from '../../workspace/workspace.ts';
+import { jobEnded, syntheticVolume, writeNifti } from '../../test-fixtures.ts';
 
 /**
  * Pre-training placed on a page's GPU worker (shared/gpu-worker.ts), with the page played
