@@ -1,4 +1,6 @@
 import type { JobKind, JobSummary, LossPoint, StudioEvent } from '../../../shared/api.ts';
+import { InputError } from '../../../shared/errors.ts';
+import type { JobCommand } from '../../../shared/job.ts';
 
 /**
  * The jobs of one studio session (imports, pre-training, fine-tuning, predictions):
@@ -61,6 +63,16 @@ export class JobRegistry {
 
   controls(id: string): JobControls | undefined {
     return this.jobs.get(id)?.controls;
+  }
+
+  /** Passes pause / resume / cancel on to a job; refuses what the job cannot do. */
+  command(id: string, command: JobCommand['type']): JobSummary {
+    const job = this.jobs.get(id);
+    if (!job) throw new InputError(`no job '${id}'`);
+    const action = job.controls[command];
+    if (!action) throw new InputError(`${job.summary.title} cannot be ${command === 'pause' ? 'paused' : 'resumed'}`);
+    action();
+    return { ...job.summary };
   }
 
   running(): JobSummary[] {

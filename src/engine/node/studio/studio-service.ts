@@ -1,109 +1,50 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type {
   AnnotationSaved,
   ExportRequest,
   ExportResult,
   FinetuneSettings,
-  JobKind,
   JobSummary,
   PaletteLabel,
   PredictSettings,
-  PredictionStatus,
   PretrainSettings,
   SeriesStatus,
+  StudioApi,
   StudioEvent,
-  StudioModel,
   StudioMethod,
+  StudioModel,
   WorkspaceStatus,
 } from '../../../shared/api.ts';
 import { validateCall } from '../../../shared/api-validation.ts';
-import { InputError, errorMessage, quoteSome } from '../../../shared/errors.ts';
-import type { BackendChoice, JobCommand, JobEvent, PretrainSummary } from '../../../shared/job.ts';
-import type { ImportResult } from '../../../shared/series.ts';
-import type { PixelRoute } from '../../../shared/pixel-urls.ts';
-import { MMWHS_LABELS } from '../../../shared/labels.ts';
-import type { PredictSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
-import {
-  deleteSliceAnnotations,
-  readSliceAnnotation,
-  readSliceAnnotations,
-  saveSliceAnnotations,
-} from '../annotations/annotation-store.ts';
-import { readLabelSet } from '../annotations/label-set.ts';
-import { exportLabels } from '../segmentation/export-labels.ts';
-import { DEFAULT_FINETUNE, runFinetune, type FinetuneOptions, type FinetuneOutcome } from '../segmentation/finetune-job.ts';
-import { runPredict } from '../segmentation/predict-job.ts';
-import { listPredictions, readPrediction } from '../segmentation/prediction-store.ts';
 import type { GpuAdapterSummary, GpuReport, GpuUploadPart } from '../../../shared/gpu-worker.ts';
-import { BrowserGpuPool } from '../placement/browser-gpu/browser-gpu-pool.ts';
-import { startOnBrowserGpu } from '../placement/browser-gpu/start-on-browser-gpu.ts';
-import { startFinetuneProcess, startImportProcess, startPredictProcess, startPretrainProcess } from '../jobs/job-processes.ts';
-import { JobFailedError } from '../process/job-failed-error.ts';
-import { tensorflowInstalled } from '../load-backend.ts';
-import { defaultModelName, runPretrain, type PretrainOptions } from '../pretrain-job.ts';
-import { seriesInfo } from '../workspace/series-info.ts';
-import { interruptedFinetunes, isFinished, modelFiles, readModel, readModels, segmentationMethod } from '../workspace/model-state.ts';
-import { CATALOGUE_FILE, Workspace, type SeriesRecord } from '../workspace/workspace.ts';
-import { JobRegistry, type JobControls } from './job-registry.ts';
+import type { JobCommand } from '../../../shared/job.ts';
+import type { PixelRoute } from '../../../shared/pixel-urls.ts';
+import { listLabels, listModels, listSeries, workspaceStatus } from './catalogue.ts';
+import { exportSegmentation } from './export-segmentation.ts';
+import { launchFinetune } from './launch-finetune.ts';
+import { launchImport, launchImportSample } from './launch-import.ts';
+import { launchPredict } from './launch-predict.ts';
+import { launchPretrain } from './launch-pretrain.ts';
+import type { PixelAnswer } from './pixel-reads.ts';
+import { saveAnnotation } from './save-annotation.ts';
+import { StudioSession, type StudioServiceOptions } from './studio-session.ts';
 
-/** Fine-tuning from scratch (no pre-trained model to match): small enough for a workstation CPU. */
-const SCRATCH_SIZE = 128;
-const SCRATCH_WIDTH = 16;
-/** Training on a GPU worker checkpoints at least this often (as the job processes do). */
-const CHECKPOINT_INTERVAL_MS = 5 * 60 * 1000;
+export type { PixelAnswer, StudioServiceOptions };
 
 /**
- * The engine behind the interface: one workspace, the jobs started from the interface,
- * and the pixel answers for the URL routes. `ssmtl serve` hosts it in its own process;
- * Electron hosts it in the engine process it starts (see src/main). It never runs long
- * work itself: imports and training run in child processes, so the serving thread only
- * answers catalogue queries and reads single slices.
+ * The engine behind the interface: the API contract (shared/api.ts) over one workspace.
+ * `ssmtl serve` hosts it in its own process; Electron in the engine host process (see
+ * src/main). Each method is one verb in its own file; this class only validates calls
+ * and dispatches. It never runs long work itself: imports and training run in job
+ * processes (or a page's GPU), so the serving thread only answers catalogue queries and
+ * reads single slices.
  *
  * Job states follow shared/job.ts:  starting ──► running ◄──► paused ──► done | cancelled | failed
  */
-export interface StudioServiceOptions {
-  workspace: string;
-  transport: WorkspaceStatus['transport'];
-  backend?: BackendChoice;
-}
+export class StudioService implements StudioApi {
+  private readonly session: StudioSession;
 
-export interface PixelAnswer {
-  bytes: Uint8Array;
-  rows: number;
-  cols: number;
-}
-
-export class StudioService {
-  readonly dir: string;
-  private workspaceHandle: Workspace | null = null;
-  private readonly listeners = new Set<(event: StudioEvent) => void>();
-  readonly jobs: JobRegistry;
-  private lastBackend: string | null = null;
-  private lastBackendNotes: string[] = [];
-  /** results of jobs still running, awaited on shutdown so their last checkpoint lands */
-  private readonly inFlight = new Set<Promise<unknown>>();
-  /** pages that lend their WebGPU adapter to training */
-  private readonly gpuWorkers = new BrowserGpuPool((workerId, task) => this.emit({ type: 'gpu-task', workerId, task }));
-
-  constructor(private readonly options: StudioServiceOptions) {
-    this.dir = resolve(options.workspace);
-    this.jobs = new JobRegistry((event) => this.emit(event));
-  }
-
-  onEvent(listener: (event: StudioEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private emit(event: StudioEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A listener that throws (a closed socket) must not stop the others.
-      }
-    }
+  constructor(options: StudioServiceOptions) {
+    this.session = new StudioSession(options);
   }
 
   /** Validates and dispatches one call that arrived from a renderer. */
@@ -113,559 +54,97 @@ export class StudioService {
     return handler.apply(this, checked.params);
   }
 
-  /** The open workspace, or null while nothing has been imported yet. */
-  private workspaceOrNull(): Workspace | null {
-    if (!this.workspaceHandle && existsSync(join(this.dir, CATALOGUE_FILE))) {
-      this.workspaceHandle = Workspace.open(this.dir, { create: false });
-    }
-    return this.workspaceHandle;
-  }
-
-  private requireWorkspace(): Workspace {
-    const workspace = this.workspaceOrNull();
-    if (!workspace) throw new InputError(`the workspace ${this.dir} is empty: import a folder or the sample first`);
-    return workspace;
+  onEvent(listener: (event: StudioEvent) => void): () => void {
+    return this.session.onEvent(listener);
   }
 
   async workspace(): Promise<WorkspaceStatus> {
-    return {
-      dir: this.dir,
-      exists: this.workspaceOrNull() !== null,
-      transport: this.options.transport,
-      backend: {
-        requested: this.options.backend ?? 'auto',
-        lastUsed: this.lastBackend,
-        notes: this.lastBackendNotes,
-        gpuWorker: this.gpuWorkers.current(),
-      },
-    };
+    return workspaceStatus(this.session);
   }
 
   async listSeries(): Promise<SeriesStatus[]> {
-    const workspace = this.workspaceOrNull();
-    if (!workspace) return [];
-    const predicted = listPredictions(workspace);
-    const pretrained = (await this.listModels()).filter((m) => m.kind === 'pretrained' && m.complete);
-    return seriesInfo(workspace).map((info) => {
-      const predictions = (predicted.get(info.id) ?? []).map(({ model, createdAt, meta }): PredictionStatus => ({
-        model,
-        createdAt,
-        volumesMl: meta.volumesMl ?? {},
-        suggestedSlices: meta.suggestedSlices ?? [],
-      }));
-      const pretrainedBy = pretrained.filter((m) => m.series.includes(info.id)).map((m) => m.name);
-      return { ...info, pretrainedBy, predictedBy: predictions.map((p) => p.model), predictions };
-    });
+    return listSeries(this.session);
   }
 
   async listModels(): Promise<StudioModel[]> {
-    const workspace = this.workspaceOrNull();
-    if (!workspace) return [];
-    const recorded = readModels(workspace).map((model): StudioModel => ({
-      name: model.name,
-      kind: model.kind,
-      method: model.method,
-      createdAt: model.createdAt,
-      complete: isFinished(model),
-      series: model.kind === 'pretrained' ? model.meta.series : [],
-    }));
-    const interrupted = interruptedFinetunes(workspace).map(({ name, init, epochsDone, stoppedAt }): StudioModel => ({
-      name,
-      kind: 'segmentation',
-      method: segmentationMethod(init),
-      createdAt: stoppedAt,
-      complete: false,
-      series: [],
-      resumable: { init, epochsDone },
-    }));
-    return [...recorded, ...interrupted];
+    return listModels(this.session);
   }
 
   async listLabels(): Promise<PaletteLabel[]> {
-    const workspace = this.workspaceOrNull();
-    return workspace ? readLabelSet(workspace) : [...MMWHS_LABELS];
+    return listLabels(this.session);
   }
 
   async listJobs(): Promise<JobSummary[]> {
-    return this.jobs.list();
+    return this.session.jobs.list();
   }
 
   async startImport(paths: string[]): Promise<JobSummary> {
-    if (paths.length === 0) throw new InputError('give at least one file or folder to import');
-    const absolute = paths.map((p) => resolve(p.trim()));
-    for (const path of absolute)
-      if (!existsSync(path)) throw new InputError(`nothing at ${path}: check the folder's path (the full path on this computer)`);
-    return this.runImport(`Importing ${absolute.length === 1 ? absolute[0] : `${absolute.length} paths`}`, absolute, false);
+    return launchImport(this.session, paths);
   }
 
   async startImportSample(): Promise<JobSummary> {
-    return this.runImport('Importing the built-in sample (synthetic chest CT)', [], true);
-  }
-
-  private runImport(title: string, paths: string[], sample: boolean): JobSummary {
-    if (this.jobs.running().some((j) => j.kind === 'import')) throw new InputError('an import is already running: wait for it to finish');
-    return this.launchJob<ImportResult>('import', title, (jobId) => {
-      const handle = startImportProcess({ workspace: this.dir, paths, sample }, (progress) => {
-        this.jobs.update(jobId(), {
-          state: 'running',
-          fraction: progress.total > 0 ? progress.done / progress.total : 0,
-          detail: `${progress.stage} ${progress.done}/${progress.total}`,
-        });
-      });
-      return {
-        result: handle.result,
-        controls: { cancel: () => handle.cancel() },
-        done: (result) => {
-          const workspace = this.workspaceOrNull();
-          for (const series of result.imported) workspace?.releaseSeries(series.id);
-          return {
-            state: 'done',
-            fraction: 1,
-            detail: `${result.imported.length} series imported${result.skipped.length ? `, ${result.skipped.length} files skipped` : ''}`,
-            produced: result.imported.map((s) => s.id),
-            skipped: result.skipped,
-            message: result.imported.length === 0 ? 'No image series found there.' : null,
-          };
-        },
-        changes: 'series-changed',
-      };
-    });
+    return launchImportSample(this.session);
   }
 
   async startPretrain(settings: PretrainSettings): Promise<JobSummary> {
-    const workspace = this.requireWorkspace();
-    // Refused here, not in the job: no process starts for series that are not there.
-    const unknown = workspace.unknownSeries(settings.seriesIds);
-    if (unknown.length > 0) throw new InputError(`no series ${quoteSome(unknown)} in this workspace: choose among the imported series`);
-    if (this.jobs.running().some((j) => j.kind === 'pretrain' || j.kind === 'finetune')) {
-      throw new InputError('a training job is already running: pause or cancel it first');
-    }
-    const ts = [settings.t];
-    const derived = defaultModelName({ method: 'ssmtl', ts, size: settings.size, width: settings.width, seed: 0 });
-    const finished = (candidate: string) => isFinished(readModel(workspace, candidate));
-    const hasCheckpoint = (candidate: string) => existsSync(modelFiles(workspace.dir, candidate).checkpoint);
-    let name = settings.name || derived;
-    if (finished(name)) {
-      if (settings.name)
-        throw new InputError(`a finished model named '${name}' already exists: choose another name, or leave the name empty`);
-      // The same settings again: a new run beside the finished one (or the interrupted next one, resumed).
-      for (let n = 2; finished(name); n++) name = `${derived}-run${n}`;
-    }
-    // An interrupted or cancelled run of this name continues from its checkpoint.
-    const resume = hasCheckpoint(name) && !finished(name);
-    const options: PretrainOptions = {
-      workspace: workspace.dir,
-      seriesIds: settings.seriesIds,
-      method: 'ssmtl',
-      backbone: 'unet',
-      ts,
-      epochs: settings.epochs,
-      batch: settings.batch,
-      size: settings.size,
-      width: settings.width,
-      lr: 0.001,
-      seed: 0,
-      backend: settings.backend,
-      name,
-      resume,
-    };
-    // A page's WebGPU when the settings ask for it (see BrowserGpuPool.choose), else a job process.
-    const gpuWorker = this.gpuWorkers.choose(settings.backend, tensorflowInstalled());
-    return this.launchJob<PretrainSummary>('pretrain', `Pre-training ${name}${resume ? ' (resumed)' : ''}`, (jobId) => {
-      const onEvent = (event: JobEvent) => this.onPretrainEvent(jobId(), event);
-      const handle = gpuWorker
-        ? startOnBrowserGpu((control) =>
-            runPretrain(options, {
-              emit: onEvent,
-              control,
-              place: async (request) => this.gpuWorkers.placePretrain(gpuWorker, workspace, request, CHECKPOINT_INTERVAL_MS),
-            }),
-          )
-        : startPretrainProcess(options, onEvent);
-      return {
-        result: handle.result,
-        controls: pausable(handle),
-        produced: [name],
-        changes: 'models-changed',
-        done: (summary) => {
-          if (summary.status !== 'done')
-            return { state: 'cancelled', message: 'Stopped; its checkpoint is kept: start the same settings again to resume.' };
-          const loss = `loss ${fmt(summary.loss.first)} → ${fmt(summary.loss.last)}`;
-          return {
-            state: 'done',
-            fraction: 1,
-            message: `Model ${summary.model}: ${plural(summary.epochs, 'epoch')} in ${Math.round(summary.seconds)} s on ${summary.backend}, ${loss}`,
-          };
-        },
-        failed: (error) => ({
-          message: `${error instanceof JobFailedError && error.kind === 'nan' ? 'Training diverged: ' : ''}${errorMessage(error)}`,
-        }),
-      };
-    });
-  }
-
-  private onPretrainEvent(id: string, event: JobEvent): void {
-    switch (event.type) {
-      case 'started':
-        this.lastBackend = event.backend;
-        this.lastBackendNotes = event.backendNotes;
-        this.jobs.update(
-          id,
-          { state: 'running', backend: event.backend, backendNotes: event.backendNotes, detail: `epoch 1/${event.epochs}` },
-          { urgent: true },
-        );
-        break;
-      case 'progress':
-        this.jobs.addLoss(id, { step: event.globalStep, losses: event.headLosses });
-        this.jobs.update(id, {
-          fraction: event.totalSteps > 0 ? event.globalStep / event.totalSteps : 0,
-          etaSeconds: Number.isFinite(event.etaSeconds) ? event.etaSeconds : null,
-          detail: `epoch ${event.epoch + 1}/${event.epochs} · step ${event.globalStep}/${event.totalSteps} · loss ${event.loss.toFixed(4)} · ${event.imagesPerSecond.toFixed(1)} img/s`,
-        });
-        break;
-      case 'state':
-        if (event.state === 'running' || event.state === 'paused') this.jobs.update(id, { state: event.state }, { urgent: true });
-        break;
-      case 'log':
-        // e.g. a GPU worker loading slices before its first step
-        this.jobs.update(id, { detail: event.message });
-        break;
-      default:
-        break;
-    }
+    return launchPretrain(this.session, settings);
   }
 
   async startFinetune(settings: FinetuneSettings): Promise<JobSummary> {
-    const workspace = this.requireWorkspace();
-    if (this.jobs.running().some((j) => j.kind === 'pretrain' || j.kind === 'finetune' || j.kind === 'predict')) {
-      throw new InputError('a training job is already running: wait for it, or pause or cancel it');
-    }
-    const init = settings.init ?? 'none';
-    const name = settings.name || `seg-${init === 'none' ? 'scratch' : init}`.slice(0, 80) + `-${compactTimestamp()}`;
-    const options: FinetuneOptions = {
-      workspace: workspace.dir,
-      name,
-      init,
-      epochs: settings.epochs,
-      seed: 0,
-      backend: settings.backend,
-      batch: DEFAULT_FINETUNE.batch,
-      lr: DEFAULT_FINETUNE.lr,
-      // From scratch there is no pre-trained size to follow: a size and width a workstation CPU can train.
-      ...(init === 'none' ? { size: SCRATCH_SIZE, width: SCRATCH_WIDTH } : {}),
-      // A stopped fine-tuning (listed with `resumable`) continues from its checkpoint.
-      resume: Boolean(settings.name) && !workspace.getModel(name) && existsSync(modelFiles(workspace.dir, name).finetuneCheckpoint),
-    };
-    const gpuWorker = this.gpuWorkers.choose(settings.backend, tensorflowInstalled());
-    const title = `Fine-tuning ${name} (${init === 'none' ? 'from random weights' : `from ${init}`})${options.resume ? ', resumed' : ''}`;
-    return this.launchJob<FinetuneOutcome>('finetune', title, (jobId) => {
-      const onEvent = (event: SegmentationJobEvent) => this.onFinetuneEvent(jobId(), event);
-      const handle = gpuWorker
-        ? startOnBrowserGpu((control) =>
-            runFinetune(options, {
-              emit: onEvent,
-              control,
-              place: async (request) => this.gpuWorkers.placeFinetune(gpuWorker, request, CHECKPOINT_INTERVAL_MS),
-            }),
-          )
-        : startFinetuneProcess(options, onEvent);
-      return {
-        result: handle.result,
-        controls: pausable(handle),
-        produced: [name],
-        changes: 'models-changed',
-        done: (summary) => {
-          if (summary.status !== 'done')
-            return { state: 'cancelled', message: 'Stopped at a checkpoint: Resume on the Fine-tune & Review screen continues it.' };
-          if (settings.predictSeriesId && workspace.findSeries(settings.predictSeriesId)) {
-            void this.startPredict({ model: summary.model, seriesId: settings.predictSeriesId, backend: settings.backend }).catch(
-              (error: unknown) =>
-                this.jobs.update(
-                  jobId(),
-                  { message: `${this.jobs.get(jobId())?.message ?? ''} · could not segment the series: ${errorMessage(error)}` },
-                  { urgent: true },
-                ),
-            );
-          }
-          const trained = `${plural(summary.trainSlices, 'slice')}, ${plural(summary.epochs, 'epoch')} in ${Math.round(summary.seconds)} s on ${summary.backend}`;
-          return { state: 'done', fraction: 1, message: `Model ${summary.model}: ${trained}` };
-        },
-      };
-    });
-  }
-
-  private onFinetuneEvent(id: string, event: SegmentationJobEvent): void {
-    switch (event.type) {
-      case 'started':
-        this.lastBackend = event.backend;
-        this.lastBackendNotes = event.backendNotes;
-        this.jobs.update(
-          id,
-          {
-            state: 'running',
-            backend: event.backend,
-            backendNotes: event.backendNotes,
-            detail: `${event.trainSlices} annotated slices · classes ${event.classes.join(', ')}`,
-          },
-          { urgent: true },
-        );
-        break;
-      case 'progress': {
-        this.jobs.addLoss(id, { step: event.globalStep, losses: { loss: event.loss } });
-        const total = event.totalSteps;
-        this.jobs.update(id, {
-          fraction: total ? Math.min(1, event.globalStep / total) : (this.jobs.get(id)?.fraction ?? 0),
-          etaSeconds: event.etaSeconds,
-          detail: `epoch ${event.epoch + 1} · step ${event.globalStep}${total ? `/${total}` : ''} · loss ${event.loss.toFixed(4)}`,
-        });
-        break;
-      }
-      default:
-        break;
-    }
+    return launchFinetune(this.session, settings);
   }
 
   async startPredict(settings: PredictSettings): Promise<JobSummary> {
-    const workspace = this.requireWorkspace();
-    const series = workspace.requireSeries(settings.seriesId);
-    const model = workspace.getModel(settings.model);
-    if (!model || model.kind !== 'segmentation') throw new InputError(`no segmentation model '${settings.model}': fine-tune one first`);
-    const backend = settings.backend ?? this.options.backend ?? 'auto';
-    const gpuWorker = this.gpuWorkers.choose(backend, tensorflowInstalled());
-    return this.launchJob<PredictSummary>('predict', `Segmenting ${series.description ?? series.id} with ${settings.model}`, (jobId) => {
-      const options = { workspace: workspace.dir, model: settings.model, seriesId: series.id, out: null, backend };
-      const onSlice = (done: number, total: number) =>
-        this.jobs.update(jobId(), { state: 'running', fraction: total ? done / total : 0, detail: `slice ${done}/${total}` });
-      const handle = gpuWorker
-        ? startOnBrowserGpu((control) =>
-            runPredict(options, { onSlice, place: async (request) => this.gpuWorkers.placePredict(gpuWorker, request, control) }),
-          )
-        : startPredictProcess(options, ({ done, total }) => onSlice(done, total));
-      return {
-        result: handle.result,
-        controls: { cancel: () => handle.cancel() },
-        produced: [settings.model],
-        changes: 'series-changed',
-        done: (summary) => {
-          this.predictionCache = null;
-          const volumes = Object.entries(summary.volumesMl)
-            .map(([value, ml]) => `${value}: ${ml.toFixed(1)} mL`)
-            .join(', ');
-          return {
-            state: 'done',
-            fraction: 1,
-            message: `${plural(summary.slices, 'slice')} in ${summary.seconds.toFixed(1)} s${gpuWorker ? ' on webgpu' : ''} · ${volumes}`,
-          };
-        },
-      };
-    });
-  }
-
-  /**
-   * Registers a job that `start` starts, and settles its summary when the result comes:
-   * `done` says what a result shows (and does what follows it), a failure shows its
-   * message (`failed` may add to that); then `changes` tells the interfaces what to reload. `start` gets the job's id as a function: it is
-   * known only once the job is registered, after `start` returns, but progress callbacks
-   * run later.
-   */
-  private launchJob<T>(
-    kind: JobKind,
-    title: string,
-    start: (jobId: () => string) => {
-      result: Promise<T>;
-      controls: JobControls;
-      produced?: string[];
-      done: (result: T) => Partial<JobSummary>;
-      failed?: (error: unknown) => Partial<JobSummary>;
-      changes?: 'series-changed' | 'models-changed';
-    },
-  ): JobSummary {
-    let id = '';
-    const launched = start(() => id);
-    const job = this.jobs.create(kind, title, launched.controls);
-    id = job.id;
-    if (launched.produced) this.jobs.update(id, { produced: launched.produced });
-    this.track(launched.result);
-    launched.result
-      .then(
-        (result) => this.jobs.update(id, { etaSeconds: null, ...launched.done(result) }, { urgent: true }),
-        (error: unknown) => {
-          // A job cancelled before it could answer (an import, a segmentation) ends as cancelled.
-          const state = error instanceof JobFailedError && error.kind === 'cancelled' ? 'cancelled' : 'failed';
-          this.jobs.update(id, { state, etaSeconds: null, message: errorMessage(error), ...launched.failed?.(error) }, { urgent: true });
-        },
-      )
-      .finally(() => {
-        if (launched.changes) this.emit({ type: launched.changes });
-      });
-    return job;
+    return launchPredict(this.session, settings);
   }
 
   async controlJob(jobId: string, command: JobCommand['type']): Promise<JobSummary> {
-    const controls = this.jobs.controls(jobId);
-    const job = this.jobs.get(jobId);
-    if (!controls || !job) throw new InputError(`no job '${jobId}'`);
-    if (command === 'cancel') controls.cancel();
-    else if (command === 'pause') {
-      if (!controls.pause) throw new InputError(`${job.title} cannot be paused`);
-      controls.pause();
-    } else {
-      if (!controls.resume) throw new InputError(`${job.title} cannot be resumed`);
-      controls.resume();
-    }
-    return this.jobs.get(jobId) as JobSummary;
+    return this.session.jobs.command(jobId, command);
   }
 
   async saveAnnotation(seriesId: string, index: number, mask: Uint8Array): Promise<AnnotationSaved> {
-    const workspace = this.requireWorkspace();
-    const series = workspace.requireSeries(seriesId);
-    const plane = series.rows * series.cols;
-    if (mask.byteLength !== plane * 2)
-      throw new InputError(
-        `a label map of series ${seriesId} has ${plane} uint16 values (${plane * 2} bytes), got ${mask.byteLength} bytes`,
-      );
-    // Copy: the bytes may be a view at an odd offset of a larger message buffer.
-    const labels = new Uint16Array(plane);
-    new Uint8Array(labels.buffer).set(mask);
-    if (labels.some((v) => v !== 0)) saveSliceAnnotations(workspace, series, [{ index, labels }]);
-    else deleteSliceAnnotations(workspace, series, [index]);
-    const saved = { seriesId, index, annotatedSlices: workspace.annotatedSlices(series.key) };
-    this.emit({ type: 'annotation-saved', saved });
-    return saved;
+    return saveAnnotation(this.session, seriesId, index, mask);
   }
 
   async exportSegmentation(request: ExportRequest): Promise<ExportResult> {
-    const workspace = this.requireWorkspace();
-    const series = workspace.requireSeries(request.seriesId);
-    let labels: Uint16Array;
-    let description: string;
-    let algorithm: string | null = null;
-    if (request.model) {
-      const prediction = readPrediction(workspace, series, request.model);
-      if (!prediction) throw new InputError(`model ${request.model} has not segmented this series yet: segment it first`);
-      labels = prediction.labels;
-      description = `SSMTL Studio segmentation by model ${request.model}`;
-      algorithm = `SSMTL Studio U-Net ${request.model}`;
-    } else {
-      const annotations = readSliceAnnotations(workspace, series);
-      if (annotations.length === 0) throw new InputError('this series has no annotated slices to export');
-      const plane = series.rows * series.cols;
-      labels = new Uint16Array(plane * series.slices);
-      for (const a of annotations) labels.set(a.labels, a.index * plane);
-      description = `SSMTL Studio manual annotations (${annotations.length} slices)`;
-    }
-    const present = new Set(labels);
-    const segments = readLabelSet(workspace).filter((l) => present.has(l.value));
-    if (segments.length === 0) {
-      throw new InputError(
-        request.model
-          ? `model ${request.model} found no structure in this series: there is nothing to export`
-          : 'the annotations hold no label of the palette: there is nothing to export',
-      );
-    }
-    const folder = join(workspace.dir, 'exports');
-    mkdirSync(folder, { recursive: true });
-    const base = `${(series.patientId ?? 'series').replace(/[^A-Za-z0-9._-]/g, '_')}-${request.model ?? 'annotations'}-${compactTimestamp()}`;
-    const out = join(folder, `${base}${request.format === 'dicom-seg' ? '.dcm' : '.nii.gz'}`);
-    const path = exportLabels(workspace, series, labels, segments, out, { description, algorithm });
-    return { path, bytes: statSync(path).size };
+    return exportSegmentation(this.session, request);
   }
 
+  /** A browser cannot browse the disk: only Electron's main process answers this (its native dialog). */
   async chooseFolder(): Promise<string | null> {
     return null;
   }
 
   async registerGpuWorker(adapter: GpuAdapterSummary): Promise<{ workerId: string }> {
-    const workerId = this.gpuWorkers.register(adapter);
-    this.emit({ type: 'compute-changed' });
+    const workerId = this.session.browserGpus.register(adapter);
+    this.session.emit({ type: 'compute-changed' });
     return { workerId };
   }
 
   async releaseGpuWorker(workerId: string): Promise<void> {
-    this.gpuWorkers.release(workerId);
-    this.emit({ type: 'compute-changed' });
+    this.session.browserGpus.release(workerId);
+    this.session.emit({ type: 'compute-changed' });
   }
 
   async gpuWorkerReport(workerId: string, jobId: string, report: GpuReport): Promise<void> {
-    this.gpuWorkers.report(workerId, jobId, report);
+    this.session.browserGpus.report(workerId, jobId, report);
   }
 
   async gpuWorkerUpload(workerId: string, jobId: string, part: GpuUploadPart, bytes: Uint8Array): Promise<void> {
-    await this.gpuWorkers.upload(workerId, jobId, part, bytes);
+    await this.session.browserGpus.upload(workerId, jobId, part, bytes);
   }
 
   async gpuWorkerDownload(workerId: string, jobId: string, offset: number, length: number): Promise<Uint8Array> {
-    return this.gpuWorkers.download(workerId, jobId, offset, length);
+    return this.session.browserGpus.download(workerId, jobId, offset, length);
   }
 
   /** The bytes behind a pixel URL (see shared/pixel-urls.ts), or null for a 404. */
   readPixels(route: PixelRoute): PixelAnswer | null {
-    const workspace = this.workspaceOrNull();
-    if (!workspace) return null;
-    const series = workspace.findSeries(route.seriesId);
-    if (!series || route.index >= series.slices) return null;
-    const answer = (values: Float32Array | Uint16Array) => ({
-      bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
-      rows: series.rows,
-      cols: series.cols,
-    });
-    if (route.kind === 'slice') return answer(workspace.readSlice(series.id, route.index));
-    if (route.kind === 'annotation') {
-      const annotation = readSliceAnnotation(workspace, series, route.index);
-      return annotation && answer(annotation.labels);
-    }
-    const plane = series.rows * series.cols;
-    const volume = this.cachedPrediction(workspace, series, route.model);
-    return volume && answer(volume.subarray(route.index * plane, (route.index + 1) * plane));
-  }
-
-  /** One prediction volume kept in memory: the viewer asks for its slices one by one. */
-  private predictionCache: { key: string; labels: Uint16Array } | null = null;
-
-  private cachedPrediction(workspace: Workspace, series: SeriesRecord, model: string): Uint16Array | null {
-    const key = `${series.key}\u0000${model}`;
-    if (this.predictionCache?.key === key) return this.predictionCache.labels;
-    const prediction = readPrediction(workspace, series, model);
-    if (!prediction) return null;
-    this.predictionCache = { key, labels: prediction.labels };
-    return prediction.labels;
-  }
-
-  private track(result: Promise<unknown>): void {
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.inFlight.add(settled);
-    void settled.then(() => this.inFlight.delete(settled));
+    return this.session.pixels.read(this.session.workspaceOrNull(), route);
   }
 
   /** Stops every job, waits (bounded) until each has written its checkpoint, closes the catalogue. */
-  async close({ waitMs = 60_000 }: { waitMs?: number } = {}): Promise<void> {
-    this.jobs.cancelAll();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([Promise.all(this.inFlight), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
-    clearTimeout(timer);
-    this.workspaceHandle?.close();
-    this.workspaceHandle = null;
+  close(options?: { waitMs?: number }): Promise<void> {
+    return this.session.close(options);
   }
-}
-
-function fmt(value: number | null): string {
-  return value === null ? '–' : value.toFixed(4);
-}
-
-/** e.g. 20261126-071502: sortable, and valid in model and file names. */
-function compactTimestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
-
-/** The controls of a job that can pause (a training job's handle, in a process or on a GPU worker). */
-function pausable(handle: { pause(): void; resume(): void; cancel(): void }): JobControls {
-  return { pause: () => handle.pause(), resume: () => handle.resume(), cancel: () => handle.cancel() };
-}
-
-/** "1 epoch", "3 epochs" */
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -26,6 +26,9 @@ import type { PlacedFinetuner, PlacedPredictor, PlacedPretrainer, PretrainReques
 import { BrowserGpuRun } from './browser-gpu-run.ts';
 import { finetunerOnBrowserGpu, pretrainerOnBrowserGpu } from './browser-gpu-trainers.ts';
 
+/** A run on a page's GPU checkpoints at least this often, as the job processes do. */
+const CHECKPOINT_INTERVAL_MS = 5 * 60 * 1000;
+
 /**
  * The pages on this machine that offered their WebGPU adapter for training
  * (shared/gpu-worker.ts: Electron's hidden compute window, or the tab of `ssmtl serve`),
@@ -80,7 +83,12 @@ export class BrowserGpuPool {
   }
 
   /** Builds a pre-training trainer on the page `workerId`; it starts when the run's owner runs it. */
-  placePretrain(workerId: string, source: SliceSource, request: PretrainRequest, checkpointIntervalMs: number): PlacedPretrainer {
+  placePretrain(
+    workerId: string,
+    source: SliceSource,
+    request: PretrainRequest,
+    checkpointIntervalMs = CHECKPOINT_INTERVAL_MS,
+  ): PlacedPretrainer {
     const worker = this.idle(workerId);
     const { config } = request;
     const plan = planTraining(source, config, request.seriesIds);
@@ -113,7 +121,7 @@ export class BrowserGpuPool {
   }
 
   /** Builds a fine-tuning trainer on the page `workerId`; its examples and starting weights travel as the payload. */
-  placeFinetune(workerId: string, request: FinetuneRequest, checkpointIntervalMs: number): PlacedFinetuner {
+  placeFinetune(workerId: string, request: FinetuneRequest, checkpointIntervalMs = CHECKPOINT_INTERVAL_MS): PlacedFinetuner {
     const worker = this.idle(workerId);
     const microBatch =
       request.microBatch ??

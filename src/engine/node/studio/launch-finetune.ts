@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import type { FinetuneSettings, JobSummary } from '../../../shared/api.ts';
+import { InputError, errorMessage } from '../../../shared/errors.ts';
+import type { SegmentationJobEvent } from '../../../shared/segmentation.ts';
+import { startFinetuneProcess } from '../jobs/job-processes.ts';
+import { tensorflowInstalled } from '../load-backend.ts';
+import { startOnBrowserGpu } from '../placement/browser-gpu/start-on-browser-gpu.ts';
+import { DEFAULT_FINETUNE, runFinetune, type FinetuneOptions, type FinetuneOutcome } from '../segmentation/finetune-job.ts';
+import { modelFiles } from '../workspace/model-state.ts';
+import { finetuneDone, finetuneProgress } from './job-progress.ts';
+import { launchJob, pausable } from './launch-job.ts';
+import { launchPredict } from './launch-predict.ts';
+import { finetuneModelName } from './names.ts';
+import type { StudioSession } from './studio-session.ts';
+
+/** Fine-tuning from scratch (no pre-trained model to match): small enough for a workstation CPU. */
+const SCRATCH_SIZE = 128;
+const SCRATCH_WIDTH = 16;
+
+/**
+ * Fine-tunes a segmentation model from the interface's settings (in the fine-tuning
+ * process, or on a page's WebGPU), then segments the series on screen with it. A stopped
+ * fine-tuning named again continues from its checkpoint.
+ */
+export function launchFinetune(session: StudioSession, settings: FinetuneSettings): JobSummary {
+  const workspace = session.requireWorkspace();
+  if (session.jobs.running().some((j) => j.kind === 'pretrain' || j.kind === 'finetune' || j.kind === 'predict')) {
+    throw new InputError('a training job is already running: wait for it, or pause or cancel it');
+  }
+  const init = settings.init ?? 'none';
+  const name = settings.name || finetuneModelName(init);
+  const options: FinetuneOptions = {
+    workspace: workspace.dir,
+    name,
+    init,
+    epochs: settings.epochs,
+    seed: 0,
+    backend: settings.backend,
+    batch: DEFAULT_FINETUNE.batch,
+    lr: DEFAULT_FINETUNE.lr,
+    // From scratch there is no pre-trained size to follow: a size and width a workstation CPU can train.
+    ...(init === 'none' ? { size: SCRATCH_SIZE, width: SCRATCH_WIDTH } : {}),
+    // A stopped fine-tuning (listed with `resumable`) continues from its checkpoint.
+    resume: Boolean(settings.name) && !workspace.getModel(name) && existsSync(modelFiles(workspace.dir, name).finetuneCheckpoint),
+  };
+  const gpu = session.browserGpus.choose(settings.backend, tensorflowInstalled());
+  const title = `Fine-tuning ${name} (${init === 'none' ? 'from random weights' : `from ${init}`})${options.resume ? ', resumed' : ''}`;
+  return launchJob<FinetuneOutcome>(session, 'finetune', title, (progress, jobId) => {
+    const emit = (event: SegmentationJobEvent) => progress(finetuneProgress(event));
+    const handle = gpu
+      ? startOnBrowserGpu((control) =>
+          runFinetune(options, {
+            emit,
+            control,
+            place: async (request) => session.browserGpus.placeFinetune(gpu, request),
+          }),
+        )
+      : startFinetuneProcess(options, emit);
+    return {
+      result: handle.result,
+      controls: pausable(handle),
+      produced: [name],
+      changes: 'models-changed',
+      done: (summary) => {
+        if (summary.status === 'done' && settings.predictSeriesId && workspace.findSeries(settings.predictSeriesId)) {
+          try {
+            launchPredict(session, { model: summary.model, seriesId: settings.predictSeriesId, backend: settings.backend });
+          } catch (error) {
+            session.jobs.update(
+              jobId(),
+              { message: `${session.jobs.get(jobId())?.message ?? ''} · could not segment the series: ${errorMessage(error)}` },
+              { urgent: true },
+            );
+          }
+        }
+        return finetuneDone(summary);
+      },
+    };
+  });
+}

@@ -1,0 +1,35 @@
+import { InputError } from '../../../shared/errors.ts';
+
+/**
+ * The names the studio gives what the interface starts without naming it: models of a
+ * pre-training or a fine-tuning, and exported files.
+ */
+
+/**
+ * The model a pre-training with these settings trains: the name given, or the name the
+ * settings derive. The same settings again after a finished run train a new model beside
+ * it (`-run2`, `-run3`…: the first that is not finished, so an interrupted one resumes).
+ */
+export function pretrainModelName(given: string, derived: string, finished: (name: string) => boolean): string {
+  let name = given || derived;
+  if (!finished(name)) return name;
+  if (given) throw new InputError(`a finished model named '${name}' already exists: choose another name, or leave the name empty`);
+  for (let n = 2; finished(name); n++) name = `${derived}-run${n}`;
+  return name;
+}
+
+/** A fine-tuning's model when none is named: where it starts from, and when. */
+export function finetuneModelName(init: string): string {
+  return `seg-${init === 'none' ? 'scratch' : init}`.slice(0, 80) + `-${compactTimestamp()}`;
+}
+
+/** An export's file name: whose series, what was exported (a model's prediction or the annotations), when. */
+export function exportFileName(patientId: string | null, model: string | null, format: 'dicom-seg' | 'nifti'): string {
+  const base = `${(patientId ?? 'series').replace(/[^A-Za-z0-9._-]/g, '_')}-${model ?? 'annotations'}-${compactTimestamp()}`;
+  return `${base}${format === 'dicom-seg' ? '.dcm' : '.nii.gz'}`;
+}
+
+/** e.g. 20261126-071502: sortable, and valid in model and file names. */
+function compactTimestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
