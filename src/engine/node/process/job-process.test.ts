@@ -14,10 +14,11 @@ function start(request: ProtocolJobRequest, onEvent: (event: { tick: number }) =
 
 describe('a job process', () => {
   it('exits only once its last message is delivered, however large', async () => {
-    const bytes = 64 * 1024 * 1024;
+    // Far more than the channel takes in the moment before a timed exit would cut it.
+    const bytes = 32 * 1024 * 1024;
     const { text } = await start({ answer: 'result', bytes }).result;
     expect(text.length).toBe(bytes);
-  }, 60_000);
+  }, 180_000);
 
   it('caps a very large failure message, saying how much was cut, and keeps its kind', async () => {
     const error = (await start({ answer: 'input-error', chars: 1_000_000 }).result.catch((e: unknown) => e)) as JobFailedError;
