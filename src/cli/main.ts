@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { InputError, errorMessage } from '../shared/errors.ts';
+import { InputError, wordError } from '../shared/errors.ts';
 import type { Command } from './command.ts';
+import { CLI_WORDS } from './hint-words.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { commandLoaders } from './commands/index.ts';
 
@@ -45,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     });
   } catch (error) {
-    process.stderr.write(`ssmtl ${command.name}: ${errorMessage(error)} (usage: ssmtl ${command.usage})\n`);
+    process.stderr.write(`ssmtl ${command.name}: ${wordError(error, CLI_WORDS)} (usage: ssmtl ${command.usage})\n`);
     return EXIT_USAGE;
   }
   if (parsed.values.help) {
@@ -65,10 +66,10 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_OK;
   } catch (error) {
     if (error instanceof InputError) {
-      process.stderr.write(`ssmtl ${command.name}: ${oneLine(error.message)}\n`);
+      process.stderr.write(`ssmtl ${command.name}: ${oneLine(wordError(error, CLI_WORDS))}\n`);
       return EXIT_USAGE;
     }
-    process.stderr.write(`ssmtl ${command.name}: internal error: ${oneLine(errorMessage(error))}\n`);
+    process.stderr.write(`ssmtl ${command.name}: internal error: ${oneLine(wordError(error, CLI_WORDS))}\n`);
     if (process.env.SSMTL_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
     return EXIT_INTERNAL;
   }

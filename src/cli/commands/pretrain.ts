@@ -161,7 +161,7 @@ async function runInChildProcess(options: PretrainOptions, context: CommandConte
     }
     return summary;
   } catch (error) {
-    if (error instanceof JobFailedError && error.kind === 'input') throw new InputError(error.message);
+    if (error instanceof JobFailedError && error.kind === 'input') throw new InputError(error.message, error.hint);
     throw error;
   } finally {
     process.off('SIGINT', onSignal);

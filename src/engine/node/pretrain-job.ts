@@ -63,7 +63,7 @@ interface CheckpointMeta {
 
 function requireKnownSeries(workspace: Workspace, seriesIds: string[]): void {
   const unknown = workspace.unknownSeries(seriesIds);
-  if (unknown.length > 0) throw new InputError(`--series: no series ${quoteSome(unknown)} in ${workspace.dir}`);
+  if (unknown.length > 0) throw new InputError(`no series ${quoteSome(unknown)} in ${workspace.dir}`, { setting: 'series' });
 }
 
 /** What can be refused before a job process starts: a workspace that is none, series it does not hold. */
@@ -97,10 +97,10 @@ export async function runPretrain(
     let effective = options;
     if (options.resume) {
       if (!existsSync(checkpointPath))
-        throw new InputError(`--resume: model '${options.name}' has no checkpoint in ${dir} (nothing to resume)`);
+        throw new InputError(`model '${options.name}' has no checkpoint in ${dir} (nothing to resume)`, { setting: 'resume' });
       const { header, tensors } = readCheckpointFile(checkpointPath);
       const meta = header as unknown as CheckpointMeta;
-      if (meta.kind !== 'ssmtl-checkpoint') throw new InputError(`--resume: ${checkpointPath} is not an SSMTL checkpoint`);
+      if (meta.kind !== 'ssmtl-checkpoint') throw new InputError(`${checkpointPath} is not an SSMTL checkpoint`, { setting: 'resume' });
       resumeFrom = { meta, snapshot: { ...meta.snapshot, tensors } };
       // The run continues with its own settings; only the backend and (a larger) epoch count may change.
       effective = {
@@ -114,14 +114,13 @@ export async function runPretrain(
       // A run killed after its last epoch but before it was recorded as complete only needs
       // finishing (the training loop does nothing); one recorded complete needs more epochs.
       if (meta.snapshot.epoch >= effective.epochs && isFinished(readModel(workspace, options.name))) {
-        throw new InputError(
-          `--resume: model '${options.name}' already finished its ${meta.options.epochs} epochs (give a larger --epochs to train further)`,
-        );
+        throw new InputError(`model '${options.name}' already finished its ${meta.options.epochs} epochs`, {
+          setting: 'resume',
+          remedy: 'more-epochs',
+        });
       }
     } else if (existsSync(checkpointPath) || workspace.getModel(options.name)) {
-      throw new InputError(
-        `model '${options.name}' already exists in ${workspace.dir}: add --resume to continue it, or choose another --name`,
-      );
+      throw new InputError(`model '${options.name}' already exists in ${workspace.dir}`, { remedy: 'resume-or-rename' });
     }
 
     requireKnownSeries(workspace, effective.seriesIds);
@@ -144,7 +143,7 @@ export async function runPretrain(
     try {
       trainer = await (hooks.place ?? ((r: PretrainRequest) => placePretrainInProcess(workspace, effective.backend, r)))(request);
     } catch (error) {
-      if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${effective.backend}: ${error.message}`);
+      if (error instanceof BackendUnavailableError) throw new InputError(error.message, { setting: 'backend', value: effective.backend });
       if (error instanceof NoTrainingDataError) throw new InputError(error.message);
       throw error;
     }

@@ -1,4 +1,4 @@
-import { InputError, errorMessage } from '../../../shared/errors.ts';
+import { InputError, errorMessage, hintOf, type ErrorHint } from '../../../shared/errors.ts';
 import { NonFiniteLossError } from '../../train/errors.ts';
 
 /**
@@ -8,12 +8,13 @@ import { NonFiniteLossError } from '../../train/errors.ts';
  */
 export type JobFailureKind = 'input' | 'nan' | 'cancelled' | 'internal';
 
-/** A job that failed, wherever it ran (a job process, a page's GPU worker). */
+/** A job that failed, wherever it ran (a job process, a page's GPU worker), with the hint of the error that ended it. */
 export class JobFailedError extends Error {
   override readonly name = 'JobFailedError';
   constructor(
     readonly kind: JobFailureKind,
     message: string,
+    readonly hint?: ErrorHint,
   ) {
     super(message);
   }
@@ -30,7 +31,13 @@ export function capMessage(message: string, max = FAILURE_MESSAGE_MAX_CHARS): st
 
 /** What a job reports when `error` ends it. */
 export function failureOf(error: unknown): JobFailedError {
-  if (error instanceof JobFailedError) return new JobFailedError(error.kind, capMessage(error.message));
-  const kind = error instanceof InputError ? 'input' : error instanceof NonFiniteLossError ? 'nan' : 'internal';
-  return new JobFailedError(kind, capMessage(errorMessage(error)));
+  const kind =
+    error instanceof JobFailedError
+      ? error.kind
+      : error instanceof InputError
+        ? 'input'
+        : error instanceof NonFiniteLossError
+          ? 'nan'
+          : 'internal';
+  return new JobFailedError(kind, capMessage(errorMessage(error)), hintOf(error));
 }

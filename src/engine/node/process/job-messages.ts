@@ -1,4 +1,5 @@
 import type { JobCommand } from '../../../shared/job.ts';
+import type { ErrorHint } from '../../../shared/errors.ts';
 import type { JobFailureKind } from './job-failed-error.ts';
 
 /**
@@ -8,7 +9,7 @@ import type { JobFailureKind } from './job-failed-error.ts';
  *   parent ── { type: 'start', request } ──────────────► job     (once)
  *   parent ── { type: 'command', command } ────────────► job     (pause | resume | cancel)
  *   job    ── { type: 'event', event } ────────────────► parent  (any number)
- *   job    ── { type: 'done', result }  or  { type: 'failed', kind, message } ► parent, then it exits
+ *   job    ── { type: 'done', result }  or  { type: 'failed', kind, message, hint } ► parent, then it exits
  *
  * A job whose parent goes away cancels its run (a training run writes its checkpoint)
  * and exits 0.
@@ -16,4 +17,6 @@ import type { JobFailureKind } from './job-failed-error.ts';
 export type ToJob<Request> = { type: 'start'; request: Request } | { type: 'command'; command: JobCommand['type'] };
 
 export type FromJob<Event, Result> =
-  { type: 'event'; event: Event } | { type: 'done'; result: Result } | { type: 'failed'; kind: JobFailureKind; message: string };
+  | { type: 'event'; event: Event }
+  | { type: 'done'; result: Result }
+  | { type: 'failed'; kind: JobFailureKind; message: string; hint?: ErrorHint };

@@ -55,7 +55,7 @@ export function serveJob<Request, Event, Result>(
       const failure = failureOf(error);
       if (failure.kind === 'internal' && process.env.SSMTL_DEBUG && !parent.gone)
         process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
-      await finish({ type: 'failed', kind: failure.kind, message: failure.message });
+      await finish({ type: 'failed', kind: failure.kind, message: failure.message, hint: failure.hint });
     }
   };
 

@@ -40,7 +40,7 @@ export function startJobProcess<Request, Event, Result>(
       const message = raw as FromJob<Event, Result>;
       if (message.type === 'event') onEvent(message.event);
       else if (message.type === 'done') settle(() => resolve(message.result));
-      else settle(() => reject(new JobFailedError(message.kind, message.message)));
+      else settle(() => reject(new JobFailedError(message.kind, message.message, message.hint)));
     });
     // 'close' comes after the channel has delivered every message the child sent.
     child.on('close', (code, signal) =>

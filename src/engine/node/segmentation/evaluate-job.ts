@@ -60,7 +60,7 @@ export async function runEvaluate(options: EvaluateOptions): Promise<EvaluateSum
     try {
       await loadBackend(options.backend);
     } catch (error) {
-      if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${options.backend}: ${error.message}`);
+      if (error instanceof BackendUnavailableError) throw new InputError(error.message, { setting: 'backend', value: options.backend });
       throw error;
     }
     const { counts, slicesScored, unknownTruthLabels, classes } = await evaluateSeries(

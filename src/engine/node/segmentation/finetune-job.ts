@@ -85,12 +85,15 @@ export async function runFinetune(
   try {
     const existing = readModel(workspace, options.name);
     if (existing && existing.kind !== 'segmentation')
-      throw new InputError(`--name ${options.name} is a ${existing.kind} model; choose another name for the segmentation model`);
+      throw new InputError(`'${options.name}' is a ${existing.kind} model; choose another name for the segmentation model`, {
+        setting: 'name',
+      });
     modelFolder = workspace.modelDir(options.name); // validates the name before any work
     if (options.resume && !existsSync(join(modelFolder, FINETUNE_CHECKPOINT))) {
-      throw new InputError(
-        `--resume: fine-tuning '${options.name}' has no checkpoint in ${modelFolder} (nothing to resume; run it without --resume)`,
-      );
+      throw new InputError(`fine-tuning '${options.name}' has no checkpoint in ${modelFolder}: nothing to resume`, {
+        setting: 'resume',
+        remedy: 'without-resume',
+      });
     }
 
     // The training data: annotated slices only.
@@ -102,7 +105,8 @@ export async function runFinetune(
     const trainSlices = annotated.reduce((n, a) => n + a.maps.length, 0);
     if (trainSlices === 0) {
       throw new InputError(
-        `no annotated slices in ${workspace.dir}${options.seriesIds?.length ? ` for series ${options.seriesIds.join(', ')}` : ''}: annotate some slices in the app, or take them from a label volume with 'ssmtl annotations import --workspace ${options.workspace} --series ID --labels FILE'`,
+        `no annotated slices in ${workspace.dir}${options.seriesIds?.length ? ` for series ${options.seriesIds.join(', ')}` : ''}`,
+        { remedy: 'annotate', value: options.workspace },
       );
     }
     const classes = classesOf(annotated.flatMap((a) => a.maps.map((m) => m.labels)));
@@ -121,19 +125,20 @@ export async function runFinetune(
       initRecord = readModel(workspace, options.init) ?? null;
       if (!initRecord) {
         const names = readModels(workspace).map((m) => m.name);
-        throw new InputError(
-          `--init: no model '${options.init}' in ${workspace.dir} (it has: ${names.length ? names.join(', ') : 'none'}); use --init none for random weights`,
-        );
+        throw new InputError(`no model '${options.init}' in ${workspace.dir} (it has: ${names.length ? names.join(', ') : 'none'})`, {
+          setting: 'init',
+          remedy: 'init-none',
+        });
       }
     }
     let size: number;
     let width: number;
     if (initRecord) {
       const { meta } = initRecord;
-      if (!meta.size || !meta.width) throw new InputError(`--init ${initRecord.name}: the model does not record its size and width`);
+      const atInit = { setting: 'init', value: initRecord.name } as const;
+      if (!meta.size || !meta.width) throw new InputError('the model does not record its size and width', atInit);
       const backbone = initRecord.kind === 'pretrained' ? (initRecord.meta.backbone ?? initRecord.meta.network ?? 'unet') : meta.network;
-      if (backbone !== 'unet')
-        throw new InputError(`--init ${initRecord.name}: a ${backbone} backbone cannot start a U-Net segmentation model`);
+      if (backbone !== 'unet') throw new InputError(`a ${backbone} backbone cannot start a U-Net segmentation model`, atInit);
       for (const [flag, asked, has] of [
         ['size', options.size, meta.size],
         ['width', options.width, meta.width],
@@ -154,7 +159,7 @@ export async function runFinetune(
     try {
       UNet.checkSize(size);
     } catch (error) {
-      throw new InputError(`--size: ${(error as Error).message}`);
+      throw new InputError((error as Error).message, { setting: 'size' });
     }
 
     const examples: SegmentationExample[] = [];
@@ -180,9 +185,9 @@ export async function runFinetune(
       if (JSON.stringify(meta.classes) !== JSON.stringify(classes) || JSON.stringify(meta.series) !== JSON.stringify(seriesUsed))
         changed.push('annotated slices' as never);
       if (changed.length > 0)
-        throw new InputError(
-          `the stopped fine-tuning '${options.name}' had other ${changed.join(', ')}, so it cannot continue: start a new fine-tuning (without --resume)`,
-        );
+        throw new InputError(`the stopped fine-tuning '${options.name}' had other ${changed.join(', ')}, so it cannot continue`, {
+          remedy: 'without-resume',
+        });
       resume = { progress: meta.progress, adamStep: meta.adamStep, tensors };
     }
     const request: FinetuneRequest = {
@@ -207,8 +212,8 @@ export async function runFinetune(
     try {
       trainer = await (hooks.place ?? ((r: FinetuneRequest) => placeFinetuneInProcess(options.backend, r)))(request);
     } catch (error) {
-      if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${options.backend}: ${error.message}`);
-      if (error instanceof IncompatibleWeightsError) throw new InputError(`--init ${init}: ${error.message}`);
+      if (error instanceof BackendUnavailableError) throw new InputError(error.message, { setting: 'backend', value: options.backend });
+      if (error instanceof IncompatibleWeightsError) throw new InputError(error.message, { setting: 'init', value: init });
       throw error;
     }
     const { backend, microBatch } = trainer;

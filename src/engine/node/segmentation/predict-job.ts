@@ -45,7 +45,7 @@ export async function runPredict(
     try {
       predictor = await (hooks.place ?? ((r: PredictRequest) => placePredictInProcess(workspace, options.backend, r)))(request);
     } catch (error) {
-      if (error instanceof BackendUnavailableError) throw new InputError(`--backend ${options.backend}: ${error.message}`);
+      if (error instanceof BackendUnavailableError) throw new InputError(error.message, { setting: 'backend', value: options.backend });
       if (error instanceof IncompatibleWeightsError) throw new InputError(error.message);
       throw error;
     }

@@ -1,11 +1,12 @@
 import type { JobSummary, LossPoint } from '../../../shared/api.ts';
-import { errorMessage } from '../../../shared/errors.ts';
+import { wordError } from '../../../shared/errors.ts';
 import type { JobEvent, PretrainSummary } from '../../../shared/job.ts';
 import type { Progress } from '../../../shared/progress.ts';
 import type { PredictSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
 import type { ImportResult } from '../../../shared/series.ts';
 import { JobFailedError } from '../process/job-failed-error.ts';
 import type { FinetuneOutcome } from '../segmentation/finetune-job.ts';
+import { INTERFACE_WORDS } from './interface-words.ts';
 
 /**
  * How each job's events and its end show in the job's summary (shared/api.ts JobSummary):
@@ -82,7 +83,9 @@ export function pretrainDone(summary: PretrainSummary): Partial<JobSummary> {
 }
 
 export function pretrainFailed(error: unknown): Partial<JobSummary> {
-  return { message: `${error instanceof JobFailedError && error.kind === 'nan' ? 'Training diverged: ' : ''}${errorMessage(error)}` };
+  return {
+    message: `${error instanceof JobFailedError && error.kind === 'nan' ? 'Training diverged: ' : ''}${wordError(error, INTERFACE_WORDS)}`,
+  };
 }
 
 export function finetuneProgress(event: SegmentationJobEvent): SummaryChange | null {
@@ -140,7 +143,7 @@ export function predictDone(summary: PredictSummary, onBrowserGpu: boolean): Par
 /** Any job that ended without its result: cancelled before it could answer (an import, a segmentation), or failed. */
 export function jobFailed(error: unknown): Partial<JobSummary> {
   const state = error instanceof JobFailedError && error.kind === 'cancelled' ? 'cancelled' : 'failed';
-  return { state, message: errorMessage(error) };
+  return { state, message: wordError(error, INTERFACE_WORDS) };
 }
 
 function fixed4(value: number | null): string {

@@ -108,4 +108,11 @@ describe('StudioService', () => {
     expect(error.message.length).toBeLessThan(1000);
     expect((await service.listJobs()).length).toBe(jobs);
   });
+
+  it("words a job's failure for the interface: the setting's field, not a command-line flag", async () => {
+    const job = await finished(await service.startPretrain({ ...TINY_PRETRAIN, backend: 'tensorflow', name: 'needs-tensorflow' }));
+    expect(job.state).toBe('failed');
+    expect(job.message).toMatch(/^Compute tensorflow: .*npm install @tensorflow\/tfjs-node/);
+    expect(job.message).not.toMatch(/--backend/);
+  }, 120_000);
 });

@@ -20,6 +20,7 @@ import type { JobCommand } from '../../../shared/job.ts';
 import type { PixelRoute } from '../../../shared/pixel-urls.ts';
 import { listLabels, listModels, listSeries, workspaceStatus } from './catalogue.ts';
 import { exportSegmentation } from './export-segmentation.ts';
+import { forInterface } from './interface-words.ts';
 import { launchFinetune } from './launch-finetune.ts';
 import { launchImport, launchImportSample } from './launch-import.ts';
 import { launchPredict } from './launch-predict.ts';
@@ -51,7 +52,12 @@ export class StudioService implements StudioApi {
   async call(method: unknown, params: unknown): Promise<unknown> {
     const checked = validateCall(method, params);
     const handler = this[checked.method as StudioMethod] as (...args: unknown[]) => Promise<unknown>;
-    return handler.apply(this, checked.params);
+    try {
+      return await handler.apply(this, checked.params);
+    } catch (error) {
+      // An error's hint becomes the interface's words (a field or button, never a CLI flag).
+      throw forInterface(error);
+    }
   }
 
   onEvent(listener: (event: StudioEvent) => void): () => void {
