@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type {
   AnnotationSaved,
@@ -27,11 +27,10 @@ import type { PredictSummary, SegmentationJobEvent } from '../../../shared/segme
 import {
   deleteSliceAnnotations,
   readSliceAnnotation,
-  readSliceAnnotations,
   saveSliceAnnotations,
 } from '../annotations/annotation-store.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
-import { exportLabels } from '../segmentation/export-labels.ts';
+import { compactTimestamp, exportToWorkspace } from '../segmentation/export-request.ts';
 import {
   DEFAULT_FINETUNE,
   FINETUNE_CHECKPOINT,
@@ -526,40 +525,7 @@ export class StudioService {
   }
 
   async exportSegmentation(request: ExportRequest): Promise<ExportResult> {
-    const workspace = this.requireWorkspace();
-    const series = workspace.requireSeries(request.seriesId);
-    let labels: Uint16Array;
-    let description: string;
-    let algorithm: string | null = null;
-    if (request.model) {
-      const prediction = readPrediction(workspace, series, request.model);
-      if (!prediction) throw new InputError(`model ${request.model} has not segmented this series yet: segment it first`);
-      labels = prediction.labels;
-      description = `SSMTL Studio segmentation by model ${request.model}`;
-      algorithm = `SSMTL Studio U-Net ${request.model}`;
-    } else {
-      const annotations = readSliceAnnotations(workspace, series);
-      if (annotations.length === 0) throw new InputError('this series has no annotated slices to export');
-      const plane = series.rows * series.cols;
-      labels = new Uint16Array(plane * series.slices);
-      for (const a of annotations) labels.set(a.labels, a.index * plane);
-      description = `SSMTL Studio manual annotations (${annotations.length} slices)`;
-    }
-    const present = new Set(labels);
-    const segments = readLabelSet(workspace).filter((l) => present.has(l.value));
-    if (segments.length === 0) {
-      throw new InputError(
-        request.model
-          ? `model ${request.model} found no structure in this series: there is nothing to export`
-          : 'the annotations hold no label of the palette: there is nothing to export',
-      );
-    }
-    const folder = join(workspace.dir, 'exports');
-    mkdirSync(folder, { recursive: true });
-    const base = `${(series.patientId ?? 'series').replace(/[^A-Za-z0-9._-]/g, '_')}-${request.model ?? 'annotations'}-${compactTimestamp()}`;
-    const out = join(folder, `${base}${request.format === 'dicom-seg' ? '.dcm' : '.nii.gz'}`);
-    const path = exportLabels(workspace, series, labels, segments, out, { description, algorithm });
-    return { path, bytes: statSync(path).size };
+    return exportToWorkspace(this.requireWorkspace(), request);
   }
 
   async chooseFolder(): Promise<string | null> {
@@ -702,10 +668,6 @@ function predictionsBySeries(workspace: Workspace): Map<string, PredictionStatus
 }
 
 /** e.g. 20261126-071502: sortable, and valid in model and file names. */
-function compactTimestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
-
 /** The controls of a job that can pause (a training job's handle, in a process or on a GPU worker). */
 function pausable(handle: { pause(): void; resume(): void; cancel(): void }): JobControls {
   return { pause: () => handle.pause(), resume: () => handle.resume(), cancel: () => handle.cancel() };
