@@ -87,7 +87,8 @@ export class DicomwebPeer implements PacsPeer {
   }
 
   async searchSeries(studyUid: string | null, seriesUid: string | null, signal?: AbortSignal): Promise<SeriesRecord[]> {
-    const queryParams: Record<string, string> = { includefield: '0008103E,00201209' };
+    // Series description and instance count are among QIDO-RS's default series attributes.
+    const queryParams: Record<string, string> = {};
     if (seriesUid) queryParams.SeriesInstanceUID = seriesUid;
     const found = await this.call('searching series', signal, (request) =>
       this.client.searchForSeries({ ...(studyUid ? { studyInstanceUID: studyUid } : {}), queryParams, request }),
@@ -128,7 +129,13 @@ export class DicomwebPeer implements PacsPeer {
         onInstance?.(++done, uids.length);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_RETRIEVALS, uids.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(PARALLEL_RETRIEVALS, uids.length) }, worker));
+    } catch (error) {
+      next = uids.length; // the other workers stop after their request in flight
+      if (error instanceof PacsError) throw new PacsError(`${error.message}; ${done} of ${uids.length} images had arrived`, false);
+      throw error;
+    }
     return done;
   }
 
@@ -206,7 +213,7 @@ export class DicomwebPeer implements PacsPeer {
         case 'timeout':
           return timeoutError(peer, entry.timeoutSeconds, doing);
         case 'network':
-          return networkError(peer, failure.code, failure.message);
+          return networkError(peer, failure.code, failure.message, doing);
         case 'refused-address':
           return new PacsError(`refused to send to ${failure.url}: SSMTL Studio talks only to the configured PACS at ${peer}`, false);
         case 'redirect':

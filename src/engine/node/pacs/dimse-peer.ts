@@ -1,6 +1,9 @@
+import type { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import dcmjsDimse from 'dcmjs-dimse';
-import type { Dataset, requests, responses } from 'dcmjs-dimse';
+import type { Dataset, association, requests, responses } from 'dcmjs-dimse';
 import { PacsCancelled, PacsError, networkError, timeoutError, withRetries } from './pacs-error.ts';
 import type { PacsConnection, PacsPeer, RetrieveHooks, SeriesRecord, StoredObject, StudyKeys, StudyRecord } from './pacs-peer.ts';
 import { readTrustedCa } from './trusted-ca.ts';
@@ -14,12 +17,13 @@ import { readTrustedCa } from './trusted-ca.ts';
 const { Client, log } = dcmjsDimse;
 const { CEchoRequest, CFindRequest, CGetRequest, CStoreRequest } = dcmjsDimse.requests;
 const { CStoreResponse } = dcmjsDimse.responses;
-const { Status, UserIdentityType, RejectReason } = dcmjsDimse.constants;
+const { Status, UserIdentityType, RejectReason, PresentationContextResult } = dcmjsDimse.constants;
 
 // Its log would carry command sets, datasets and the user identity.
 log.setLevel('silent');
 
 type Response = responses.Response;
+type Association = association.Association;
 
 const PENDING = new Set([0xff00, 0xff01]);
 const CANCELLED = 0xfe00;
@@ -136,7 +140,8 @@ export class DimsePeer implements PacsPeer {
         const final = outcome.final;
         if (!final) {
           throw new PacsError(
-            `the PACS at ${this.label} ended the association before series ${target.seriesUid} was complete (${received} images arrived)`,
+            `the PACS at ${this.label} closed the connection before series ${target.seriesUid} was complete ` +
+              `(${readdirSync(folder).length} of ${target.instances ?? '?'} images had arrived)`,
             true,
           );
         }
@@ -226,27 +231,61 @@ export class DimsePeer implements PacsPeer {
     return new Promise((resolve, reject) => {
       const client = new Client();
       let settled = false;
+      const network = () => (client as unknown as { network?: EventEmitter & { socket?: Socket } }).network;
       const finish = (error?: Error) => {
         if (settled) return;
         settled = true;
         signal?.removeEventListener('abort', onAbort);
+        // On failure nothing more is expected: close the socket now rather than at its time-out.
+        if (error) network()?.socket?.destroy();
         if (error) reject(error);
         else resolve();
       };
       const onAbort = () => {
-        client.abort();
+        try {
+          client.abort();
+        } catch {
+          // not connected yet: there is no association to abort
+        }
         finish(new PacsCancelled());
       };
       signal?.addEventListener('abort', onAbort);
       for (const request of requests) client.addRequest(request);
       prepare?.(client);
+      // A PACS may accept the association yet refuse the service to an AE title it does not know.
+      client.on('associationAccepted', (association: Association) => {
+        const refused = requests.find((request) => !accepts(association, request.getAffectedSopClassUid()));
+        if (refused) {
+          finish(
+            new PacsError(
+              `the PACS at ${this.label} refused ${doing.replace(/^\w+ /, '')} to our AE title ${entry.callingAet}: register it on the PACS, or set --aet`,
+              false,
+            ),
+          );
+        }
+      });
+      // dcmjs-dimse's client does not pass on an A-ABORT from the PACS (Orthanc answers a
+      // request from an AE title it does not know with one); its network object does.
+      client.on('connected', () => {
+        network()?.on('abort', ({ source, reason }: { source: number; reason: number }) =>
+          finish(
+            new PacsError(
+              `the PACS at ${this.label} aborted the association while ${doing} (A-ABORT, source ${source}, reason ${reason}): ` +
+                `it may not allow our AE title ${entry.callingAet} (register it on the PACS, or set --aet)`,
+              false,
+            ),
+          ),
+        );
+      });
       client.on('associationRejected', (rejection: { result: number; source: number; reason: number }) => {
         const words = REJECT_WORDS[rejection.reason] ?? `reason ${rejection.reason}`;
         finish(new PacsError(`the PACS at ${this.label} refused the association as ${entry.callingAet}: ${words}`, rejection.result === 2));
       });
       client.on('networkError', (error: Error & { code?: string }) => {
+        // dcmjs-dimse wraps socket errors in its own words: the errno code is in the message.
+        const code = error.code ?? /\b(E[A-Z]{3,}|ERR_[A-Z_]+|[A-Z_]*CERT[A-Z_]*)\b/.exec(error.message)?.[1] ?? 'ERROR';
         if (/timeout/i.test(error.message)) finish(timeoutError(this.label, entry.timeoutSeconds, doing));
-        else finish(networkError(this.label, error.code ?? 'ERROR', error.message));
+        else finish(networkError(this.label, code, error.message.replace(/^\s*->\s*/, ''), doing));
       });
       client.on('closed', () => finish());
       const timeoutMs = entry.timeoutSeconds * 1000;
@@ -259,6 +298,13 @@ export class DimsePeer implements PacsPeer {
       });
     });
   }
+}
+
+/** Whether the PACS accepted a presentation context for a service (an abstract syntax). */
+function accepts(association: Association, abstractSyntax: string): boolean {
+  return association
+    .getPresentationContexts()
+    .some(({ context }) => context.getAbstractSyntaxUid() === abstractSyntax && context.getResult() === PresentationContextResult.Accept);
 }
 
 function userIdentity(auth: PacsConnection['entry']['auth'], secret: string | null) {

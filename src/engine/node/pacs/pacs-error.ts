@@ -39,9 +39,13 @@ const NETWORK_WORDS: Record<string, string> = {
 
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'ETIMEDOUT']);
 
-export function networkError(peer: string, code: string, message: string): PacsError {
+/** Codes that mean the PACS was never reached (the rest: a connection that broke). */
+const UNREACHED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+export function networkError(peer: string, code: string, message: string, doing: string): PacsError {
   const words = NETWORK_WORDS[code] ?? `${message} (${code})`;
-  return new PacsError(`cannot reach the PACS at ${peer}: ${words}`, TRANSIENT_CODES.has(code));
+  const what = UNREACHED.has(code) ? `cannot reach the PACS at ${peer}` : `the connection to the PACS at ${peer} failed while ${doing}`;
+  return new PacsError(`${what}: ${words}`, TRANSIENT_CODES.has(code));
 }
 
 export function timeoutError(peer: string, seconds: number, doing: string): PacsError {
@@ -63,7 +67,7 @@ export async function withRetries<T>(
     } catch (error) {
       if (!(error instanceof PacsError) || !error.transient || signal?.aborted) throw error;
       if (tried >= retries) {
-        throw new PacsError(`${error.message} (tried ${tried + 1} times)`, false);
+        throw tried === 0 ? error : new PacsError(`${error.message} (tried ${tried + 1} times)`, false);
       }
       onRetry?.(error, tried + 2);
       await delay(500 * 2 ** tried, signal);

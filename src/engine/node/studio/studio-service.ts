@@ -24,11 +24,7 @@ import type { ImportResult } from '../../../shared/series.ts';
 import type { PixelRoute } from '../../../shared/pixel-urls.ts';
 import { MMWHS_LABELS } from '../../../shared/labels.ts';
 import type { PredictSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
-import {
-  deleteSliceAnnotations,
-  readSliceAnnotation,
-  saveSliceAnnotations,
-} from '../annotations/annotation-store.ts';
+import { deleteSliceAnnotations, readSliceAnnotation, saveSliceAnnotations } from '../annotations/annotation-store.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
 import { compactTimestamp, exportToWorkspace } from '../segmentation/export-request.ts';
 import {
