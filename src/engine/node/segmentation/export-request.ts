@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExportRequest, ExportResult } from '../../../shared/api.ts';
 import { InputError } from '../../../shared/errors.ts';
@@ -44,7 +44,10 @@ export function exportToWorkspace(workspace: Workspace, request: ExportRequest):
   const folder = join(workspace.dir, 'exports');
   mkdirSync(folder, { recursive: true });
   const base = `${(series.patientId ?? 'series').replace(/[^A-Za-z0-9._-]/g, '_')}-${request.model ?? 'annotations'}-${compactTimestamp()}`;
-  const out = join(folder, `${base}${request.format === 'dicom-seg' ? '.dcm' : '.nii.gz'}`);
+  const extension = request.format === 'dicom-seg' ? '.dcm' : '.nii.gz';
+  // Two exports within a second (e.g. one SEG sent to two PACS) each keep their own file.
+  let out = join(folder, `${base}${extension}`);
+  for (let n = 2; existsSync(out); n++) out = join(folder, `${base}-${n}${extension}`);
   const path = exportLabels(workspace, series, labels, segments, out, { description, algorithm });
   return { path, bytes: statSync(path).size };
 }
