@@ -1,6 +1,7 @@
 import { STUDIO_METHODS, type StudioMethod } from './api.ts';
 import { GPU_UPLOAD_MAX_BYTES, GPU_UPLOAD_PART_BYTES } from './gpu-worker.ts';
 import { InputError } from './errors.ts';
+import { isValidStudyDate, isValidUid, pacsEntryProblem, type PacsEntry } from './pacs.ts';
 
 /**
  * Checks every API call that arrives from a renderer (IPC or WebSocket) before it
@@ -135,6 +136,62 @@ const gpuReport = tagged({
   failed: { kind: oneOf(['nan', 'internal']), message: text },
 });
 
+const PACS_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const pacsName: Check = (v, name) => {
+  if (typeof v !== 'string' || !PACS_NAME.test(v)) fail(name, "expected a PACS name (letters, digits, '.', '_', '-')");
+};
+const uid: Check = (v, name) => {
+  if (typeof v !== 'string' || !isValidUid(v)) fail(name, 'expected a DICOM UID');
+};
+const shortText =
+  (max: number): Check =>
+  (v, name) => {
+    if (typeof v !== 'string' || v.length > max) fail(name, `expected text of at most ${max} characters`);
+  };
+const secret: Check = (v, name) => {
+  // Never echoed: a message about a secret names the argument only.
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_TEXT) fail(name, 'expected a non-empty secret of at most 4096 characters');
+};
+const nullableText: Check = (v, name) => {
+  if (v !== null) text(v, name);
+};
+const pacsAuth: Check = (v, name) => {
+  const kind = typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : undefined;
+  if (kind === 'none') record({ kind: () => {} })(v, name);
+  else if (kind === 'basic') record({ kind: () => {}, user: text, passwordEnv: nullableText })(v, name);
+  else if (kind === 'bearer') record({ kind: () => {}, tokenEnv: nullableText })(v, name);
+  else fail(name, 'expected auth of kind none, basic or bearer');
+};
+const pacsEntry: Check = (v, name) => {
+  record({
+    name: pacsName,
+    protocol: oneOf(['dicomweb', 'dimse']),
+    url: nullableText,
+    calledAet: nullableText,
+    host: nullableText,
+    port: nullable(integer(1, 65535)),
+    callingAet: text,
+    tls: boolean,
+    caFile: nullableText,
+    auth: pacsAuth,
+    timeoutSeconds: integer(1, 3600),
+    retries: integer(0, 10),
+  })(v, name);
+  const problem = pacsEntryProblem(v as PacsEntry);
+  if (problem) fail(name, problem);
+};
+const pacsQuery: Check = (v, name) => {
+  record({
+    patientId: optional(shortText(64)),
+    studyDate: optional((d, n) => {
+      if (typeof d !== 'string' || !isValidStudyDate(d)) fail(n, 'expected YYYYMMDD or YYYYMMDD-YYYYMMDD');
+    }),
+    modality: optional(shortText(16)),
+    description: optional(shortText(64)),
+    limit: optional(integer(1, 1000)),
+  })(v, name);
+};
+
 const SIGNATURES: Record<StudioMethod, Check[]> = {
   workspace: [],
   listSeries: [],
@@ -179,6 +236,14 @@ const SIGNATURES: Record<StudioMethod, Check[]> = {
       format: oneOf(['dicom-seg', 'nifti']),
     }),
   ],
+  listPacs: [],
+  savePacs: [pacsEntry, nullable(secret)],
+  removePacs: [pacsName],
+  unlockPacs: [pacsName, secret],
+  echoPacs: [pacsName],
+  findInPacs: [pacsName, pacsQuery],
+  startPacsGet: [pacsName, list(uid, 100)],
+  storeToPacs: [pacsName, text, modelName],
   chooseFolder: [],
   registerGpuWorker: [record({ label: text, software: boolean })],
   releaseGpuWorker: [text],

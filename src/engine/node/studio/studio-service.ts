@@ -7,6 +7,7 @@ import type {
   FinetuneSettings,
   JobKind,
   JobSummary,
+  PacsStatus,
   PaletteLabel,
   PredictSettings,
   PredictionStatus,
@@ -21,6 +22,8 @@ import { validateCall } from '../../../shared/api-validation.ts';
 import { InputError, errorMessage, quoteSome } from '../../../shared/errors.ts';
 import type { BackendChoice, JobCommand, JobEvent, PretrainSummary } from '../../../shared/job.ts';
 import type { ImportResult } from '../../../shared/series.ts';
+import type { PacsEchoResult, PacsEntry, PacsFindResult, PacsQuery, PacsStoreResult } from '../../../shared/pacs.ts';
+import type { Progress } from '../../../shared/progress.ts';
 import type { PixelRoute } from '../../../shared/pixel-urls.ts';
 import { MMWHS_LABELS } from '../../../shared/labels.ts';
 import type { PredictSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
@@ -40,12 +43,20 @@ import { readPrediction, type PredictionMeta } from '../segmentation/prediction-
 import type { GpuAdapterSummary, GpuReport, GpuUploadPart } from '../../../shared/gpu-worker.ts';
 import { GpuWorkers } from '../gpu-worker/gpu-workers.ts';
 import { startOnGpuWorker } from '../gpu-worker/start-on-gpu-worker.ts';
-import { startFinetuneProcess, startImportProcess, startPredictProcess, startPretrainProcess } from '../jobs/job-processes.ts';
+import {
+  startFinetuneProcess,
+  startImportProcess,
+  startPacsGetProcess,
+  startPredictProcess,
+  startPretrainProcess,
+} from '../jobs/job-processes.ts';
+import type { JobProcess } from '../process/start-job-process.ts';
 import { JobFailedError } from '../process/job-failed-error.ts';
 import { tensorflowInstalled } from '../load-backend.ts';
 import { defaultModelName, runPretrain, type PretrainOptions } from '../pretrain-job.ts';
 import { seriesInfo } from '../workspace/series-info.ts';
 import { CATALOGUE_FILE, Workspace, type SeriesRecord } from '../workspace/workspace.ts';
+import { PacsService } from '../pacs/pacs-service.ts';
 import { JobRegistry, type JobControls } from './job-registry.ts';
 
 /** Fine-tuning from scratch (no pre-trained model to match): small enough for a workstation CPU. */
@@ -86,6 +97,10 @@ export class StudioService {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** pages that lend their WebGPU adapter to training */
   private readonly gpuWorkers = new GpuWorkers((workerId, task) => this.emit({ type: 'gpu-task', workerId, task }));
+  /** configured PACS: configuring one is the first thing a workspace may see, so it creates the workspace */
+  private readonly pacs = new PacsService(
+    () => this.workspaceOrNull() ?? (this.workspaceHandle = Workspace.open(this.dir, { create: true })),
+  );
 
   constructor(private readonly options: StudioServiceOptions) {
     this.dir = resolve(options.workspace);
@@ -181,17 +196,20 @@ export class StudioService {
     const absolute = paths.map((p) => resolve(p.trim()));
     for (const path of absolute)
       if (!existsSync(path)) throw new InputError(`nothing at ${path}: check the folder's path (the full path on this computer)`);
-    return this.runImport(`Importing ${absolute.length === 1 ? absolute[0] : `${absolute.length} paths`}`, absolute, false);
+    const title = `Importing ${absolute.length === 1 ? absolute[0] : `${absolute.length} paths`}`;
+    return this.runImport(title, (onProgress) => startImportProcess({ workspace: this.dir, paths: absolute, sample: false }, onProgress));
   }
 
   async startImportSample(): Promise<JobSummary> {
-    return this.runImport('Importing the built-in sample (synthetic chest CT)', [], true);
+    const title = 'Importing the built-in sample (synthetic chest CT)';
+    return this.runImport(title, (onProgress) => startImportProcess({ workspace: this.dir, paths: [], sample: true }, onProgress));
   }
 
-  private runImport(title: string, paths: string[], sample: boolean): JobSummary {
+  /** An import job: a folder, the sample, or series retrieved from a PACS, each in its own process. */
+  private runImport(title: string, start: (onProgress: (progress: Progress) => void) => JobProcess<ImportResult>): JobSummary {
     if (this.jobs.running().some((j) => j.kind === 'import')) throw new InputError('an import is already running: wait for it to finish');
     return this.launchJob<ImportResult>('import', title, (jobId) => {
-      const handle = startImportProcess({ workspace: this.dir, paths, sample }, (progress) => {
+      const handle = start((progress) => {
         this.jobs.update(jobId(), {
           state: 'running',
           fraction: progress.total > 0 ? progress.done / progress.total : 0,
@@ -522,6 +540,41 @@ export class StudioService {
 
   async exportSegmentation(request: ExportRequest): Promise<ExportResult> {
     return exportToWorkspace(this.requireWorkspace(), request);
+  }
+
+  async listPacs(): Promise<PacsStatus[]> {
+    return this.workspaceOrNull() ? this.pacs.list() : [];
+  }
+
+  async savePacs(entry: PacsEntry, secret: string | null): Promise<PacsStatus> {
+    return this.pacs.save(entry, secret);
+  }
+
+  async removePacs(name: string): Promise<void> {
+    this.pacs.remove(name);
+  }
+
+  async unlockPacs(name: string, secret: string): Promise<PacsStatus> {
+    return this.pacs.unlock(name, secret);
+  }
+
+  async echoPacs(name: string): Promise<PacsEchoResult> {
+    return this.pacs.echo(name);
+  }
+
+  async findInPacs(name: string, query: PacsQuery): Promise<PacsFindResult> {
+    return this.pacs.find(name, query);
+  }
+
+  async startPacsGet(name: string, seriesUids: string[]): Promise<JobSummary> {
+    if (seriesUids.length === 0) throw new InputError('choose at least one series to retrieve');
+    const request = { workspace: this.dir, connection: this.pacs.connection(name), seriesUids };
+    const title = `Retrieving ${seriesUids.length === 1 ? 'a series' : `${seriesUids.length} series`} from PACS ${name}`;
+    return this.runImport(title, (onProgress) => startPacsGetProcess(request, onProgress));
+  }
+
+  async storeToPacs(name: string, seriesId: string, model: string): Promise<PacsStoreResult> {
+    return this.pacs.store(name, seriesId, model);
   }
 
   async chooseFolder(): Promise<string | null> {
