@@ -1,6 +1,6 @@
 import { InputError } from '../shared/errors.ts';
 import type { PacsAuth, PacsEntry } from '../shared/pacs.ts';
-import { isValidEnvName } from '../shared/pacs.ts';
+import { isValidEnvName, pacsEntryProblem } from '../shared/pacs.ts';
 import { entryFromAddress, requirePacsEntry, secretFromEnvironment, type PacsSettings } from '../engine/node/pacs/pacs-entries.ts';
 import type { PacsConnection } from '../engine/node/pacs/pacs-peer.ts';
 import { Workspace } from '../engine/node/workspace/workspace.ts';
@@ -82,6 +82,8 @@ export function connectionFromFlags(context: CommandContext): PacsConnection {
       workspace.close();
     }
     entry = { ...entry, ...settings };
+    const problem = pacsEntryProblem(entry);
+    if (problem) throw new InputError(`--pacs ${address}: ${problem}`);
   }
   return { entry, secret: secretFromEnvironment(entry) };
 }

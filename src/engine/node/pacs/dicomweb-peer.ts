@@ -107,10 +107,13 @@ export class DicomwebPeer implements PacsPeer {
     if (uids.length === 0) throw new PacsError(`the PACS lists no instance of series ${target.seriesUid}`, false);
     let next = 0;
     let done = 0;
+    // The first failure stops the requests still in flight, not only the ones to come.
+    const stop = new AbortController();
+    const stopped = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
     const worker = async () => {
       while (next < uids.length) {
         const sopInstanceUid = uids[next++];
-        const bytes = await this.call(`sending image ${sopInstanceUid} of series ${target.seriesUid}`, signal, (request) =>
+        const bytes = await this.call(`sending image ${sopInstanceUid} of series ${target.seriesUid}`, stopped, (request) =>
           this.client.retrieveInstance({
             studyInstanceUID: target.studyUid,
             seriesInstanceUID: target.seriesUid,
@@ -132,7 +135,8 @@ export class DicomwebPeer implements PacsPeer {
     try {
       await Promise.all(Array.from({ length: Math.min(PARALLEL_RETRIEVALS, uids.length) }, worker));
     } catch (error) {
-      next = uids.length; // the other workers stop after their request in flight
+      stop.abort();
+      if (signal?.aborted) throw new PacsCancelled();
       if (error instanceof PacsError) throw new PacsError(`${error.message}; ${done} of ${uids.length} images had arrived`, false);
       throw error;
     }

@@ -56,7 +56,7 @@ export async function retrieveIntoWorkspace(
         signal,
         onInstance: (done, total) =>
           onProgress?.({
-            stage: `receiving ${target.modality ?? ''} series`.replace('  ', ' '),
+            stage: `receiving ${target.modality ? `${target.modality} ` : ''}series`,
             done,
             total: total ?? done,
             detail: target.seriesUid,
