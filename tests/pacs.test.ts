@@ -77,16 +77,19 @@ function snapshot(dir: string): unknown {
 const login = ['--user', ORTHANC_USER, '--password-env', PASSWORD_ENV];
 
 describe.skipIf(missing !== null)(`ssmtl pacs against Orthanc${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ssmtl-pacs-'));
+  // Made when the tests run, not when they are collected (a skipped run leaves nothing behind).
+  let dir = '';
   let orthanc: RunningOrthanc;
   let series = '';
   let sourceFolder = '';
   let labels = '';
-  const wsWeb = join(dir, 'ws-dicomweb');
-  const wsDimse = join(dir, 'ws-dimse');
-  const wsLocal = join(dir, 'ws-local');
+  let wsWeb = '';
+  let wsDimse = '';
+  let wsLocal = '';
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ssmtl-pacs-'));
+    [wsWeb, wsDimse, wsLocal] = ['ws-dicomweb', 'ws-dimse', 'ws-local'].map((name) => join(dir, name));
     const sample = await ssmtl(['sample', '--out', join(dir, 'sample'), '--subjects', '1', '--slices', '24', '--size', '64', '--json']);
     expect(sample.code, sample.stderr).toBe(0);
     ({ id: series, dicom: sourceFolder, labels } = sample.json().series[0]);
@@ -97,7 +100,7 @@ describe.skipIf(missing !== null)(`ssmtl pacs against Orthanc${missing ? ` (skip
 
   afterAll(async () => {
     await orthanc?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('answers echo through both protocols', async () => {

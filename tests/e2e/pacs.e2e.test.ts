@@ -17,7 +17,7 @@ import { SHOTS, hasChromium, launchChromium, startServe, type ServeSession } fro
 const missing = orthancMissing();
 
 describe.skipIf(!hasChromium || missing !== null)(`the PACS source in the interface${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ssmtl-pacs-e2e-'));
+  let dir = '';
   let orthanc: RunningOrthanc;
   let serve: ServeSession;
   let browser: Browser;
@@ -26,6 +26,7 @@ describe.skipIf(!hasChromium || missing !== null)(`the PACS source in the interf
   const errors: string[] = [];
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ssmtl-pacs-e2e-'));
     const sample = await runCli(['sample', '--out', join(dir, 'sample'), '--subjects', '1', '--slices', '24', '--size', '64', '--json']);
     expect(sample.code, sample.stderr).toBe(0);
     const made = sample.json().series[0];
@@ -43,7 +44,7 @@ describe.skipIf(!hasChromium || missing !== null)(`the PACS source in the interf
     await browser?.close();
     if (serve) expect(await serve.stop()).toBe(0);
     await orthanc?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `pacs-${name}.png`), fullPage: true });
