@@ -19,6 +19,11 @@ const cases: { name: string; inputs: ReturnType<typeof normalInput>[]; f: (...xs
       f: (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb),
     })),
   ),
+  {
+    name: 'div, sqrt, neg (broadcast)',
+    inputs: [normalInput([3, 4], 12), { shape: [3, 1], values: Float32Array.from([1.5, 2, 3]) }],
+    f: (a, b) => tf.neg(tf.div(a, tf.sqrt(b))),
+  },
   { name: 'transpose', inputs: [normalInput([2, 3, 4], 3)], f: (x) => tf.transpose(x, [2, 0, 1]) },
   {
     name: 'resizeBilinear ×2 and ×8, aligned corners',

@@ -91,6 +91,27 @@ const configs: tf.GradConfig[] = [
     gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.mul(tf.cast(saved[0], 'float32'), 2)) }),
   },
   {
+    kernelName: tf.RealDiv,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, saved) => {
+      const [a, b] = saved;
+      const out = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      return {
+        a: () => reduceTo(tf.div(dy as tf.Tensor, b), a.shape, out),
+        b: () => reduceTo(tf.neg(tf.div(tf.mul(dy as tf.Tensor, a), tf.square(b))), b.shape, out),
+      };
+    },
+  },
+  {
+    kernelName: tf.Sqrt,
+    outputsToSave: [true],
+    gradFunc: (dy, saved) => ({ x: () => tf.div(dy as tf.Tensor, tf.mul(saved[0], 2)) }),
+  },
+  {
+    kernelName: tf.Neg,
+    gradFunc: (dy) => ({ x: () => tf.neg(dy as tf.Tensor) }),
+  },
+  {
     kernelName: tf.Reshape,
     inputsToSave: ['x'],
     gradFunc: (dy, saved) => ({ x: () => tf.reshape(dy as tf.Tensor, saved[0].shape) }),

@@ -68,6 +68,11 @@ export class SsmtlPlusMethod implements PretextMethod {
     return heads + this.lambda * taskLosses[taskLosses.length - 1];
   }
 
+  /** Anchor images [m, s, s, 1] and slice-prediction targets [m, s, s, heads]. */
+  assemble(anchors: Anchor[]): { x: Float32Array; y: Float32Array } {
+    return this.pretext.assemble(anchors);
+  }
+
   /** The partners of some anchors in an epoch. */
   partners(anchors: Anchor[], epoch: number): Anchor[] {
     const { config, plan } = this.context;
@@ -101,7 +106,7 @@ export class SsmtlPlusMethod implements PretextMethod {
       runPart: async (k) => {
         const part = parts[k];
         const m = part.length;
-        const { x, y } = this.pretext.assemble(part);
+        const { x, y } = this.assemble(part);
         const xk = imagesOf(this.context.slices, this.partners(part, epoch), size);
         const z = tf.tidy(() => this.targetFeatures(tf.tensor4d(xk, [m, size, size, 1])));
         try {
