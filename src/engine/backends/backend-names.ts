@@ -1,4 +1,4 @@
-import type { BackendChoice, BackendName } from '../../shared/job.ts';
+import type { Backbone, BackendChoice, BackendName } from '../../shared/job.ts';
 
 /** DESIGN.md "Compute backends": the order `auto` tries them in, fastest first. */
 export const AUTO_ORDER: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -39,9 +39,35 @@ export function unetActivationBytesPerImage(size: number, width: number, heads: 
   return size * size * 4 * (perPixelChannels + 8 * heads + 4);
 }
 
+/**
+ * The same for the ResNet50-FCN: per bottleneck of m middle channels (4m out) about 16m
+ * float maps are kept at its resolution (each convolution's output before and after batch
+ * normalization, the sum and its ReLU, the down-sampling branch), which adds up to about
+ * 8.8·width maps of the input's size over the encoder and the decoder; twice that with the
+ * backward pass's temporaries, plus the full-resolution heads.
+ */
+export function resnetFcnActivationBytesPerImage(size: number, width: number, heads: number): number {
+  const blocks = [3, 4, 6, 3];
+  let perPixelChannels = (2 * width) / 4 + width / 16; // stem at s/2, max-pool at s/4
+  blocks.forEach((n, level) => {
+    const mid = width * 2 ** level;
+    const pixels = 1 / 4 ** (level + 2); // layer1 at s/4, then halving
+    perPixelChannels += (n * 16 * mid + 8 * mid) * pixels;
+  });
+  perPixelChannels += (3 * 8 * width + 2 * 4 * width) / 64; // decoder at s/8
+  return size * size * 4 * (2 * perPixelChannels + 8 * heads + 4);
+}
+
 /** The largest micro-batch ≤ batch whose activations fit the budget (at least 1). */
-export function chooseMicroBatch(batch: number, size: number, width: number, heads: number, budgetBytes: number): number {
-  const per = unetActivationBytesPerImage(size, width, heads);
+export function chooseMicroBatch(
+  batch: number,
+  size: number,
+  width: number,
+  heads: number,
+  budgetBytes: number,
+  backbone: Backbone = 'unet',
+): number {
+  const per = backbone === 'unet' ? unetActivationBytesPerImage(size, width, heads) : resnetFcnActivationBytesPerImage(size, width, heads);
   return Math.max(1, Math.min(batch, Math.floor(budgetBytes / per)));
 }
 

@@ -130,10 +130,8 @@ describe('SsmtlTrainer', () => {
       onCheckpoint: async (_s, reason) => void reasons.push(reason),
       onEvent: (e) => {
         if (e.type === 'state') states.push(e.state);
-        if (e.type === 'progress' && ++steps === 2) {
-          control.pause();
-          setTimeout(() => control.resume(), 30);
-        }
+        if (e.type === 'state' && e.state === 'paused') setTimeout(() => control.resume(), 30);
+        if (e.type === 'progress' && ++steps === 2) control.pause();
         if (e.type === 'progress' && steps === 4) control.cancel();
       },
     });
@@ -188,17 +186,18 @@ describe('SsmtlTrainer', () => {
     const control = new JobControl();
     const trainer = new SsmtlTrainer(source(), cfg);
     afterEachPart(trainer, (_epoch, step, part) => {
-      if (step === 1 && part === 0) {
-        control.pause();
-        setTimeout(() => control.resume(), 20);
-      }
+      if (step === 1 && part === 0) control.pause();
     });
     const states: string[] = [];
     const pauses: number[] = [];
     const result = await trainer.run({
       control,
       onCheckpoint: async (s, reason) => void (reason === 'pause' && pauses.push(s.globalStep)),
-      onEvent: (e) => void (e.type === 'state' && states.push(e.state)),
+      onEvent: (e) => {
+        if (e.type !== 'state') return;
+        states.push(e.state);
+        if (e.state === 'paused') setTimeout(() => control.resume(), 20);
+      },
     });
     trainer.dispose();
     expect(states).toEqual(['running', 'paused', 'running', 'done']);

@@ -4,7 +4,16 @@ import { defaultBackbone, PAPER_MOCO, type JobEvent, type PretrainRunResult, typ
 import { backboneProblem } from '../../shared/pretrain-methods.ts';
 import { PreprocessedSlices } from '../data/slice-cache.ts';
 import type { SliceSource } from '../data/slice-source.ts';
-import { type Anchor, type AnchorPlan, epochOrder, planAnchors, planPairedAnchors, planSlices, stepsPerEpoch } from '../data/sampler.ts';
+import {
+  type Anchor,
+  type AnchorPlan,
+  epochOrder,
+  headNames,
+  planAnchors,
+  planPairedAnchors,
+  planSlices,
+  stepsPerEpoch,
+} from '../data/sampler.ts';
 import { checkNetworkSize } from '../networks/create-network.ts';
 import type { DenseNetwork } from '../networks/dense-network.ts';
 import type { NamedVariable } from '../networks/params.ts';
@@ -64,6 +73,13 @@ export interface RunHooks {
 }
 
 export type RunResult = PretrainRunResult;
+
+/** The per-task losses a run reports, without building it (the heads of SSMTL; then 'sim' for SSMTL+; 'infonce' for MoCo v2). */
+export function taskNames(config: Pick<SsmtlConfig, 'method' | 'ts'>): string[] {
+  const method = config.method ?? 'ssmtl';
+  if (method === 'mocov2') return ['infonce'];
+  return method === 'ssmtl+' ? [...headNames(config.ts), 'sim'] : headNames(config.ts);
+}
 
 /**
  * The training items of a run: series filtered by `seriesIds` (all when empty); anchors

@@ -154,8 +154,8 @@ export class TrainingLoop {
     // Between micro-batches: let commands in (on the synchronous backends every await is a
     // microtask, so messages would otherwise wait until the run ends), then obey them.
     const mustStop = async (): Promise<boolean> => {
-      if (!control) return false;
       await yieldToEventLoop();
+      if (!control) return false;
       if (control.paused && !control.cancelled) {
         await checkpoint('pause');
         hooks.onState?.('paused');
