@@ -245,7 +245,7 @@ export class StudioService {
       throw new InputError('a training job is already running: pause or cancel it first');
     }
     const ts = [settings.t];
-    const derived = defaultModelName({ method: 'ssmtl', ts, size: settings.size, width: settings.width, seed: 0 });
+    const derived = defaultModelName({ method: 'ssmtl', backbone: 'unet', ts, size: settings.size, width: settings.width, seed: 0 });
     const finished = (candidate: string) => (workspace.getModel(candidate)?.meta as { complete?: boolean } | undefined)?.complete === true;
     const hasCheckpoint = (candidate: string) => existsSync(join(workspace.dir, 'models', candidate, 'checkpoint.bin'));
     let name = settings.name || derived;
