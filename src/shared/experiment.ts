@@ -66,6 +66,8 @@ export interface SeedResult {
   testSlices: number;
   seconds: number;
   backend: string;
+  /** the labelled slices it trained on, per training scan */
+  slices?: Record<string, number[]>;
 }
 
 export interface SegmentationRow {

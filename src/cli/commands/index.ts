@@ -25,4 +25,5 @@ export const commandLoaders: { name: string; load: () => Promise<Command> }[] = 
   { name: 'pacs list', load: async () => (await import('./pacs-config.ts')).pacsListCommand },
   { name: 'pacs remove', load: async () => (await import('./pacs-config.ts')).pacsRemoveCommand },
   { name: 'demo', load: async () => (await import('./demo.ts')).demoCommand },
+  { name: 'experiment', load: async () => (await import('./experiment/experiment.ts')).experimentCommand },
 ];

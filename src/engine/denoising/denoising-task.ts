@@ -13,14 +13,17 @@ import { addSignalDependentNoise, type NoiseModel } from './noise-model.ts';
  *
  * A slice is taken to [0, 1] (noise-model.ts: the volume's robust range), resized to the
  * network's size, and noised; the network sees the noisy slice instance-normalized, as in
- * pre-training, and predicts the clean slice in the same normalized coordinates (so the
- * L1 loss is in them); mapping back by the noisy slice's mean and deviation gives the
- * prediction on the [0, 1] scale, where PSNR = 10·log10(1 / MSE) per slice, averaged.
+ * pre-training, and its head gives the correction to it (residual learning, as DnCNN):
+ * restored = noisy + output, in the same normalized coordinates, so the L1 loss between
+ * the restored and the clean slice is the L1 loss of the output against (clean − noisy).
+ * An untrained head thus starts at the noisy slice, not at a blank one. Mapping back by
+ * the noisy slice's mean and deviation gives the restoration on the [0, 1] scale, where
+ * PSNR = 10·log10(1 / MSE) per slice, averaged over the slices.
  */
 export const DENOISING_HEAD = 'denoised';
 
 export interface DenoisingExample extends TrainingExample {
-  /** the clean slice in the input's normalized coordinates, size × size */
+  /** clean − noisy in the input's normalized coordinates, size × size: what the head learns */
   target: Float32Array;
   /** the clean slice on the [0, 1] scale (for PSNR) */
   clean: Float32Array;
@@ -48,7 +51,7 @@ export function denoisingExample(
   for (const v of noisy) variance += (v - mean) ** 2;
   const std = Math.sqrt(variance / noisy.length + 1e-5);
   const image = noisy.map((v) => (v - mean) / std);
-  const target = clean.map((v) => (v - mean) / std);
+  const target = clean.map((v, p) => (v - noisy[p]) / std);
   return { image, target, clean, mean, std };
 }
 
@@ -79,7 +82,7 @@ export async function denoisingPsnr(
       let mse = 0;
       let noisyMse = 0;
       for (let p = 0; p < pixels; p++) {
-        const restored = Math.min(1, Math.max(0, values[n * pixels + p] * e.std + e.mean));
+        const restored = Math.min(1, Math.max(0, (e.image[p] + values[n * pixels + p]) * e.std + e.mean));
         mse += (restored - e.clean[p]) ** 2;
         noisyMse += (e.image[p] * e.std + e.mean - e.clean[p]) ** 2;
       }
