@@ -1,6 +1,7 @@
 import { STUDIO_METHODS, type StudioMethod } from './api.ts';
 import { GPU_UPLOAD_MAX_BYTES, GPU_UPLOAD_PART_BYTES } from './gpu-worker.ts';
 import { InputError } from './errors.ts';
+import { BACKBONES, PRETRAIN_METHODS } from './job.ts';
 import { isValidStudyDate, isValidUid, pacsEntryProblem, type PacsEntry } from './pacs.ts';
 
 /**
@@ -203,7 +204,8 @@ const SIGNATURES: Record<StudioMethod, Check[]> = {
   startPretrain: [
     record({
       seriesIds: list(text, 10_000),
-      method: oneOf(['ssmtl']),
+      method: oneOf([...PRETRAIN_METHODS]),
+      backbone: optional(oneOf([...BACKBONES])),
       t: integer(1, 1000),
       epochs: integer(1, 100_000),
       size: integer(16, 2048),

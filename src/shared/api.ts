@@ -1,5 +1,5 @@
 import type { GpuAdapterSummary, GpuReport, GpuTask, GpuUploadPart } from './gpu-worker.ts';
-import type { BackendChoice, JobCommand, JobState } from './job.ts';
+import type { Backbone, BackendChoice, JobCommand, JobState, PretrainMethod } from './job.ts';
 import type { LabelDefinition } from './labels.ts';
 import type { PacsEchoResult, PacsEntry, PacsFindResult, PacsQuery, PacsStoreResult } from './pacs.ts';
 import type { ModelInfo, SeriesInfo, SkippedFile } from './series.ts';
@@ -162,7 +162,10 @@ export interface JobSummary {
 export interface PretrainSettings {
   /** empty: every series */
   seriesIds: string[];
-  method: 'ssmtl';
+  method: PretrainMethod;
+  /** absent: the method's (U-Net for SSMTL, ResNet50-FCN otherwise) */
+  backbone?: Backbone;
+  /** SSMTL, SSMTL+ (MoCo v2 ignores it) */
   t: number;
   epochs: number;
   size: number;

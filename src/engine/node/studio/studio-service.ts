@@ -20,7 +20,8 @@ import type {
 } from '../../../shared/api.ts';
 import { validateCall } from '../../../shared/api-validation.ts';
 import { InputError, errorMessage, quoteSome } from '../../../shared/errors.ts';
-import type { BackendChoice, JobCommand, JobEvent, PretrainSummary } from '../../../shared/job.ts';
+import { defaultBackbone, type BackendChoice, type JobCommand, type JobEvent, type PretrainSummary } from '../../../shared/job.ts';
+import { backboneProblem } from '../../../shared/pretrain-methods.ts';
 import type { ImportResult } from '../../../shared/series.ts';
 import type { PacsEchoResult, PacsEntry, PacsFindResult, PacsQuery, PacsStoreResult } from '../../../shared/pacs.ts';
 import type { Progress } from '../../../shared/progress.ts';
@@ -244,8 +245,12 @@ export class StudioService {
     if (this.jobs.running().some((j) => j.kind === 'pretrain' || j.kind === 'finetune')) {
       throw new InputError('a training job is already running: pause or cancel it first');
     }
-    const ts = [settings.t];
-    const derived = defaultModelName({ method: 'ssmtl', backbone: 'unet', ts, size: settings.size, width: settings.width, seed: 0 });
+    const method = settings.method;
+    const backbone = settings.backbone ?? defaultBackbone(method);
+    const problem = backboneProblem(method, backbone);
+    if (problem) throw new InputError(problem);
+    const ts = method === 'mocov2' ? [] : [settings.t];
+    const derived = defaultModelName({ method, backbone, ts, size: settings.size, width: settings.width, seed: 0 });
     const finished = (candidate: string) => (workspace.getModel(candidate)?.meta as { complete?: boolean } | undefined)?.complete === true;
     const hasCheckpoint = (candidate: string) => existsSync(join(workspace.dir, 'models', candidate, 'checkpoint.bin'));
     let name = settings.name || derived;
@@ -260,8 +265,8 @@ export class StudioService {
     const options: PretrainOptions = {
       workspace: workspace.dir,
       seriesIds: settings.seriesIds,
-      method: 'ssmtl',
-      backbone: 'unet',
+      method,
+      backbone,
       ts,
       epochs: settings.epochs,
       batch: settings.batch,
