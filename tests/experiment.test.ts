@@ -14,9 +14,9 @@ const bin = join(import.meta.dirname, '..', 'bin/ssmtl.mjs');
 let root = '';
 let series: SampleSeries[] = [];
 
-function run(args: string[], onStderr?: (text: string, kill: () => void) => void) {
+function run(args: string[], onStderr?: (text: string, kill: () => void) => void, env: Record<string, string> = {}) {
   // Asynchronously: a long spawnSync would starve vitest's worker of its event loop.
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, SSMTL_QUIET: '1' } });
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, SSMTL_QUIET: '1', ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -135,6 +135,33 @@ describe('ssmtl experiment', () => {
       true,
     );
   }, 600_000);
+
+  it('--slurm submits one array task per method; a task runs its method’s units; --collect merges them and lists the missing', async () => {
+    const file = config('cluster');
+    const fake = join(root, 'fake-sbatch.sh');
+    writeFileSync(fake, `#!/bin/sh\ncp "$2" ${join(root, 'submitted.sbatch')}\necho "4242;test-cluster"\n`, { mode: 0o755 });
+    const submitted = await run(['experiment', file, '--slurm', '--partition', 'gpu', '--gpus-per-task', '1', '--json'], undefined, {
+      SSMTL_SBATCH: fake,
+    });
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(JSON.parse(submitted.stdout)).toEqual({ jobId: '4242', tasks: 4, resultsDir: join(root, 'cluster-results') });
+    const script = readFileSync(join(root, 'submitted.sbatch'), 'utf8');
+    expect(script).toMatch(/#SBATCH --array=0-3/);
+    expect(script).toMatch(/#SBATCH --partition=gpu/);
+    expect(script).toMatch(/#SBATCH --gpus-per-task=1/);
+    expect(script).toMatch(/'experiment' '.*cluster\.json' '--out' '.*cluster-results' --task "\$SLURM_ARRAY_TASK_ID" --json/);
+    // What the array's task 0 runs on its node: the row without pre-training.
+    const task = await run(['experiment', file, '--task', '0', '--json']);
+    expect(task.code, task.stderr).toBe(0);
+    const collected = await run(['experiment', file, '--collect', '--json']);
+    expect(collected.code, collected.stderr).toBe(0);
+    const out = JSON.parse(collected.stdout);
+    expect(out.segmentation[0].perSeed).toHaveLength(1);
+    expect(out.segmentation[0].miou).toBe(straight!.segmentation[0].miou);
+    expect(out.segmentation[1].perSeed).toHaveLength(0);
+    expect(out.missing).toContain('pretrain/ssmtl-t2-unet-e1');
+    expect(out.missing).not.toContain('segmentation/none-unet/random/seed0');
+  }, 300_000);
 
   it('exits 2 naming the key of a bad config, and refuses a test scan that is a training scan', async () => {
     const cases: [Record<string, unknown>, RegExp][] = [

@@ -205,12 +205,20 @@ export class ExperimentRun {
     if (this.hooks.control?.cancelled) throw new ExperimentInterrupted('stopped');
   }
 
-  /** Runs every unit not yet done (or only those named), then the tables from every unit on disk. */
-  async run(only?: Set<string>): Promise<ExperimentResult> {
+  /**
+   * Runs every unit not yet done — or only those of one method entry (`task`: a Slurm
+   * array task; its pre-training, then its fine-tunings and its denoising) — then makes
+   * the tables from every unit on disk.
+   */
+  async run(task?: number): Promise<ExperimentResult> {
     this.prepareFolder();
     try {
       const data = await this.scans();
-      const units = plannedUnits(this.config).filter((u) => !only || only.has(u));
+      const methods = this.config.pretrain.methods;
+      if (task !== undefined && (task < 0 || task >= methods.length))
+        throw new InputError(`--task ${task}: the config lists ${methods.length} methods (tasks 0 to ${methods.length - 1})`);
+      const key = task === undefined ? null : methodKey(methods[task]);
+      const units = plannedUnits(this.config).filter((u) => key === null || u.split('/')[1] === key);
       for (const [i, unit] of units.entries()) {
         this.checkCancelled();
         if (existsSync(this.unitPath(unit))) continue;
@@ -228,6 +236,17 @@ export class ExperimentRun {
         this.hooks.log(`experiment ${this.config.name}: ${unit} done in ${Math.round((performance.now() - t0) / 1000)} s`);
       }
       return this.result(data);
+    } finally {
+      this.workspace?.close();
+      this.workspace = null;
+    }
+  }
+
+  /** Imports every volume of the config (before tasks that share the workspace start). */
+  async prepare(): Promise<void> {
+    this.prepareFolder();
+    try {
+      await this.scans();
     } finally {
       this.workspace?.close();
       this.workspace = null;
