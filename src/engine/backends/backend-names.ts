@@ -58,7 +58,41 @@ export function resnetFcnActivationBytesPerImage(size: number, width: number, he
   return size * size * 4 * (2 * perPixelChannels + 8 * heads + 4);
 }
 
-/** The largest micro-batch ≤ batch whose activations fit the budget (at least 1). */
+/** Floating-point operations of one U-Net training pass per image (forward and backward ≈ 3 × the forward's 2·MACs). */
+export function unetTrainingFlopsPerImage(size: number, width: number): number {
+  let macs = 0;
+  for (let level = 0; level <= 4; level++) {
+    const c = width * 2 ** level;
+    const pixels = (size / 2 ** level) ** 2;
+    macs += pixels * 9 * (level === 0 ? 1 : c / 2) * c + pixels * 9 * c * c; // two 3×3 convs down
+    if (level < 4) macs += pixels * (4 * c * c + 9 * 2 * c * c + 9 * c * c); // up-conv and two 3×3 convs up
+  }
+  return 6 * macs;
+}
+
+/**
+ * Sustained training throughput of the CPU backends on this project's kernels (bench/README.md:
+ * wasm about 27 GFLOP/s per thread on AVX-512, the pure-JS cpu backend 20–70× less). GPUs: no bound.
+ */
+const CPU_FLOPS: Partial<Record<BackendName, number>> = { wasm: 25e9, cpu: 0.5e9 };
+
+/**
+ * Pause and cancel are obeyed between micro-batches, so on the CPU backends a U-Net pass is
+ * kept to about a second of work. Only for the U-Net: it has no batch statistics, so the
+ * micro-batch changes nothing but the order of a sum; the ResNet50-FCN's batch
+ * normalization would see other groups of images. Derived from the backend, not from a
+ * timing, so a run is the same on any machine with the same backend.
+ */
+export function responsiveMicroBatch(backend: BackendName | undefined, size: number, width: number, seconds = 1): number {
+  const rate = backend ? CPU_FLOPS[backend] : undefined;
+  if (!rate) return Infinity;
+  return Math.max(1, Math.floor((rate * seconds) / unetTrainingFlopsPerImage(size, width)));
+}
+
+/**
+ * The largest micro-batch ≤ batch whose activations fit the budget (at least 1); for the
+ * U-Net on a CPU backend (`backend`) also one that keeps a pass to about a second.
+ */
 export function chooseMicroBatch(
   batch: number,
   size: number,
@@ -66,9 +100,11 @@ export function chooseMicroBatch(
   heads: number,
   budgetBytes: number,
   backbone: Backbone = 'unet',
+  backend?: BackendName,
 ): number {
   const per = backbone === 'unet' ? unetActivationBytesPerImage(size, width, heads) : resnetFcnActivationBytesPerImage(size, width, heads);
-  return Math.max(1, Math.min(batch, Math.floor(budgetBytes / per)));
+  const responsive = backbone === 'unet' ? responsiveMicroBatch(backend, size, width) : Infinity;
+  return Math.max(1, Math.min(batch, Math.floor(budgetBytes / per), responsive));
 }
 
 /** Activation memory a WebGPU training pass may use (Dawn under Node, or Chromium's in a worker). */

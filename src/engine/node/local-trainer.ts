@@ -21,7 +21,7 @@ export async function placeLocally(source: SliceSource, choice: BackendChoice, r
   const microBatch =
     request.resume?.config.microBatch ??
     request.microBatch ??
-    chooseMicroBatch(config.batch, config.size, config.width, taskNames(config).length, backend.maxActivationBytes, backbone);
+    chooseMicroBatch(config.batch, config.size, config.width, taskNames(config).length, backend.maxActivationBytes, backbone, backend.name);
   // Gradient workers hold replicas of a network without batch statistics: SSMTL's U-Net.
   const replicable = method === 'ssmtl' && backbone === 'unet';
   const threads = replicable
