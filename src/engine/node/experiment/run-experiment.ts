@@ -322,7 +322,6 @@ export class ExperimentRun {
           backend: config.backend,
           name,
           resume,
-          checkpointIntervalMs: 60_000,
         },
         {
           control: this.hooks.control,
