@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { loadBackend } from '../node/load-backend.ts';
 import { Random } from '../random.ts';
+import { relativeError } from '../testing/finite-differences.ts';
 import { ResNet50Fcn } from './resnet50-fcn.ts';
 
 const size = 64;
@@ -33,16 +34,6 @@ async function lossAndGrads(backend: 'cpu' | 'wasm' | 'webgpu') {
   tf.dispose([x, target, y, value, ...Object.values(grads)]);
   net.dispose();
   return { loss, grads: out };
-}
-
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  a.forEach((v, i) => {
-    num += (v - b[i]) ** 2;
-    den += v * v;
-  });
-  return Math.sqrt(num / Math.max(den, 1e-30));
 }
 
 describe('ResNet50-FCN', () => {

@@ -61,3 +61,14 @@ export function normalInput(shape: number[], seed: number, scale = 1): GradientI
   const n = shape.reduce((a, b) => a * b, 1);
   return { shape, values: Float32Array.from({ length: n }, () => random.normal() * scale) };
 }
+
+/** ‖a − b‖ / ‖a‖ (for comparing gradients across backends or implementations). */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += a[i] * a[i];
+  }
+  return Math.sqrt(num / Math.max(den, 1e-30));
+}

@@ -211,9 +211,7 @@ export class ExperimentRun {
    * the tables from every unit on disk.
    */
   async run(task?: number): Promise<ExperimentResult> {
-    this.prepareFolder();
-    try {
-      const data = await this.scans();
+    return this.withData(async (data) => {
       const methods = this.config.pretrain.methods;
       if (task !== undefined && (task < 0 || task >= methods.length))
         throw new InputError(`--task ${task}: the config lists ${methods.length} methods (tasks 0 to ${methods.length - 1})`);
@@ -224,8 +222,8 @@ export class ExperimentRun {
         if (existsSync(this.unitPath(unit))) continue;
         this.hooks.log(`experiment ${this.config.name}: unit ${i + 1}/${units.length}: ${unit}`);
         const t0 = performance.now();
-        const [kind, key, strategy, seedText] = unit.split('/');
-        const method = this.config.pretrain.methods.find((m) => methodKey(m) === key) as ExperimentMethod;
+        const [kind, unitKey, strategy, seedText] = unit.split('/');
+        const method = methods.find((m) => methodKey(m) === unitKey) as ExperimentMethod;
         if (kind === 'pretrain') this.writeUnit(unit, await this.pretrain(method, data.pretrain));
         else if (kind === 'segmentation')
           this.writeUnit(
@@ -236,28 +234,24 @@ export class ExperimentRun {
         this.hooks.log(`experiment ${this.config.name}: ${unit} done in ${Math.round((performance.now() - t0) / 1000)} s`);
       }
       return this.result(data);
-    } finally {
-      this.workspace?.close();
-      this.workspace = null;
-    }
+    });
   }
 
   /** Imports every volume of the config (before tasks that share the workspace start). */
   async prepare(): Promise<void> {
-    this.prepareFolder();
-    try {
-      await this.scans();
-    } finally {
-      this.workspace?.close();
-      this.workspace = null;
-    }
+    await this.withData(async () => {});
   }
 
   /** The tables from the units on disk (missing ones listed). */
   async collect(): Promise<ExperimentResult> {
+    return this.withData(async (data) => this.result(data));
+  }
+
+  /** `work` with the folder checked and every volume imported; the catalogue is closed after. */
+  private async withData<T>(work: (data: Awaited<ReturnType<ExperimentRun['scans']>>) => Promise<T>): Promise<T> {
     this.prepareFolder();
     try {
-      return this.result(await this.scans());
+      return await work(await this.scans());
     } finally {
       this.workspace?.close();
       this.workspace = null;
