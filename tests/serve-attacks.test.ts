@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -89,6 +90,24 @@ describe('ssmtl serve survives hostile WebSocket frames', () => {
     expect(await (await openClient()).call('listSeries')).toEqual([]);
     expect(await bystander.call('listSeries')).toEqual([]);
     bystander.socket.close();
+  });
+
+  it('survives clients that reset the connection during a refused or accepted upgrade', async () => {
+    const upgrade = (extra: string) =>
+      `GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${Buffer.alloc(16, 7).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
+    const withToken = `Cookie: ssmtl_token=${token}\r\nOrigin: http://127.0.0.1:${port}\r\n`;
+    for (let i = 0; i < 20; i++) {
+      // No token (refused with 403), or the token (accepted): either way, reset as soon as the answer starts.
+      await new Promise<void>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(upgrade(i % 2 ? withToken : '')));
+        socket.once('data', () => (socket.resetAndDestroy(), resolve()));
+        socket.once('error', () => resolve());
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.exitCode, stderr).toBeNull();
+    expect(await (await openClient()).call('listSeries')).toEqual([]);
   });
 
   it('logs the protocol error rather than dying', () => {

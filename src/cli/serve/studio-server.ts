@@ -84,6 +84,10 @@ export async function startStudioServer(options: {
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on('upgrade', (request, socket, head) => {
+    // Node hands an upgrade's socket over without an 'error' listener: a client that
+    // resets the connection (even one without the token, while being refused) would
+    // otherwise end the process. ws adds its own listener once the upgrade completes.
+    socket.on('error', () => socket.destroy());
     const url = requestUrl(request);
     const refusal =
       url.pathname === WEBSOCKET_PATH
