@@ -2,9 +2,8 @@
  * `ssmtl serve`'s server in a process of its own, without the interface build (a
  * one-line page stands in for it): attack and load tests need a server they can watch
  * die or grow, which an in-process server cannot show. The first stdout line is
- * { url, token, pid }; SIGTERM stops it like `serve` (service first, then server).
- *
- *   node --import tsx tests/helpers/serve-process.ts WORKSPACE WEBROOT
+ * { url, token, scope, cookieName }; SIGTERM stops it like `serve` (service first, then server).
+ * start-serve-process.ts starts it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +16,8 @@ mkdirSync(webRoot, { recursive: true });
 writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>serve-process</title>');
 const service = new StudioService({ workspace, transport: 'serve' });
 const server = await startStudioServer({ service, webRoot, host: '127.0.0.1', port: 0, log: (line) => process.stderr.write(`${line}\n`) });
-process.stdout.write(`${JSON.stringify({ url: server.url, token: server.token, pid: process.pid })}\n`);
+const { url, token, scope, cookieName } = server;
+process.stdout.write(`${JSON.stringify({ url, token, scope, cookieName })}\n`);
 process.once('SIGTERM', () => {
   void service
     .close()

@@ -4,15 +4,17 @@ import { WebSocketServer } from 'ws';
 import { PIXEL_ROUTE_PREFIX, parsePixelRoute } from '../../shared/pixel-urls.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import type { StudioService } from '../../engine/node/studio/studio-service.ts';
-import { RequestGuard, TOKEN_COOKIE, newToken } from './request-guard.ts';
+import { RequestGuard, newScope, newToken } from './request-guard.ts';
 import { readStaticFile } from './static-files.ts';
 import { MAX_FRAME_BYTES, serveWebSocket } from './websocket-api.ts';
 
 /**
  * The HTTP side of `ssmtl serve`: the built interface, pixel data by URL, and the API
- * over a WebSocket at /api/ws. Every request passes the RequestGuard first.
+ * over a WebSocket, all under the server's scope path (request-guard.ts says why), which
+ * the renderer never names: its URLs are relative to the page. The printed URL
+ * (`/?token=…`, CONTRACT.md) redirects there. Every request passes the RequestGuard first.
  */
-export const WEBSOCKET_PATH = '/api/ws';
+export const WEBSOCKET_PATH = 'api/ws';
 
 /** The same policy as the page's meta tag, sent as a header too (it also covers the WebSocket). */
 const CONTENT_SECURITY_POLICY =
@@ -22,6 +24,10 @@ const CONTENT_SECURITY_POLICY =
 export interface StudioServer {
   url: string;
   token: string;
+  /** the path the interface lives under, '/s/<random>/' */
+  scope: string;
+  /** the session cookie's name (it carries the port) */
+  cookieName: string;
   close(): Promise<void>;
 }
 
@@ -34,6 +40,7 @@ export async function startStudioServer(options: {
 }): Promise<StudioServer> {
   const { service, webRoot, host, log } = options;
   const token = newToken();
+  const scope = newScope();
   let guard: RequestGuard | null = null;
   const server: Server = createServer((request, response) => {
     try {
@@ -49,8 +56,16 @@ export async function startStudioServer(options: {
     const refusal = (guard as RequestGuard).check(request, url, { requireOrigin: false });
     if (refusal) return respond(response, refusal.status, refusal.reason);
     if (request.method !== 'GET' && request.method !== 'HEAD') return respond(response, 405, 'only GET');
-    if (url.pathname.startsWith(`/${PIXEL_ROUTE_PREFIX}`)) {
-      const route = parsePixelRoute(url.pathname.slice(PIXEL_ROUTE_PREFIX.length + 1));
+    if (!url.pathname.startsWith(scope)) {
+      if (url.pathname !== '/') return respond(response, 404, 'not found');
+      // The printed URL: on to the scope, token and all, so the page there sets the cookie.
+      response.writeHead(303, { Location: `${scope}${url.search}`, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+      response.end();
+      return;
+    }
+    const path = url.pathname.slice(scope.length - 1);
+    if (path.startsWith(`/${PIXEL_ROUTE_PREFIX}`)) {
+      const route = parsePixelRoute(path.slice(PIXEL_ROUTE_PREFIX.length + 1));
       const answer = route && service.readPixels(route);
       if (!answer) return respond(response, 404, 'no such slice');
       response.writeHead(200, {
@@ -64,7 +79,7 @@ export async function startStudioServer(options: {
       response.end(request.method === 'HEAD' ? undefined : answer.bytes);
       return;
     }
-    const file = readStaticFile(webRoot, url.pathname);
+    const file = readStaticFile(webRoot, path);
     if (!file) return respond(response, 404, 'not found');
     const headers: Record<string, string | number> = {
       'Content-Type': file.type,
@@ -73,11 +88,12 @@ export async function startStudioServer(options: {
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
       'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cache-Control': url.pathname.startsWith('/assets/') ? 'private, max-age=31536000, immutable' : 'no-store',
+      'Cache-Control': path.startsWith('/assets/') ? 'private, max-age=31536000, immutable' : 'no-store',
     };
     // The first load carries the token in the URL; later requests (assets, reloads, the
-    // WebSocket) carry it in a cookie no script can read and no other site can send.
-    if (url.searchParams.has('token')) headers['Set-Cookie'] = `${TOKEN_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`;
+    // WebSocket) carry it in a cookie no script can read, no other site can send, and
+    // the browser sends to this server's scope only.
+    if (url.searchParams.has('token')) headers['Set-Cookie'] = (guard as RequestGuard).sessionCookie();
     response.writeHead(200, headers);
     response.end(request.method === 'HEAD' ? undefined : file.body);
   }
@@ -90,7 +106,7 @@ export async function startStudioServer(options: {
     socket.on('error', () => socket.destroy());
     const url = requestUrl(request);
     const refusal =
-      url.pathname === WEBSOCKET_PATH
+      url.pathname === `${scope}${WEBSOCKET_PATH}`
         ? (guard as RequestGuard).check(request, url, { requireOrigin: true })
         : { status: 404, reason: 'not found' };
     if (refusal) {
@@ -106,10 +122,12 @@ export async function startStudioServer(options: {
   });
   const port = (server.address() as AddressInfo).port;
   const hostHeader = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  guard = new RequestGuard(token, hostHeader);
+  guard = new RequestGuard(token, hostHeader, port, scope);
   return {
     url: `http://${hostHeader}/?token=${token}`,
     token,
+    scope,
+    cookieName: guard.cookieName,
     close: async () => {
       for (const client of sockets.clients) client.close(1001, 'server stopping');
       sockets.close();
