@@ -209,12 +209,12 @@ export async function createTargets(scratchRoot: string): Promise<FuzzTarget[]> 
       const root = input.fileName === 'DICOMDIR' ? tree : scanDir;
       const path = put(root, input.fileName!, input.bytes);
       const { result } = scanPaths([path]);
+      // The file is in a series or skipped as a whole, once; frames of a multi-frame file may also be skipped one by one.
+      const whole = result.series.filter((s) => s.files.includes(path)).length + result.skipped.filter((s) => s.path === path).length;
+      const frames = result.skipped.filter((s) => s.path.startsWith(`${path}#frame`)).length;
+      if (whole > 1 || (whole === 0 && frames === 0))
+        throw new Error(`${input.fileName} is classified ${whole} times as a whole and ${frames} times by frame`);
       const seen = [...result.series.flatMap((s) => s.files), ...result.skipped.map((s) => s.path.replace(/#frame\d+$/, ''))];
-      const count = seen.filter((p) => p === path).length;
-      if (count !== 1)
-        throw new Error(
-          `${input.fileName} is classified ${count} times (series: ${result.series.length}, skipped: ${result.skipped.length})`,
-        );
       for (const p of seen) {
         const inside = relative(root, p);
         if (inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside))

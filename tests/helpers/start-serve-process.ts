@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { WebSocket } from 'ws';
+import type { ConnectionLimits } from '../../src/cli/serve/websocket-api.ts';
 
 const SERVE_PROCESS = join(import.meta.dirname, 'serve-process.ts');
 
@@ -21,10 +22,11 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** serve-process.ts on a fresh empty workspace. */
-export async function startServeProcess(): Promise<ServeProcess> {
+/** serve-process.ts on `workspace` (default: a fresh empty one), with the WebSocket limits given (default: serve's own). */
+export async function startServeProcess(workspace?: string, limits?: ConnectionLimits): Promise<ServeProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'ssmtl-serve-process-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVE_PROCESS, join(dir, 'workspace'), join(dir, 'web')], {
+  const args = [SERVE_PROCESS, workspace ?? join(dir, 'workspace'), join(dir, 'web'), ...(limits ? [JSON.stringify(limits)] : [])];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

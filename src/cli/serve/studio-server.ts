@@ -6,7 +6,7 @@ import { errorMessage } from '../../shared/errors.ts';
 import type { StudioService } from '../../engine/node/studio/studio-service.ts';
 import { RequestGuard, newScope, newToken } from './request-guard.ts';
 import { readStaticFile } from './static-files.ts';
-import { MAX_FRAME_BYTES, serveWebSocket } from './websocket-api.ts';
+import { DEFAULT_LIMITS, MAX_FRAME_BYTES, serveWebSocket, type ConnectionLimits } from './websocket-api.ts';
 
 /**
  * The HTTP side of `ssmtl serve`: the built interface, pixel data by URL, and the API
@@ -37,12 +37,16 @@ export async function startStudioServer(options: {
   host: string;
   port: number;
   log: (line: string) => void;
+  /** what one WebSocket client may hold of the server (tests lower them) */
+  connectionLimits?: ConnectionLimits;
 }): Promise<StudioServer> {
   const { service, webRoot, host, log } = options;
   const token = newToken();
   const scope = newScope();
   let guard: RequestGuard | null = null;
-  const server: Server = createServer((request, response) => {
+  // A client that dribbles its request headers is cut off after 10 s (checked every 2 s).
+  const timeouts = { headersTimeout: 10_000, requestTimeout: 60_000, connectionsCheckingInterval: 2_000 };
+  const server: Server = createServer(timeouts, (request, response) => {
     try {
       handle(request, response);
     } catch (error) {
@@ -113,7 +117,7 @@ export async function startStudioServer(options: {
       socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${refusal.reason}\n`);
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => serveWebSocket(ws, service, log));
+    sockets.handleUpgrade(request, socket, head, (ws) => serveWebSocket(ws, service, log, options.connectionLimits ?? DEFAULT_LIMITS));
   });
 
   await new Promise<void>((resolve, reject) => {
