@@ -23,11 +23,12 @@ export interface ServeProcess {
 }
 
 /** serve-process.ts on `workspace` (default: a fresh empty one), with the WebSocket limits given (default: serve's own). */
-export async function startServeProcess(workspace?: string, limits?: ConnectionLimits): Promise<ServeProcess> {
+export async function startServeProcess(workspace?: string, limits?: ConnectionLimits, env?: NodeJS.ProcessEnv): Promise<ServeProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'ssmtl-serve-process-'));
   const args = [SERVE_PROCESS, workspace ?? join(dir, 'workspace'), join(dir, 'web'), ...(limits ? [JSON.stringify(limits)] : [])];
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: env ?? process.env,
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
