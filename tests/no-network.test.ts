@@ -51,24 +51,7 @@ describe('no network with patient data', () => {
     if (sample.code !== 0) return;
     const [first] = sample.json().series as { id: string; dicom: string; labels: string }[];
     if (offline('import', first.dicom, '--workspace', ws, '--json').code !== 0) return;
-    offline(
-      'pretrain',
-      '--workspace',
-      ws,
-      '--size',
-      '32',
-      '--width',
-      '4',
-      '--epochs',
-      '1',
-      '--batch',
-      '8',
-      '--threads',
-      '1',
-      '--name',
-      'pre',
-      '--json',
-    );
+    offline('pretrain', '--workspace', ws, ...'--size 32 --width 4 --epochs 1 --batch 8 --threads 1 --name pre --json'.split(' '));
     offline(
       'annotations',
       'import',
