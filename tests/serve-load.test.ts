@@ -152,9 +152,9 @@ describe('ssmtl serve under load and attack', () => {
   it('closes a client that does not read once it falls too far behind (limits lowered to see it happen)', async () => {
     const small = await startServeProcess(join(dir, 'workspace'), {
       inFlight: 8,
-      pauseBytes: 256 * 1024,
-      maxBytes: 4 * 2 ** 20,
-      stallMs: 3000,
+      pauseBytes: 64 * 1024,
+      maxBytes: 2 ** 20,
+      stallMs: 2000,
     });
     try {
       const flooder = await openRawWebSocket(small.port, `${small.scope}api/ws`, small.headers(), { read: false });
@@ -170,9 +170,7 @@ describe('ssmtl serve under load and attack', () => {
       await Promise.race([flooder.closed, new Promise((resolve) => setTimeout(resolve, 5000))]);
       figures.flooderDroppedAfterSeconds = Number(((performance.now() - started) / 1000).toFixed(1));
       figures.flooderRequestsSent = sent;
-      expect(small.stderr()).toMatch(
-        /WebSocket client dropped: it has not read \d+ bytes for 2 s|WebSocket client dropped: \d+ bytes wait/,
-      );
+      expect(small.stderr()).toMatch(/WebSocket client dropped: (it has not read \d+ bytes for 2 s|\d+ bytes wait for it to read them)/);
       expect(flooder.socket.destroyed || flooder.socket.readableEnded).toBe(true);
       // The server is fine and serves a tab as before.
       const load = await runTab(small, series, 2, 1);

@@ -68,8 +68,9 @@ describe('ssmtl serve: who may talk to it', () => {
     );
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
     expect((await get(inScope('assets/a.js'), cookie())).status).toBe(200);
-    // Outside the scope there is nothing, even with the token.
-    expect((await get(new URL('/assets/a.js', base), cookie())).status).toBe(404);
+    // A script with the token in a header may leave the scope out; without the token nothing is served anywhere.
+    expect((await get(new URL('/assets/a.js', base), { 'x-ssmtl-token': server.token })).status).toBe(200);
+    expect((await get(new URL('/assets/a.js', base))).status).toBe(403);
     expect((await get(new URL(`/s/${'0'.repeat(24)}/assets/a.js`, base), cookie())).status).toBe(404);
   });
 

@@ -12,7 +12,9 @@ import { DEFAULT_LIMITS, MAX_FRAME_BYTES, serveWebSocket, type ConnectionLimits 
  * The HTTP side of `ssmtl serve`: the built interface, pixel data by URL, and the API
  * over a WebSocket, all under the server's scope path (request-guard.ts says why), which
  * the renderer never names: its URLs are relative to the page. The printed URL
- * (`/?token=…`, CONTRACT.md) redirects there. Every request passes the RequestGuard first.
+ * (`/?token=…`, CONTRACT.md) redirects there. Scripts that send the token in the
+ * x-ssmtl-token header may use the same paths without the scope (/api/ws). Every
+ * request passes the RequestGuard first.
  */
 export const WEBSOCKET_PATH = 'api/ws';
 
@@ -60,14 +62,14 @@ export async function startStudioServer(options: {
     const refusal = (guard as RequestGuard).check(request, url, { requireOrigin: false });
     if (refusal) return respond(response, refusal.status, refusal.reason);
     if (request.method !== 'GET' && request.method !== 'HEAD') return respond(response, 405, 'only GET');
-    if (!url.pathname.startsWith(scope)) {
-      if (url.pathname !== '/') return respond(response, 404, 'not found');
+    if (url.pathname === '/') {
       // The printed URL: on to the scope, token and all, so the page there sets the cookie.
       response.writeHead(303, { Location: `${scope}${url.search}`, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
       response.end();
       return;
     }
-    const path = url.pathname.slice(scope.length - 1);
+    // The page lives under the scope; a script that sends the token in a header may use the bare paths.
+    const path = url.pathname.startsWith(scope) ? url.pathname.slice(scope.length - 1) : url.pathname;
     if (path.startsWith(`/${PIXEL_ROUTE_PREFIX}`)) {
       const route = parsePixelRoute(path.slice(PIXEL_ROUTE_PREFIX.length + 1));
       const answer = route && service.readPixels(route);
@@ -110,7 +112,7 @@ export async function startStudioServer(options: {
     socket.on('error', () => socket.destroy());
     const url = requestUrl(request);
     const refusal =
-      url.pathname === `${scope}${WEBSOCKET_PATH}`
+      url.pathname === `${scope}${WEBSOCKET_PATH}` || url.pathname === `/${WEBSOCKET_PATH}`
         ? (guard as RequestGuard).check(request, url, { requireOrigin: true })
         : { status: 404, reason: 'not found' };
     if (refusal) {
