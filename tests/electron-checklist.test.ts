@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { API_CHANNELS, STUDIO_METHODS } from '../src/shared/api.ts';
 import { buildElectronMain } from './helpers/build-electron-main.ts';
-import { FakeBrowserWindow, FakeWebContents, electron, recorded, shell } from './helpers/fake-electron.ts';
+import { FakeBrowserWindow, FakeWebContents, electron, recorded, shell, userData } from './helpers/fake-electron.ts';
 
 vi.mock('electron', async () => (await import('./helpers/fake-electron.ts')).electron);
 
@@ -32,7 +32,10 @@ describe('Electron security checklist (built main process)', () => {
     [mainWindow, gpuWindow] = FakeBrowserWindow.all;
   });
 
-  afterAll(() => rmSync(OUT, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(OUT, { recursive: true, force: true });
+    rmSync(userData, { recursive: true, force: true });
+  });
 
   it('opens every window with context isolation, the sandbox, no Node, web security, no <webview>, and our preload', () => {
     for (const window of [mainWindow, gpuWindow]) {

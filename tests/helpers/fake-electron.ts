@@ -1,4 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { vi } from 'vitest';
 
 /**
@@ -72,10 +75,14 @@ export const recorded = {
   invoked: [] as unknown[][],
 };
 
+export const userData = mkdtempSync(join(tmpdir(), 'ssmtl-fake-electron-'));
+
 export const app = Object.assign(new EventEmitter(), {
   isPackaged: false,
   whenReady: () => ready,
   getAppPath: () => process.cwd(),
+  /** a throwaway folder for every name (userData holds the PACS secrets file) */
+  getPath: () => userData,
   quit: vi.fn(),
 });
 
@@ -111,6 +118,8 @@ export const electron = {
       return utility;
     },
   },
+  // No keychain here: the PACS secrets stay unsaved, as on a machine without one.
+  safeStorage: { isEncryptionAvailable: () => false, encryptString: vi.fn(), decryptString: vi.fn() },
   // The preload's side.
   contextBridge: { exposeInMainWorld: (name: string, api: unknown) => recorded.exposed.set(name, api) },
   ipcRenderer: {
