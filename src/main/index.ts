@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { join, resolve } from 'node:path';
 import { API_CHANNELS, EVENT_CHANNEL, STUDIO_METHODS, type StudioEvent } from '../shared/api.ts';
 import { validateCall } from '../shared/api-validation.ts';
@@ -69,17 +69,19 @@ function startGpuWindow(): void {
 /** workerIds each GPU window registered, by its webContents id */
 const gpuRegistrations = new Map<number, string[]>();
 
-/** No page of ours navigates anywhere or opens windows; https links go to the system browser. */
+/**
+ * No page of ours navigates anywhere or opens windows. Nor does a link hand its URL to
+ * the system browser (shell.openExternal): the interface links nowhere outside the app,
+ * so the list of external links allowed is empty, and a compromised page cannot send
+ * patient identifiers off in a URL or start another program by its URL scheme.
+ */
 function lockDown(contents: WebContents): void {
   contents.on('will-navigate', (event, url) => {
     if (!url.startsWith(`${APP_ORIGIN}/`)) event.preventDefault();
   });
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 }
 
 /** Only our own windows' top frames, showing our own origin, may call the API (the GPU window only its part). */

@@ -62,6 +62,7 @@ const lossesByName: Check = (v, name) => {
     fail(name, 'expected an object of at most 64 numbers');
   for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
     text(key, name);
+    if (key in Object.prototype) fail(name, `'${key}' is not a loss name`);
     finite(value, `${name}.${key}`);
   }
 };
@@ -75,12 +76,14 @@ const optional =
   (v, name) => {
     if (v !== undefined) check(v, name);
   };
+// Names are looked up as own properties only: with `in` or a plain index, '__proto__',
+// 'constructor' or 'toString' would be found on Object.prototype and pass unchecked.
 /** One of several records, told apart by their 'type' field. */
 const tagged =
   (variants: Record<string, Record<string, Check>>): Check =>
   (v, name) => {
-    const type = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
-    if (typeof type !== 'string' || !(type in variants))
+    const type = typeof v === 'object' && v !== null && Object.hasOwn(v, 'type') ? (v as { type?: unknown }).type : undefined;
+    if (typeof type !== 'string' || !Object.hasOwn(variants, type))
       fail(name, `expected an object whose type is one of ${Object.keys(variants).join(', ')}`);
     record({ type: () => {}, ...variants[type] })(v, name);
   };
@@ -89,8 +92,8 @@ const record =
   (v, name) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(name, 'expected an object');
     const object = v as Record<string, unknown>;
-    for (const key of Object.keys(object)) if (!(key in fields)) fail(name, `unexpected field '${key}'`);
-    for (const [key, check] of Object.entries(fields)) check(object[key], `${name}.${key}`);
+    for (const key of Object.keys(object)) if (!Object.hasOwn(fields, key)) fail(name, `unexpected field '${key.slice(0, 100)}'`);
+    for (const [key, check] of Object.entries(fields)) check(Object.hasOwn(object, key) ? object[key] : undefined, `${name}.${key}`);
   };
 
 /** 4096² slices of uint16 labels: far above any CT or MR slice. */
