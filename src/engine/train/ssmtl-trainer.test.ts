@@ -9,7 +9,7 @@ import { SsmtlTrainer, type SsmtlConfig, type TrainerSnapshot } from './ssmtl-tr
 import type { MethodStep } from './pretext-method.ts';
 import { multiTaskMse } from '../losses.ts';
 import { createNetwork } from '../networks/create-network.ts';
-import { SsmtlMethod } from './methods/ssmtl.ts';
+import type { SsmtlMethod } from './methods/ssmtl.ts';
 
 /** Calls `after(epoch, step, part)` once each micro-batch of the trainer has run. */
 function afterEachPart(trainer: SsmtlTrainer, after: (epoch: number, step: number, part: number) => void): void {

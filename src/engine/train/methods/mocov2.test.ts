@@ -3,7 +3,7 @@ import { InMemorySliceSource } from '../../data/slice-source.ts';
 import { loadBackend } from '../../node/load-backend.ts';
 import { syntheticVolume } from '../../node/test-fixtures.ts';
 import { SsmtlTrainer, type SsmtlConfig, type TrainerSnapshot } from '../ssmtl-trainer.ts';
-import { MocoV2Method } from './mocov2.ts';
+import type { MocoV2Method } from './mocov2.ts';
 
 // CI size: ResNet50 at 64², width 2; a queue of 16 (the paper's is 1024).
 const moco = { queue: 16, temperature: 0.2, momentum: 0.999 };

@@ -7,7 +7,7 @@ import { syntheticVolume } from '../../node/test-fixtures.ts';
 import { imagesOf } from '../pretext-method.ts';
 import { relativeError } from '../../testing/finite-differences.ts';
 import { SsmtlTrainer, type SsmtlConfig, type TrainerSnapshot } from '../ssmtl-trainer.ts';
-import { SsmtlPlusMethod } from './ssmtl-plus.ts';
+import type { SsmtlPlusMethod } from './ssmtl-plus.ts';
 
 // CI size: the ResNet50-FCN at its smallest input (64²), width 2.
 const config: SsmtlConfig = { method: 'ssmtl+', ts: [2], size: 64, width: 2, batch: 4, lr: 1e-3, seed: 3, epochs: 4, microBatch: 4 };
