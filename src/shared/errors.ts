@@ -1,5 +1,5 @@
 /** Settings a person changes to fix what an error says, named apart from how a front end asks for them. */
-export type Setting = 'backend' | 'init' | 'resume' | 'name' | 'size' | 'series';
+export type Setting = 'backend' | 'init' | 'resume' | 'name' | 'size' | 'series' | 'backbone';
 
 /** What to do next, as an error's hint says it. */
 export type Remedy =

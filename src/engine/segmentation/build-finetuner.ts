@@ -1,5 +1,5 @@
 import type { FinetuneRunSettings } from '../../shared/segmentation.ts';
-import type { UNet } from '../networks/unet.ts';
+import type { DenseNetwork } from '../networks/dense-network.ts';
 import type { TensorRecord } from '../train/ssmtl-trainer.ts';
 import { FinetuneTrainer, type FinetuneSnapshot, type SegmentationExample } from './finetune-trainer.ts';
 import { createSegmentationNet, loadBackbone, setHeadPrior } from './segmentation-net.ts';
@@ -24,8 +24,8 @@ export interface FinetuneRequest extends FinetuneRunSettings {
 }
 
 /** The network (backbone loaded, head biases at the class prior) and its trainer, restored when resuming. */
-export function buildFinetuner(request: FinetuneRequest, microBatch: number): { net: UNet; trainer: FinetuneTrainer } {
-  const net = createSegmentationNet(request.width, request.classes, request.seed);
+export function buildFinetuner(request: FinetuneRequest, microBatch: number): { net: DenseNetwork; trainer: FinetuneTrainer } {
+  const net = createSegmentationNet(request.network ?? 'unet', request.width, request.classes, request.seed);
   try {
     if (request.backbone) loadBackbone(net, request.backbone.tensors, request.backbone.source);
     setHeadPrior(net, request.classes, request.pixelCounts);

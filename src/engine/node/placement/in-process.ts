@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { BackendChoice } from '../../../shared/job.ts';
+import { defaultBackbone, type BackendChoice } from '../../../shared/job.ts';
 import { chooseMicroBatch } from '../../backends/backend-names.ts';
 import { headNames } from '../../data/sampler.ts';
 import type { SliceSource } from '../../data/slice-source.ts';
@@ -7,7 +7,7 @@ import { networkWeights } from '../../networks/network-weights.ts';
 import { buildFinetuner, type FinetuneRequest } from '../../segmentation/build-finetuner.ts';
 import { predictSlices, type PredictRequest } from '../../segmentation/predict.ts';
 import { createSegmentationNet, loadAll } from '../../segmentation/segmentation-net.ts';
-import { SsmtlTrainer } from '../../train/ssmtl-trainer.ts';
+import { SsmtlTrainer, taskNames } from '../../train/ssmtl-trainer.ts';
 import { loadBackend } from '../load-backend.ts';
 import { WorkerGradients } from '../parallel/worker-gradients.ts';
 import type { PlacedFinetuner, PlacedPredictor, PlacedPretrainer, PretrainRequest } from './placed-run.ts';
@@ -25,12 +25,17 @@ export async function placePretrainInProcess(
 ): Promise<PlacedPretrainer> {
   const backend = await loadBackend(choice);
   const { config } = request;
-  const heads = config.ts.length * 2;
+  const method = config.method ?? 'ssmtl';
+  const backbone = config.backbone ?? defaultBackbone(method);
   const microBatch =
     request.resume?.config.microBatch ??
     request.microBatch ??
-    chooseMicroBatch(config.batch, config.size, config.width, heads, backend.maxActivationBytes);
-  const threads = request.threads ?? WorkerGradients.defaultWorkers(backend.name, availableParallelism(), config.size, config.width);
+    chooseMicroBatch(config.batch, config.size, config.width, taskNames(config).length, backend.maxActivationBytes, backbone, backend.name);
+  // Gradient workers hold replicas of a network without batch statistics: SSMTL's U-Net.
+  const replicable = method === 'ssmtl' && backbone === 'unet';
+  const threads = replicable
+    ? (request.threads ?? WorkerGradients.defaultWorkers(backend.name, availableParallelism(), config.size, config.width))
+    : 1;
   const parallel =
     threads > 1
       ? new WorkerGradients(threads, {
@@ -70,7 +75,15 @@ export async function placePretrainInProcess(
 export async function placeFinetuneInProcess(choice: BackendChoice, request: FinetuneRequest): Promise<PlacedFinetuner> {
   const backend = await loadBackend(choice);
   const microBatch =
-    request.microBatch ?? chooseMicroBatch(request.batch, request.size, request.width, request.classes.length, backend.maxActivationBytes);
+    request.microBatch ??
+    chooseMicroBatch(
+      request.batch,
+      request.size,
+      request.width,
+      request.classes.length,
+      backend.maxActivationBytes,
+      request.network ?? 'unet',
+    );
   const { net, trainer } = buildFinetuner(request, microBatch);
   return {
     backend,
@@ -93,7 +106,7 @@ export async function placePredictInProcess(
 ): Promise<PlacedPredictor> {
   const backend = await loadBackend(choice);
   const { model, series } = request;
-  const net = createSegmentationNet(model.width, model.classes, model.seed);
+  const net = createSegmentationNet(model.network ?? 'unet', model.width, model.classes, model.seed);
   try {
     loadAll(net, request.weights, `model '${model.name}'`);
   } catch (error) {

@@ -38,7 +38,7 @@ export async function runPredict(
     const { meta } = model;
     const request: PredictRequest = {
       weights: readModelWeights(workspace, model),
-      model: { name: options.model, classes: meta.classes, size: meta.size, width: meta.width, seed: meta.seed },
+      model: { name: options.model, network: meta.network, classes: meta.classes, size: meta.size, width: meta.width, seed: meta.seed },
       series: { id: series.id, slices: series.slices, rows: series.rows, cols: series.cols },
     };
     let predictor: PlacedPredictor;

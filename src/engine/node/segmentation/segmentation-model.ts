@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../../shared/errors.ts';
-import type { UNet } from '../../networks/unet.ts';
+import type { DenseNetwork } from '../../networks/dense-network.ts';
 import { createSegmentationNet, IncompatibleWeightsError, loadAll } from '../../segmentation/segmentation-net.ts';
 import type { TensorRecord } from '../../train/ssmtl-trainer.ts';
 import { readCheckpointFile, writeCheckpointFile } from '../checkpoint-file.ts';
@@ -47,11 +47,11 @@ export function requireSegmentationModel(workspace: Workspace, name: string): St
   return record;
 }
 
-export function loadSegmentationNet(workspace: Workspace, name: string): { net: UNet; meta: SegmentationMeta } {
+export function loadSegmentationNet(workspace: Workspace, name: string): { net: DenseNetwork; meta: SegmentationMeta } {
   const model = requireSegmentationModel(workspace, name);
   const { meta } = model;
   const tensors = readModelWeights(workspace, model);
-  const net = createSegmentationNet(meta.width, meta.classes, meta.seed);
+  const net = createSegmentationNet(meta.network ?? 'unet', meta.width, meta.classes, meta.seed);
   try {
     loadAll(net, tensors, `model '${name}'`);
   } catch (error) {

@@ -8,6 +8,7 @@ const FIELDS: Record<Setting, string> = {
   name: 'Model name',
   size: 'Size',
   series: 'Series',
+  backbone: 'Network',
 };
 
 /** Error hints (shared/errors.ts) as the interface says them: with its fields and buttons. */

@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { JobSummary } from '../../../shared/api.ts';
 import { InputError } from '../../../shared/errors.ts';
+import type { Progress } from '../../../shared/progress.ts';
 import type { ImportResult } from '../../../shared/series.ts';
 import { startImportProcess } from '../jobs/job-processes.ts';
+import type { JobProcess } from '../process/start-job-process.ts';
 import { importDone, importProgress } from './job-progress.ts';
 import { launchJob } from './launch-job.ts';
 import type { StudioSession } from './studio-session.ts';
@@ -14,18 +16,27 @@ export function launchImport(session: StudioSession, paths: string[]): JobSummar
   const absolute = paths.map((p) => resolve(p.trim()));
   for (const path of absolute)
     if (!existsSync(path)) throw new InputError(`nothing at ${path}: check the folder's path (the full path on this computer)`);
-  return importJob(session, `Importing ${absolute.length === 1 ? absolute[0] : `${absolute.length} paths`}`, absolute, false);
+  const title = `Importing ${absolute.length === 1 ? absolute[0] : `${absolute.length} paths`}`;
+  return importJob(session, title, (onProgress) =>
+    startImportProcess({ workspace: session.dir, paths: absolute, sample: false }, onProgress),
+  );
 }
 
 /** Writes the built-in sample into the workspace and imports its scans. */
 export function launchImportSample(session: StudioSession): JobSummary {
-  return importJob(session, 'Importing the built-in sample (synthetic chest CT)', [], true);
+  const title = 'Importing the built-in sample (synthetic chest CT)';
+  return importJob(session, title, (onProgress) => startImportProcess({ workspace: session.dir, paths: [], sample: true }, onProgress));
 }
 
-function importJob(session: StudioSession, title: string, paths: string[], sample: boolean): JobSummary {
+/** An import job: a folder, the sample, or series retrieved from a PACS (launch-pacs-get.ts), each in its own process. */
+export function importJob(
+  session: StudioSession,
+  title: string,
+  start: (onProgress: (progress: Progress) => void) => JobProcess<ImportResult>,
+): JobSummary {
   if (session.jobs.running().some((j) => j.kind === 'import')) throw new InputError('an import is already running: wait for it to finish');
   return launchJob<ImportResult>(session, 'import', title, (progress) => {
-    const handle = startImportProcess({ workspace: session.dir, paths, sample }, (p) => progress(importProgress(p)));
+    const handle = start((p) => progress(importProgress(p)));
     return {
       result: handle.result,
       controls: { cancel: () => handle.cancel() },

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { JobSummary, PretrainSettings } from '../../../shared/api.ts';
 import { InputError, quoteSome } from '../../../shared/errors.ts';
-import type { JobEvent, PretrainSummary } from '../../../shared/job.ts';
+import { defaultBackbone, type JobEvent, type PretrainSummary } from '../../../shared/job.ts';
+import { backboneProblem } from '../../../shared/pretrain-methods.ts';
 import { startPretrainProcess } from '../jobs/job-processes.ts';
 import { tensorflowInstalled } from '../load-backend.ts';
 import { startOnBrowserGpu } from '../placement/browser-gpu/start-on-browser-gpu.ts';
@@ -25,17 +26,21 @@ export function launchPretrain(session: StudioSession, settings: PretrainSetting
   if (session.jobs.running().some((j) => j.kind === 'pretrain' || j.kind === 'finetune')) {
     throw new InputError('a training job is already running: pause or cancel it first');
   }
-  const ts = [settings.t];
+  const method = settings.method;
+  const backbone = settings.backbone ?? defaultBackbone(method);
+  const problem = backboneProblem(method, backbone);
+  if (problem) throw new InputError(problem);
+  const ts = method === 'mocov2' ? [] : [settings.t];
   const finished = (candidate: string) => isFinished(readModel(workspace, candidate));
-  const derived = defaultModelName({ method: 'ssmtl', ts, size: settings.size, width: settings.width, seed: 0 });
+  const derived = defaultModelName({ method, backbone, ts, size: settings.size, width: settings.width, seed: 0 });
   const name = pretrainModelName(settings.name, derived, finished);
   // An interrupted or cancelled run of this name continues from its checkpoint.
   const resume = existsSync(modelFiles(workspace.dir, name).checkpoint) && !finished(name);
   const options: PretrainOptions = {
     workspace: workspace.dir,
     seriesIds: settings.seriesIds,
-    method: 'ssmtl',
-    backbone: 'unet',
+    method,
+    backbone,
     ts,
     epochs: settings.epochs,
     batch: settings.batch,

@@ -1,8 +1,9 @@
 import { InputError } from '../../../shared/errors.ts';
+import { compactTimestamp } from '../segmentation/export-request.ts';
 
 /**
  * The names the studio gives what the interface starts without naming it: models of a
- * pre-training or a fine-tuning, and exported files.
+ * pre-training or a fine-tuning (exported files: segmentation/export-request.ts).
  */
 
 /**
@@ -21,15 +22,4 @@ export function pretrainModelName(given: string, derived: string, finished: (nam
 /** A fine-tuning's model when none is named: where it starts from, and when. */
 export function finetuneModelName(init: string): string {
   return `seg-${init === 'none' ? 'scratch' : init}`.slice(0, 80) + `-${compactTimestamp()}`;
-}
-
-/** An export's file name: whose series, what was exported (a model's prediction or the annotations), when. */
-export function exportFileName(patientId: string | null, model: string | null, format: 'dicom-seg' | 'nifti'): string {
-  const base = `${(patientId ?? 'series').replace(/[^A-Za-z0-9._-]/g, '_')}-${model ?? 'annotations'}-${compactTimestamp()}`;
-  return `${base}${format === 'dicom-seg' ? '.dcm' : '.nii.gz'}`;
-}
-
-/** e.g. 20261126-071502: sortable, and valid in model and file names. */
-function compactTimestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }

@@ -4,6 +4,7 @@ import type {
   ExportResult,
   FinetuneSettings,
   JobSummary,
+  PacsStatus,
   PaletteLabel,
   PredictSettings,
   PretrainSettings,
@@ -17,12 +18,14 @@ import type {
 import { validateCall } from '../../../shared/api-validation.ts';
 import type { GpuAdapterSummary, GpuReport, GpuUploadPart } from '../../../shared/gpu-worker.ts';
 import type { JobCommand } from '../../../shared/job.ts';
+import type { PacsEchoResult, PacsEntry, PacsFindResult, PacsQuery, PacsStoreResult } from '../../../shared/pacs.ts';
 import type { PixelRoute } from '../../../shared/pixel-urls.ts';
+import { exportToWorkspace } from '../segmentation/export-request.ts';
 import { listLabels, listModels, listSeries, workspaceStatus } from './catalogue.ts';
-import { exportSegmentation } from './export-segmentation.ts';
 import { forInterface } from './interface-words.ts';
 import { launchFinetune } from './launch-finetune.ts';
 import { launchImport, launchImportSample } from './launch-import.ts';
+import { launchPacsGet } from './launch-pacs-get.ts';
 import { launchPredict } from './launch-predict.ts';
 import { launchPretrain } from './launch-pretrain.ts';
 import type { PixelAnswer } from './pixel-reads.ts';
@@ -113,7 +116,39 @@ export class StudioService implements StudioApi {
   }
 
   async exportSegmentation(request: ExportRequest): Promise<ExportResult> {
-    return exportSegmentation(this.session, request);
+    return exportToWorkspace(this.session.requireWorkspace(), request);
+  }
+
+  async listPacs(): Promise<PacsStatus[]> {
+    return this.session.workspaceOrNull() ? this.session.pacs.list() : [];
+  }
+
+  async savePacs(entry: PacsEntry, secret: string | null): Promise<PacsStatus> {
+    return this.session.pacs.save(entry, secret);
+  }
+
+  async removePacs(name: string): Promise<void> {
+    this.session.pacs.remove(name);
+  }
+
+  async unlockPacs(name: string, secret: string): Promise<PacsStatus> {
+    return this.session.pacs.unlock(name, secret);
+  }
+
+  async echoPacs(name: string): Promise<PacsEchoResult> {
+    return this.session.pacs.echo(name);
+  }
+
+  async findInPacs(name: string, query: PacsQuery): Promise<PacsFindResult> {
+    return this.session.pacs.find(name, query);
+  }
+
+  async startPacsGet(name: string, seriesUids: string[]): Promise<JobSummary> {
+    return launchPacsGet(this.session, name, seriesUids);
+  }
+
+  async storeToPacs(name: string, seriesId: string, model: string): Promise<PacsStoreResult> {
+    return this.session.pacs.store(name, seriesId, model);
   }
 
   /** A browser cannot browse the disk: only Electron's main process answers this (its native dialog). */

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { StudioEvent, WorkspaceStatus } from '../../../shared/api.ts';
 import { InputError } from '../../../shared/errors.ts';
 import type { BackendChoice } from '../../../shared/job.ts';
+import { PacsService } from '../pacs/pacs-service.ts';
 import { BrowserGpuPool } from '../placement/browser-gpu/browser-gpu-pool.ts';
 import { CATALOGUE_FILE, Workspace } from '../workspace/workspace.ts';
 import { JobRegistry } from './job-registry.ts';
@@ -17,7 +18,7 @@ export interface StudioServiceOptions {
 /**
  * What the studio's verbs share (studio-service.ts is their facade): the workspace, the
  * listeners of its events, the jobs of this session, the pages lending their GPU, the
- * compute the last job got, and the pixel reads' cache.
+ * configured PACS, the compute the last job got, and the pixel reads' cache.
  */
 export class StudioSession {
   readonly dir: string;
@@ -25,6 +26,8 @@ export class StudioSession {
   /** pages on this machine that lend their WebGPU adapter to training */
   readonly browserGpus = new BrowserGpuPool((workerId, task) => this.emit({ type: 'gpu-task', workerId, task }));
   readonly pixels = new PixelReads();
+  /** configured PACS: configuring one is the first thing a workspace may see, so it creates the workspace */
+  readonly pacs = new PacsService(() => this.workspaceOrNull() ?? (this.workspaceHandle = Workspace.open(this.dir, { create: true })));
   /** what the last job ran on, for the interface's header */
   compute: { lastUsed: string | null; notes: string[] } = { lastUsed: null, notes: [] };
   private workspaceHandle: Workspace | null = null;

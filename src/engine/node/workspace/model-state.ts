@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SkippedSeriesInfo } from '../../../shared/job.ts';
+import type { Backbone, SkippedSeriesInfo } from '../../../shared/job.ts';
 import { readCheckpointHeader } from '../checkpoint-file.ts';
 import type { ModelRecord, Workspace } from './workspace.ts';
 
@@ -57,7 +57,7 @@ export interface PretrainedMeta {
 
 /** The row of a segmentation model (segmentation-model.ts writes it): how to rebuild the network. */
 export interface SegmentationMeta {
-  network: 'unet';
+  network: Backbone;
   size: number;
   width: number;
   classes: number[];

@@ -10,9 +10,9 @@ import type {
   GpuUploadPart,
 } from '../../../../shared/gpu-worker.ts';
 import { InputError } from '../../../../shared/errors.ts';
-import type { BackendChoice } from '../../../../shared/job.ts';
+import { defaultBackbone, type BackendChoice } from '../../../../shared/job.ts';
 import { chooseMicroBatch, webgpuActivationBudget } from '../../../backends/backend-names.ts';
-import { headNames, stepsPerEpoch } from '../../../data/sampler.ts';
+import { stepsPerEpoch } from '../../../data/sampler.ts';
 import type { SliceSource } from '../../../data/slice-source.ts';
 import { concatChunks, encodeCheckpoint } from '../../../train/checkpoint-codec.ts';
 import { encodeFinetunePayload } from '../../../segmentation/finetune-payload.ts';
@@ -21,7 +21,7 @@ import type { FinetuneRequest } from '../../../segmentation/build-finetuner.ts';
 import type { PredictRequest } from '../../../segmentation/predict.ts';
 import { decodePrediction } from '../../../segmentation/prediction-bytes.ts';
 import type { JobControl } from '../../../train/control.ts';
-import { planTraining } from '../../../train/ssmtl-trainer.ts';
+import { planTraining, taskNames } from '../../../train/ssmtl-trainer.ts';
 import type { PlacedFinetuner, PlacedPredictor, PlacedPretrainer, PretrainRequest } from '../placed-run.ts';
 import { BrowserGpuRun } from './browser-gpu-run.ts';
 import { finetunerOnBrowserGpu, pretrainerOnBrowserGpu } from './browser-gpu-trainers.ts';
@@ -92,11 +92,18 @@ export class BrowserGpuPool {
     const worker = this.idle(workerId);
     const { config } = request;
     const plan = planTraining(source, config, request.seriesIds);
-    const heads = headNames(config.ts);
+    const heads = taskNames(config);
     const microBatch =
       request.resume?.config.microBatch ??
       request.microBatch ??
-      chooseMicroBatch(config.batch, config.size, config.width, heads.length, webgpuActivationBudget(worker.adapter.software));
+      chooseMicroBatch(
+        config.batch,
+        config.size,
+        config.width,
+        heads.length,
+        webgpuActivationBudget(worker.adapter.software),
+        config.backbone ?? defaultBackbone(config.method ?? 'ssmtl'),
+      );
     const used = new Set(plan.used);
     const payload = request.resume ? concatChunks(encodeCheckpoint(snapshotHeader(request.resume), request.resume.tensors)) : null;
     const task: GpuPretrainTask = {
@@ -125,13 +132,20 @@ export class BrowserGpuPool {
     const worker = this.idle(workerId);
     const microBatch =
       request.microBatch ??
-      chooseMicroBatch(request.batch, request.size, request.width, request.classes.length, webgpuActivationBudget(worker.adapter.software));
+      chooseMicroBatch(
+        request.batch,
+        request.size,
+        request.width,
+        request.classes.length,
+        webgpuActivationBudget(worker.adapter.software),
+        request.network ?? 'unet',
+      );
     const payload = encodeFinetunePayload(request);
-    const { size, width, batch, lr, seed, epochs } = request;
+    const { network, size, width, batch, lr, seed, epochs } = request;
     const task: GpuFinetuneTask = {
       type: 'finetune',
       jobId: randomUUID(),
-      config: { size, width, batch, lr, seed, epochs, microBatch },
+      config: { network, size, width, batch, lr, seed, epochs, microBatch },
       payloadBytes: payload.length,
       checkpointIntervalMs,
     };
@@ -146,9 +160,9 @@ export class BrowserGpuPool {
   /** Segments a series on the page `workerId`; the model's weights travel as the payload. */
   placePredict(workerId: string, request: PredictRequest, control?: JobControl): PlacedPredictor {
     const worker = this.idle(workerId);
-    const { name, classes, size, width, seed } = request.model;
+    const { name, network, classes, size, width, seed } = request.model;
     const payload = concatChunks(
-      encodeCheckpoint({ kind: 'ssmtl-segmentation-weights', name, classes, size, width, seed }, request.weights),
+      encodeCheckpoint({ kind: 'ssmtl-segmentation-weights', name, network, classes, size, width, seed }, request.weights),
     );
     const task: GpuPredictTask = { type: 'predict', jobId: randomUUID(), series: request.series, payloadBytes: payload.length };
     const run = this.attach(workerId, worker, task, payload);

@@ -1,24 +1,26 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExportRequest, ExportResult } from '../../../shared/api.ts';
 import { InputError } from '../../../shared/errors.ts';
 import { readSliceAnnotations } from '../annotations/annotation-store.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
-import { exportLabels } from '../segmentation/export-labels.ts';
-import { readPrediction } from '../segmentation/prediction-store.ts';
-import { exportFileName } from './names.ts';
-import type { StudioSession } from './studio-session.ts';
+import type { Workspace } from '../workspace/workspace.ts';
+import { exportLabels } from './export-labels.ts';
+import { readPrediction } from './prediction-store.ts';
 
-/** A model's prediction, or the annotations, of a series as DICOM SEG or NIfTI in the workspace's exports folder. */
-export function exportSegmentation(session: StudioSession, request: ExportRequest): ExportResult {
-  const workspace = session.requireWorkspace();
+/**
+ * An export from the interface or to a PACS: a model's stored prediction for a series
+ * (or the series' annotations) written as a DICOM SEG or NIfTI into the workspace's
+ * `exports/` folder, under a name that says whose, by what, and when.
+ */
+export function exportToWorkspace(workspace: Workspace, request: ExportRequest): ExportResult {
   const series = workspace.requireSeries(request.seriesId);
   let labels: Uint16Array;
   let description: string;
   let algorithm: string | null = null;
   if (request.model) {
     const prediction = readPrediction(workspace, series, request.model);
-    if (!prediction) throw new InputError(`model ${request.model} has not segmented this series yet: segment it first`);
+    if (!prediction) throw new InputError(`model ${request.model} has not segmented series ${series.id} yet: segment it first`);
     labels = prediction.labels;
     description = `SSMTL Studio segmentation by model ${request.model}`;
     algorithm = `SSMTL Studio U-Net ${request.model}`;
@@ -41,7 +43,16 @@ export function exportSegmentation(session: StudioSession, request: ExportReques
   }
   const folder = join(workspace.dir, 'exports');
   mkdirSync(folder, { recursive: true });
-  const out = join(folder, exportFileName(series.patientId, request.model, request.format));
+  const base = `${(series.patientId ?? 'series').replace(/[^A-Za-z0-9._-]/g, '_')}-${request.model ?? 'annotations'}-${compactTimestamp()}`;
+  const extension = request.format === 'dicom-seg' ? '.dcm' : '.nii.gz';
+  // Two exports within a second (e.g. one SEG sent to two PACS) each keep their own file.
+  let out = join(folder, `${base}${extension}`);
+  for (let n = 2; existsSync(out); n++) out = join(folder, `${base}-${n}${extension}`);
   const path = exportLabels(workspace, series, labels, segments, out, { description, algorithm });
   return { path, bytes: statSync(path).size };
+}
+
+/** e.g. 20250101-123456: sorts by time, fits in a file name. */
+export function compactTimestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }

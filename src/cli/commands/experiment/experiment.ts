@@ -1,0 +1,90 @@
+import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomically } from '../../../engine/node/atomic-file.ts';
+import { ExperimentInterrupted, ExperimentRun } from '../../../engine/node/experiment/run-experiment.ts';
+import { submitArray } from '../../../engine/node/experiment/slurm.ts';
+import { JobControl } from '../../../engine/train/control.ts';
+import { InputError } from '../../../shared/errors.ts';
+import type { Command } from '../../command.ts';
+import { optionalNumber, optionalString } from '../../options.ts';
+import { readExperimentConfig } from './parse-config.ts';
+import { experimentMarkdown } from './tables.ts';
+
+/**
+ * `ssmtl experiment CONFIG.json` (CONTRACT.md): the paper's protocol end to end, and its
+ * tables. Results go to a folder beside the config (`<name>-results`, or --out DIR): the
+ * workspace with every volume, one file per finished unit, results.json and results.md.
+ * Run the same command again after an interruption (Ctrl-C, a kill, a reboot) and it
+ * continues where it was; `--collect` prints the tables of what is done so far. With
+ * `--slurm` it submits one Slurm job array instead (task i: the config's i-th method).
+ */
+export const experimentCommand: Command = {
+  name: 'experiment',
+  summary:
+    "Run the paper's protocol from a config: pre-train each method, fine-tune on a few labelled slices per scan, score the test scans, denoise; print the tables (resumable)",
+  usage: 'experiment CONFIG.json [--out DIR] [--collect] [--slurm [--partition P] [--gpus-per-task N]] [--task I] [--json]',
+  options: {
+    out: { type: 'string' },
+    collect: { type: 'boolean' },
+    slurm: { type: 'boolean' },
+    partition: { type: 'string' },
+    'gpus-per-task': { type: 'string' },
+    task: { type: 'string' },
+  },
+  allowPositionals: true,
+  async run(context) {
+    if (context.positionals.length !== 1) throw new InputError('give one CONFIG.json (see CONTRACT.md `experiment` for its keys)');
+    const file = context.positionals[0];
+    const config = readExperimentConfig(file);
+    const dir = resolve(optionalString(context, 'out') ?? join(dirname(resolve(file)), `${config.name}-results`));
+    if (context.values.slurm) {
+      // Every volume imported once here, before tasks that share the workspace start.
+      await new ExperimentRun(config, dir, { log: context.log, progress: () => {} }).prepare();
+      const tasks = config.pretrain.methods.length;
+      const { jobId, script } = submitArray({
+        command: [process.execPath, resolve(process.argv[1]), 'experiment', resolve(file), '--out', dir],
+        resultsDir: dir,
+        name: config.name,
+        tasks,
+        partition: optionalString(context, 'partition'),
+        ...(context.values['gpus-per-task'] !== undefined
+          ? { gpusPerTask: optionalNumber(context, 'gpus-per-task', 1, { integer: true, min: 1, max: 64 }) }
+          : {}),
+      });
+      context.log(`submitted ${script} as job ${jobId} (${tasks} tasks); when they are done: ssmtl experiment ${file} --collect`);
+      return { json: { jobId, tasks, resultsDir: dir }, text: `Slurm job ${jobId}: ${tasks} tasks, results in ${dir}` };
+    }
+    const task =
+      context.values.task === undefined
+        ? undefined
+        : optionalNumber(context, 'task', 0, { integer: true, min: 0, max: config.pretrain.methods.length - 1 });
+    const control = new JobControl();
+    const onSignal = () => {
+      context.log(`stopping at the next micro-batch; run the same command again to continue (results in ${dir})`);
+      control.cancel();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const run = new ExperimentRun(config, dir, {
+      log: context.log,
+      progress: (stage, done, total, detail) => context.progress.update({ stage, done, total: Math.max(total, done, 1), detail }),
+      control,
+    });
+    try {
+      const result = context.values.collect ? await run.collect() : await run.run(task);
+      const markdown = experimentMarkdown(result);
+      writeFileAtomically(join(dir, 'results.json'), new TextEncoder().encode(JSON.stringify(result, null, 2)));
+      writeFileAtomically(join(dir, 'results.md'), new TextEncoder().encode(markdown + '\n'));
+      context.log(`results in ${dir} (results.md, results.json, units/)`);
+      return { json: result, text: markdown };
+    } catch (error) {
+      if (error instanceof ExperimentInterrupted)
+        throw new Error(
+          `experiment ${config.name} was interrupted (${error.message}); run the same command again to continue where it stopped`,
+        );
+      throw error;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+};
