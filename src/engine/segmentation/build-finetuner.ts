@@ -1,4 +1,5 @@
 import type { FinetuneRunSettings } from '../../shared/segmentation.ts';
+import { chooseMicroBatch } from '../backends/backend-names.ts';
 import type { DenseNetwork } from '../networks/dense-network.ts';
 import type { TensorRecord } from '../train/ssmtl-trainer.ts';
 import { FinetuneTrainer, type FinetuneSnapshot, type SegmentationExample } from './finetune-trainer.ts';
@@ -45,4 +46,12 @@ export function buildFinetuner(request: FinetuneRequest, microBatch: number): { 
     net.dispose();
     throw error;
   }
+}
+
+/** Images per forward/backward pass: the request's, or what `activationBytes` of the backend's memory allows. */
+export function finetuneMicroBatch(request: FinetuneRequest, activationBytes: number): number {
+  return (
+    request.microBatch ??
+    chooseMicroBatch(request.batch, request.size, request.width, request.classes.length, activationBytes, request.network ?? 'unet')
+  );
 }

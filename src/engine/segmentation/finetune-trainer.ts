@@ -16,7 +16,7 @@ import type { TensorRecord } from '../train/ssmtl-trainer.ts';
  * Supervised training of a pre-trained (or fresh) backbone on a downstream task, with the
  * engine's one training loop (train/training-loop.ts): segmentation of annotated slices
  * (cross-entropy plus soft Dice over the structures; with micro-batches the Dice is per
- * micro-batch) or denoising (denoise.ts: L1). Every example is a whole slice preprocessed
+ * micro-batch) or denoising (denoising/denoising-task.ts: L1). Every example is a whole slice preprocessed
  * like pre-training, so pixels of unannotated slices never enter the loss. Adam at the
  * paper's lr; data order from the seed; "until convergence" by the StoppingRule unless a
  * fixed number of epochs is asked for. Networks with batch statistics train in 'train' mode

@@ -4,7 +4,7 @@ import { chooseMicroBatch } from '../../backends/backend-names.ts';
 import { headNames } from '../../data/sampler.ts';
 import type { SliceSource } from '../../data/slice-source.ts';
 import { networkWeights } from '../../networks/network-weights.ts';
-import { buildFinetuner, type FinetuneRequest } from '../../segmentation/build-finetuner.ts';
+import { buildFinetuner, finetuneMicroBatch, type FinetuneRequest } from '../../segmentation/build-finetuner.ts';
 import { predictSlices, type PredictRequest } from '../../segmentation/predict.ts';
 import { createSegmentationNet, loadAll } from '../../segmentation/segmentation-net.ts';
 import { SsmtlTrainer, taskNames } from '../../train/ssmtl-trainer.ts';
@@ -74,16 +74,7 @@ export async function placePretrainInProcess(
 /** Fine-tuning. */
 export async function placeFinetuneInProcess(choice: BackendChoice, request: FinetuneRequest): Promise<PlacedFinetuner> {
   const backend = await loadBackend(choice);
-  const microBatch =
-    request.microBatch ??
-    chooseMicroBatch(
-      request.batch,
-      request.size,
-      request.width,
-      request.classes.length,
-      backend.maxActivationBytes,
-      request.network ?? 'unet',
-    );
+  const microBatch = finetuneMicroBatch(request, backend.maxActivationBytes);
   const { net, trainer } = buildFinetuner(request, microBatch);
   return {
     backend,

@@ -17,7 +17,7 @@ import type { SliceSource } from '../../../data/slice-source.ts';
 import { concatChunks, encodeCheckpoint } from '../../../train/checkpoint-codec.ts';
 import { encodeFinetunePayload } from '../../../segmentation/finetune-payload.ts';
 import { finetuneStepsPerEpoch } from '../../../segmentation/finetune-trainer.ts';
-import type { FinetuneRequest } from '../../../segmentation/build-finetuner.ts';
+import { finetuneMicroBatch, type FinetuneRequest } from '../../../segmentation/build-finetuner.ts';
 import type { PredictRequest } from '../../../segmentation/predict.ts';
 import { decodePrediction } from '../../../segmentation/prediction-bytes.ts';
 import type { JobControl } from '../../../train/control.ts';
@@ -130,16 +130,7 @@ export class BrowserGpuPool {
   /** Builds a fine-tuning trainer on the page `workerId`; its examples and starting weights travel as the payload. */
   placeFinetune(workerId: string, request: FinetuneRequest, checkpointIntervalMs = CHECKPOINT_INTERVAL_MS): PlacedFinetuner {
     const worker = this.idle(workerId);
-    const microBatch =
-      request.microBatch ??
-      chooseMicroBatch(
-        request.batch,
-        request.size,
-        request.width,
-        request.classes.length,
-        webgpuActivationBudget(worker.adapter.software),
-        request.network ?? 'unet',
-      );
+    const microBatch = finetuneMicroBatch(request, webgpuActivationBudget(worker.adapter.software));
     const payload = encodeFinetunePayload(request);
     const { network, size, width, batch, lr, seed, epochs } = request;
     const task: GpuFinetuneTask = {
