@@ -193,6 +193,8 @@ export async function runPretrain(
       series: active.plan.used,
       skipped: active.plan.skipped,
       anchors: active.plan.anchors.length,
+      skippedAnchors: active.plan.skippedAnchors ?? [],
+      withoutPositions: active.plan.withoutPositions ?? [],
     });
     const saveRecord = (extra: Record<string, unknown>) =>
       workspace.saveModel({
@@ -215,6 +217,8 @@ export async function runPretrain(
       anchors: active.plan.anchors.length,
       series: active.plan.used,
       skipped: active.plan.skipped,
+      skippedAnchors: active.plan.skippedAnchors ?? [],
+      withoutPositions: active.plan.withoutPositions ?? [],
       heads: active.heads,
       resumedFrom: active.resumedFrom,
       microBatch,
@@ -278,6 +282,7 @@ export async function runPretrain(
       headLosses,
       resumed: resumeFrom !== null,
       skipped: active.plan.skipped,
+      skippedAnchors: active.plan.skippedAnchors ?? [],
       status: result.status,
     } satisfies PretrainSummary;
   } finally {

@@ -103,7 +103,7 @@ export class GpuWorkers {
       series: source
         .listSeries()
         .filter((s) => used.has(s.id))
-        .map(({ id, slices, rows, cols }) => ({ id, slices, rows, cols })),
+        .map(({ id, slices, rows, cols }) => ({ id, slices, rows, cols, positions: source.slicePositions?.(id) ?? null })),
       payloadBytes: payload?.length ?? 0,
       checkpointIntervalMs,
     };
