@@ -38,6 +38,8 @@ const dir = mkdtempSync(join(tmpdir(), 'ssmtl-seg-cli-'));
 const ws = join(dir, 'ws');
 let series = '';
 let labels = '';
+/** the sample's second subject: never annotated, so never trained on */
+let other = { id: '', labels: '' };
 
 beforeAll(() => {
   const sample = ssmtl('sample', '--out', join(dir, 'sample'), '--subjects', '2', '--slices', '24', '--size', '64', '--json');
@@ -45,6 +47,7 @@ beforeAll(() => {
   const [first, second] = sample.json().series;
   series = first.id;
   labels = first.labels;
+  other = { id: second.id, labels: second.labels };
   expect(ssmtl('import', first.dicom, second.dicom, '--workspace', ws, '--json').code).toBe(0);
   const pre = ssmtl(
     'pretrain',
@@ -205,7 +208,6 @@ describe('finetune / predict / evaluate', () => {
     expect(Object.keys(e.iou).map(Number).sort()).toEqual(p.classes.slice(1));
     expect(Object.keys(e.dice)).toEqual(Object.keys(e.iou));
     expect(e.miou === null || (e.miou >= 0 && e.miou <= 1)).toBe(true);
-
     if (hasDciodvfy) {
       const check = spawnSync('/usr/bin/dciodvfy', [dcm], { encoding: 'utf8' });
       expect(`${check.stdout}${check.stderr}`).not.toMatch(/^Error/m);
@@ -224,6 +226,38 @@ print(json.dumps({"affine": bool(numpy.allclose(n.affine, t.affine, atol=1e-4)),
       expect(py.segments).toEqual(p.classes.slice(1));
     }
   });
+
+  it('evaluate labels the score on a series the model was fine-tuned on within-scan, and --strict refuses it', () => {
+    const e = ssmtl('evaluate', '--workspace', ws, '--model', 'seg-pre', '--series', series, '--labels', labels, '--json').json();
+    // The model was fine-tuned on this series: its score is within-scan, said in JSON and text, and --strict refuses it.
+    expect(e.withinScan).toBe(true);
+    const text = ssmtl('evaluate', '--workspace', ws, '--model', 'seg-pre', '--series', series, '--labels', labels);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/mIoU \S+ \(within-scan: this series was used to fine-tune the model\)/);
+    expectInputError(
+      ssmtl('evaluate', '--workspace', ws, '--model', 'seg-pre', '--series', series, '--labels', labels, '--strict', '--json'),
+      new RegExp(`--strict: series ${series.replace(/\./g, '\\.')} was used to fine-tune model seg-pre \\(slices [0-9, ]+\\).*within-scan`),
+    );
+    // A scan it has not seen: held out, and --strict lets it through.
+    const heldOut = ssmtl(
+      'evaluate',
+      '--workspace',
+      ws,
+      '--model',
+      'seg-pre',
+      '--series',
+      other.id,
+      '--labels',
+      other.labels,
+      '--strict',
+      '--json',
+    );
+    expect(heldOut.code, heldOut.stderr).toBe(0);
+    expect(heldOut.json()).toMatchObject({ series: other.id, slicesScored: 24, withinScan: false });
+    expect(ssmtl('evaluate', '--workspace', ws, '--model', 'seg-pre', '--series', other.id, '--labels', other.labels).stdout).not.toMatch(
+      /within-scan/,
+    );
+  }, 120_000);
 
   it('an interrupted fine-tune leaves the earlier model of that name usable; after Ctrl-C, --resume continues it exactly', async () => {
     const first = ssmtl('finetune', '--workspace', ws, '--name', 'seg-kill', '--init', 'pre', '--epochs', '1', '--json');

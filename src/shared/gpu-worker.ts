@@ -60,8 +60,8 @@ export interface GpuPretrainTask {
   type: 'pretrain';
   jobId: string;
   config: SsmtlConfig;
-  /** series to train on, as stored (the worker resizes them to config.size) */
-  series: { id: string; slices: number; rows: number; cols: number }[];
+  /** series to train on, as stored (the worker resizes them to config.size); positions: mm of each slice along the normal, when known */
+  series: { id: string; slices: number; rows: number; cols: number; positions?: number[] | null }[];
   /** bytes of the checkpoint to continue from (gpuWorkerDownload); 0: a fresh run */
   payloadBytes: number;
   checkpointIntervalMs: number;

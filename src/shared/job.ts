@@ -82,6 +82,20 @@ export interface SkippedSeriesInfo {
   reason: string;
 }
 
+/** Why an anchor was left out although its series is long enough: its targets are not t spacings away in the scan. */
+export type IrregularityReason = 'gap' | 'duplicate' | 'uneven';
+
+/** Anchors of one series left out because a target is not t slice spacings away in the scan. */
+export interface SkippedAnchorsInfo {
+  series: string;
+  /** the median slice spacing, mm */
+  spacing: number;
+  /** anchors left out, by the reason found first between the anchor and its target */
+  byReason: Record<IrregularityReason, number>;
+  /** the irregularities that cost anchors, in words (at most 5) */
+  where: string[];
+}
+
 export interface PretrainSummary {
   model: string;
   method: string;
@@ -96,6 +110,8 @@ export interface PretrainSummary {
   headLosses: Record<string, number[]>;
   resumed: boolean;
   skipped: SkippedSeriesInfo[];
+  /** anchors left out for the scan's slice spacing (gaps, duplicates, uneven spacing), per series */
+  skippedAnchors?: SkippedAnchorsInfo[];
   /** 'done', or 'cancelled' / 'stopped' for a run that ended early (resumable) */
   status: 'done' | 'cancelled' | 'stopped';
 }
@@ -114,6 +130,10 @@ export type JobEvent =
       anchors: number;
       series: string[];
       skipped: SkippedSeriesInfo[];
+      /** anchors left out for the scan's slice spacing, per series */
+      skippedAnchors?: SkippedAnchorsInfo[];
+      /** series without slice positions: slice indices stand in for distances */
+      withoutPositions?: string[];
       heads: string[];
       resumedFrom: { epoch: number; step: number } | null;
       microBatch: number;

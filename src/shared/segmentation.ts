@@ -40,6 +40,8 @@ export interface EvaluateSummary {
   iou: Record<string, number | null>;
   miou: number | null;
   dice: Record<string, number | null>;
+  /** true when the series was used to fine-tune the model: its other slices are neighbours of the training slices */
+  withinScan: boolean;
   /** additions */
   model: string;
   /** label values in the truth that the model does not predict (scored as background) */

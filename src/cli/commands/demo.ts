@@ -56,7 +56,10 @@ export const demoCommand: Command = {
     const f = (x: number | null) => (x === null ? '—' : x.toFixed(3));
     const text = [
       `workspace ${result.workspace}: ${result.series} sample series; pre-trained '${result.pretrain.model}' in ${formatSeconds(result.seconds.pretrain)}`,
-      `fine-tuned on ${result.trainSlices} annotated slices of ${result.trainSeries} scan(s), scored on ${result.slicesScored} slices of ${result.testSeries} scan(s):`,
+      `fine-tuned on ${result.trainSlices} annotated slices of ${result.trainSeries} scan(s), scored on ${result.slicesScored} slices of ${result.testSeries} scan(s)` +
+        (result.withinScan
+          ? ' (within-scan: the scored scan is the training scan, whose other slices neighbour the annotated ones; not a score on an unseen scan — use --subjects 2 or more):'
+          : ' (other scans than the training ones):'),
       `  mIoU pre-trained (SSMTL) ${f(result.miou.pretrained)}   from scratch ${f(result.miou.scratch)}`,
       `  per class IoU (pre-trained / scratch): ${Object.keys(result.iou.pretrained)
         .map((v) => `${v} ${f(result.iou.pretrained[v])}/${f(result.iou.scratch[v])}`)
@@ -238,17 +241,19 @@ async function runDemo(o: DemoOptions, context: CommandContext) {
   const scores = await timed('evaluate', async () => {
     const workspace = Workspace.open(o.workspace, { create: false });
     try {
-      const out: Record<string, { counts: OverlapCounts; slices: number }> = {};
+      const out: Record<string, { counts: OverlapCounts; slices: number; withinScan: boolean }> = {};
       for (const model of ['demo-seg-pretrained', 'demo-seg-scratch']) {
         let pooled: OverlapCounts | null = null;
         let slices = 0;
+        let withinScan = false;
         for (const s of test) {
           const r = await evaluateSeries(workspace, model, s.seriesInstanceUid, s.labelsPath);
           if (!pooled) pooled = new OverlapCounts(r.classes);
           pooled.merge(r.counts);
           slices += r.slicesScored;
+          withinScan ||= r.withinScan;
         }
-        out[model] = { counts: pooled as OverlapCounts, slices };
+        out[model] = { counts: pooled as OverlapCounts, slices, withinScan };
       }
       return out;
     } finally {
@@ -284,6 +289,8 @@ async function runDemo(o: DemoOptions, context: CommandContext) {
     testSeries: test.length,
     trainSlices,
     slicesScored: scores['demo-seg-pretrained'].slices,
+    /** true when a scored scan was also a training scan (--subjects 1): its other slices are neighbours of the training slices */
+    withinScan: scores['demo-seg-pretrained'].withinScan || scores['demo-seg-scratch'].withinScan,
     settings: o,
     seconds: seconds as {
       sample: number;

@@ -9,13 +9,14 @@ import { optionalString, requireString } from '../options.ts';
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'Score a segmentation model against a label volume on the slices that are not annotated (per-class IoU and Dice, mIoU)',
-  usage: 'evaluate --workspace DIR --model NAME --series ID --labels FILE [--backend auto|…] [--json]',
+  usage: 'evaluate --workspace DIR --model NAME --series ID --labels FILE [--strict] [--backend auto|…] [--json]',
   options: {
     workspace: { type: 'string' },
     model: { type: 'string' },
     series: { type: 'string' },
     labels: { type: 'string' },
     backend: { type: 'string' },
+    strict: { type: 'boolean' },
   },
   async run(context) {
     const backend = optionalString(context, 'backend') ?? 'auto';
@@ -26,14 +27,20 @@ export const evaluateCommand: Command = {
       seriesId: requireString(context, 'series'),
       labelsPath: resolve(requireString(context, 'labels')),
       backend,
+      strict: context.values.strict === true,
     });
     if (summary.unknownTruthLabels.length > 0)
       context.log(
         `note: truth labels ${summary.unknownTruthLabels.join(', ')} are not predicted by model ${summary.model} and were scored as background`,
       );
     const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(3));
+    if (summary.withinScan)
+      context.log(
+        `note: series ${summary.series} was used to fine-tune model ${summary.model}: the score is within-scan (its slices are neighbours of the training slices), not a score on an unseen scan`,
+      );
     const text = [
-      `${summary.model} on ${summary.series}, ${summary.slicesScored} unannotated slices: mIoU ${fmt(summary.miou)}`,
+      `${summary.model} on ${summary.series}, ${summary.slicesScored} unannotated slices: mIoU ${fmt(summary.miou)}` +
+        (summary.withinScan ? ' (within-scan: this series was used to fine-tune the model)' : ''),
       ...Object.keys(summary.iou).map((v) => `  label ${v}: IoU ${fmt(summary.iou[v])}  Dice ${fmt(summary.dice[v])}`),
     ].join('\n');
     return { json: summary, text };

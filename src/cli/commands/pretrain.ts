@@ -1,5 +1,5 @@
 import { InputError } from '../../shared/errors.ts';
-import type { JobEvent, PretrainSummary } from '../../shared/job.ts';
+import type { JobEvent, PretrainSummary, SkippedAnchorsInfo } from '../../shared/job.ts';
 import { isBackendChoice } from '../../engine/backends/backend-names.ts';
 import { startPretrainProcess } from '../../engine/node/jobs/job-processes.ts';
 import { JobFailedError } from '../../engine/node/process/job-failed-error.ts';
@@ -116,6 +116,9 @@ async function runInChildProcess(options: PretrainOptions, context: CommandConte
         );
         for (const note of event.backendNotes.slice(1)) context.log(`note: ${note}`);
         for (const s of event.skipped) context.log(`skipped series ${s.series}: ${s.reason}`);
+        for (const line of describeSkippedAnchors(event.skippedAnchors ?? [])) context.log(line);
+        for (const id of event.withoutPositions ?? [])
+          context.log(`series ${id} does not say where its slices lie: t counts slices there, not slice spacings`);
         break;
       case 'progress':
         context.progress.update({
@@ -180,7 +183,20 @@ function contractJson(s: PretrainSummary): Record<string, unknown> {
     headLosses: s.headLosses,
     resumed: s.resumed,
     skipped: s.skipped,
+    skippedAnchors: s.skippedAnchors ?? [],
   };
+}
+
+/** Per series: how many anchors the scan's spacing cost, by reason, and where. */
+function describeSkippedAnchors(list: SkippedAnchorsInfo[]): string[] {
+  return list.map((k) => {
+    const reasons = Object.entries(k.byReason).filter(([, n]) => n > 0);
+    const total = reasons.reduce((n, [, m]) => n + m, 0);
+    return (
+      `skipped ${total} anchor(s) of series ${k.series} whose targets are not t slice spacings away ` +
+      `(${reasons.map(([reason, n]) => `${reason} ${n}`).join(', ')}): ${k.where.join('; ')}`
+    );
+  });
 }
 
 function describe(s: PretrainSummary): string {
@@ -188,5 +204,6 @@ function describe(s: PretrainSummary): string {
     `model ${s.model} (${s.method}, ${s.backbone}) trained on ${s.backend}: ${s.epochs} epochs, ${s.steps} steps in ${formatSeconds(s.seconds)} (${s.imagesPerSecond.toFixed(2)} images/s)`,
     `loss ${s.loss.first?.toFixed(5)} → ${s.loss.last?.toFixed(5)}`,
     ...s.skipped.map((k) => `skipped ${k.series}: ${k.reason}`),
+    ...describeSkippedAnchors(s.skippedAnchors ?? []),
   ].join('\n');
 }

@@ -153,7 +153,7 @@ async function loadSeries(task: GpuPretrainTask, io: GpuTaskIo): Promise<InMemor
       for (let index = indices.shift(); index !== undefined; index = indices.shift()) await loadOne(index);
     });
     await Promise.all(lanes);
-    source.add(series.id, series.slices, size, size, volume);
+    source.add(series.id, series.slices, size, size, volume, series.positions);
   }
   return source;
 }

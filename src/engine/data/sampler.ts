@@ -1,10 +1,24 @@
+import type { SkippedAnchorsInfo } from '../../shared/job.ts';
 import { Random } from '../random.ts';
 import type { SliceSeries } from './slice-source.ts';
+import {
+  atExpectedDistance,
+  describeIrregularity,
+  irregularityBetween,
+  measurePositions,
+  SPACING_TOLERANCE,
+  type IrregularityReason,
+  type SlicePositions,
+} from './slice-spacing.ts';
 
 /**
  * The SSMTL sampler (paper Sec. 3.2, Fig. 5): an anchor x_j is usable only where both
- * x_{j−t} and x_{j+t} exist in the same series, for every t in T. Several t give
- * 2·|T| targets per anchor, ordered [x_{j−t1}, x_{j+t1}, x_{j−t2}, x_{j+t2}, …].
+ * x_{j−t} and x_{j+t} exist in the same series, for every t in T — and, where the series
+ * says where its slices lie, only where they lie t slice spacings (the median) from x_j,
+ * within SPACING_TOLERANCE of a spacing: an anchor whose targets span a gap, a duplicate
+ * or drifting spacing would be asked to predict other anatomy than its t says, and is
+ * left out, counted by reason. Several t give 2·|T| targets per anchor, ordered
+ * [x_{j−t1}, x_{j+t1}, x_{j−t2}, x_{j+t2}, …].
  */
 export interface Anchor {
   series: string;
@@ -16,9 +30,18 @@ export interface SkippedSeries {
   reason: string;
 }
 
+/** Anchors of one series left out because a target is not t spacings away in the scan. */
+export type SkippedAnchors = SkippedAnchorsInfo;
+
 export interface AnchorPlan {
   anchors: Anchor[];
   skipped: SkippedSeries[];
+  /** per series with anchors left out for the scan's spacing (gap, duplicate, uneven) */
+  skippedAnchors?: SkippedAnchors[];
+  /** used series that do not say where their slices lie: slice indices stand in for distances */
+  withoutPositions?: string[];
+  /** slice positions of used series that have them (SSMTL+ draws partners by distance) */
+  positions?: Record<string, readonly number[]>;
   /** the series that contributed anchors */
   used: string[];
   ts: number[];
@@ -38,6 +61,9 @@ export function planAnchors(series: SliceSeries[], ts: number[]): AnchorPlan {
   const tMax = Math.max(...ts);
   const anchors: Anchor[] = [];
   const skipped: SkippedSeries[] = [];
+  const skippedAnchors: SkippedAnchors[] = [];
+  const withoutPositions: string[] = [];
+  const positions: Record<string, readonly number[]> = {};
   const used: string[] = [];
   // Sorted by id so that the plan does not depend on the order the store lists series in.
   for (const s of [...series].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
@@ -52,10 +78,56 @@ export function planAnchors(series: SliceSeries[], ts: number[]): AnchorPlan {
       });
       continue;
     }
+    const measured = s.positions?.length === s.slices ? measurePositions(s.positions) : null;
+    const own: Anchor[] = [];
+    const left = measured ? new SkippedAnchorCount(s.id, measured) : null;
+    for (let j = tMax; j + tMax < s.slices; j++) {
+      const anchor = { series: s.id, index: j };
+      const off = measured ? targetIndices(anchor, ts).find((k) => !atExpectedDistance(measured, j, k)) : undefined;
+      if (off === undefined) own.push(anchor);
+      else left?.add(irregularityBetween(measured as SlicePositions, j, off));
+    }
+    if (left?.count) skippedAnchors.push(left.report());
+    if (own.length === 0) {
+      skipped.push({
+        series: s.id,
+        reason: `no anchor has its targets t = ${ts.join(', ')} slice spacings away in the scan (${left?.report().where.join('; ')})`,
+      });
+      continue;
+    }
     used.push(s.id);
-    for (let j = tMax; j + tMax < s.slices; j++) anchors.push({ series: s.id, index: j });
+    anchors.push(...own);
+    if (measured) positions[s.id] = measured.positions;
+    else withoutPositions.push(s.id);
   }
-  return { anchors, skipped, used, ts: [...ts], lengths: lengthsOf(series, used) };
+  return { anchors, skipped, skippedAnchors, withoutPositions, positions, used, ts: [...ts], lengths: lengthsOf(series, used) };
+}
+
+class SkippedAnchorCount {
+  count = 0;
+  private readonly byReason: Record<IrregularityReason, number> = { gap: 0, duplicate: 0, uneven: 0 };
+  private readonly where = new Map<string, string>();
+
+  constructor(
+    private readonly series: string,
+    private readonly measured: SlicePositions,
+  ) {}
+
+  add(x: ReturnType<typeof irregularityBetween>): void {
+    this.count++;
+    this.byReason[x.reason]++;
+    const key = `${x.reason}@${x.after}`;
+    if (!this.where.has(key)) this.where.set(key, describeIrregularity(x, Math.abs(this.measured.step)));
+  }
+
+  report(): SkippedAnchors {
+    return {
+      series: this.series,
+      spacing: Math.abs(this.measured.step),
+      byReason: { ...this.byReason },
+      where: [...this.where.values()].slice(0, 5),
+    };
+  }
 }
 
 function lengthsOf(series: SliceSeries[], used: string[]): Record<string, number> {
@@ -66,13 +138,21 @@ function lengthsOf(series: SliceSeries[], used: string[]): Record<string, number
 /**
  * SSMTL+ (paper Sec. 3.3): the partner x_k of an anchor x_j is drawn from
  * k ∈ [j−2t, j−t−1] ∪ [j+t+1, j+2t], within the series — "moderately different" slices of
- * the same scan. The candidates in order (left side first).
+ * the same scan. With slice positions, only those that lie t+1 … 2t slice spacings from
+ * x_j in the scan (within the tolerance). The candidates in order (left side first).
  */
-export function partnerCandidates(j: number, t: number, slices: number): number[] {
+export function partnerCandidates(j: number, t: number, slices: number, positions?: readonly number[] | null): number[] {
   const out: number[] = [];
   for (let k = j - 2 * t; k <= j - t - 1; k++) if (k >= 0) out.push(k);
   for (let k = j + t + 1; k <= j + 2 * t; k++) if (k < slices) out.push(k);
-  return out;
+  const measured = positions?.length === slices ? measurePositions(positions) : null;
+  if (!measured) return out;
+  const spacing = Math.abs(measured.step);
+  const slack = SPACING_TOLERANCE * spacing;
+  return out.filter((k) => {
+    const mm = Math.abs(measured.positions[k] - measured.positions[j]);
+    return mm >= (t + 1) * spacing - slack && mm <= 2 * t * spacing + slack;
+  });
 }
 
 /**
@@ -83,14 +163,17 @@ export function planPairedAnchors(series: SliceSeries[], ts: number[]): AnchorPl
   const plan = planAnchors(series, ts);
   const lengths = plan.lengths ?? {};
   const t = ts[0];
-  const anchors = plan.anchors.filter((a) => partnerCandidates(a.index, t, lengths[a.series]).length > 0);
+  const anchors = plan.anchors.filter((a) => partnerCandidates(a.index, t, lengths[a.series], plan.positions?.[a.series]).length > 0);
   const kept = new Set(anchors.map((a) => a.series));
   const skipped = [...plan.skipped];
   for (const id of plan.used) {
     if (!kept.has(id))
       skipped.push({
         series: id,
-        reason: `${lengths[id]} slices; SSMTL+ with t = ${t} needs at least 2t + 2 = ${2 * t + 2} (a partner slice t+1 … 2t away)`,
+        reason:
+          lengths[id] < 2 * t + 2
+            ? `${lengths[id]} slices; SSMTL+ with t = ${t} needs at least 2t + 2 = ${2 * t + 2} (a partner slice t+1 … 2t away)`
+            : `no anchor has a partner slice t+1 … 2t slice spacings away in the scan (t = ${t})`,
       });
   }
   const used = plan.used.filter((id) => kept.has(id));
@@ -98,8 +181,15 @@ export function planPairedAnchors(series: SliceSeries[], ts: number[]): AnchorPl
 }
 
 /** The partner of an anchor in an epoch: seeded by (seed, epoch, anchor), so a resumed run draws the same. */
-export function drawPartner(anchor: Anchor, t: number, slices: number, seed: number, epoch: number): number {
-  const candidates = partnerCandidates(anchor.index, t, slices);
+export function drawPartner(
+  anchor: Anchor,
+  t: number,
+  slices: number,
+  seed: number,
+  epoch: number,
+  positions?: readonly number[] | null,
+): number {
+  const candidates = partnerCandidates(anchor.index, t, slices, positions);
   if (candidates.length === 0) throw new Error(`slice ${anchor.index} of series ${anchor.series} has no partner at t = ${t}`);
   return candidates[Random.derive(seed, 'ssmtl+-partner', epoch, anchor.series, anchor.index).int(candidates.length)];
 }

@@ -189,6 +189,8 @@ export async function runPretrain(
       series: active.plan.used,
       skipped: active.plan.skipped,
       anchors: active.plan.anchors.length,
+      skippedAnchors: active.plan.skippedAnchors ?? [],
+      withoutPositions: active.plan.withoutPositions ?? [],
     });
     const saveRecord = (extra: Omit<PretrainedMeta, keyof ReturnType<typeof baseMeta>>) =>
       workspace.saveModel({
@@ -211,6 +213,8 @@ export async function runPretrain(
       anchors: active.plan.anchors.length,
       series: active.plan.used,
       skipped: active.plan.skipped,
+      skippedAnchors: active.plan.skippedAnchors ?? [],
+      withoutPositions: active.plan.withoutPositions ?? [],
       heads: active.heads,
       resumedFrom: active.resumedFrom,
       microBatch,
@@ -274,6 +278,7 @@ export async function runPretrain(
       headLosses,
       resumed: resumeFrom !== null,
       skipped: active.plan.skipped,
+      skippedAnchors: active.plan.skippedAnchors ?? [],
       status: result.status,
     } satisfies PretrainSummary;
   } finally {

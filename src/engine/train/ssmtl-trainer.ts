@@ -88,7 +88,7 @@ export function taskNames(config: Pick<SsmtlConfig, 'method' | 'ts'>): string[] 
  * plans a browser GPU worker's run with this too, so both agree.
  */
 export function planTraining(
-  source: Pick<SliceSource, 'listSeries'>,
+  source: Pick<SliceSource, 'listSeries' | 'slicePositions'>,
   config: Pick<SsmtlConfig, 'size' | 'ts' | 'method' | 'backbone'>,
   seriesIds: string[] = [],
 ): AnchorPlan {
@@ -102,6 +102,8 @@ export function planTraining(
     const wanted = new Set(seriesIds);
     series = series.filter((s) => wanted.has(s.id));
   }
+  // MoCo v2 takes every slice on its own; the others measure t in the scan.
+  if (method !== 'mocov2') series = series.map((s) => ({ ...s, positions: s.positions ?? source.slicePositions?.(s.id) ?? null }));
   const plan =
     method === 'mocov2' ? planSlices(series) : method === 'ssmtl+' ? planPairedAnchors(series, config.ts) : planAnchors(series, config.ts);
   if (plan.anchors.length === 0) {

@@ -7,12 +7,15 @@ import { readSeriesLabels } from '../annotations/label-volume.ts';
 import { loadBackend } from '../load-backend.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import { predictSeries } from './predict-series.ts';
-import { loadSegmentationNet } from './segmentation-model.ts';
+import { loadSegmentationNet, requireSegmentationModel, type SegmentationMeta } from './segmentation-model.ts';
 
 /**
  * `evaluate`: per-class IoU and Dice, and mIoU over the model's structures, on every
- * slice of the series that is not annotated (the annotated ones were seen in training).
- * Truth values the model does not know count as background, and are reported.
+ * slice of the series that is neither annotated nor one the model was trained on.
+ * Truth values the model does not know count as background, and are reported. A series
+ * the model was fine-tuned on is scored "within-scan": its other slices are neighbours of
+ * the training slices, so the score says little about a scan the model has not seen;
+ * `strict` refuses it.
  */
 export interface EvaluateOptions {
   workspace: string;
@@ -20,6 +23,23 @@ export interface EvaluateOptions {
   seriesId: string;
   labelsPath: string;
   backend: BackendChoice;
+  /** refuse a series the model was fine-tuned on (exit 2) instead of labelling its score within-scan */
+  strict?: boolean;
+}
+
+/** The slices of `seriesId` the model was fine-tuned on; null when it did not see that series. */
+export function trainingSlicesOf(meta: Pick<SegmentationMeta, 'series'>, seriesId: string): number[] | null {
+  const entry = (meta.series ?? []).find((s) => s.id === seriesId);
+  return entry ? [...entry.slices] : null;
+}
+
+/** The refusal of `evaluate --strict` (and the experiment's rule): one line naming the series and the model. */
+export function withinScanRefusal(model: string, seriesId: string, slices: number[]): string {
+  const shown = slices.slice(0, 8).join(', ') + (slices.length > 8 ? ', …' : '');
+  return (
+    `--strict: series ${seriesId} was used to fine-tune model ${model} (slices ${shown}); a score on its other slices is within-scan, ` +
+    `not a score on an unseen scan: evaluate on a series the model was not trained on, or leave out --strict to get it labelled within-scan`
+  );
 }
 
 export async function evaluateSeries(
@@ -27,10 +47,13 @@ export async function evaluateSeries(
   model: string,
   seriesId: string,
   labelsPath: string,
-): Promise<{ counts: OverlapCounts; slicesScored: number; unknownTruthLabels: number[]; classes: number[] }> {
+): Promise<{ counts: OverlapCounts; slicesScored: number; unknownTruthLabels: number[]; classes: number[]; withinScan: boolean }> {
   const series = workspace.requireSeries(seriesId);
+  const { meta: recorded } = requireSegmentationModel(workspace, model);
+  const trained = trainingSlicesOf(recorded, seriesId);
   const truth = readSeriesLabels(workspace, series, labelsPath);
-  const annotated = new Set(workspace.annotatedSlices(series.key));
+  // Slices annotated now, and those the model was trained on (annotations may have changed since).
+  const annotated = new Set([...workspace.annotatedSlices(series.key), ...(trained ?? [])]);
   const { net, meta } = loadSegmentationNet(workspace, model);
   let prediction;
   try {
@@ -50,20 +73,23 @@ export async function evaluateSeries(
     counts.add(prediction.labels.subarray(k * plane, (k + 1) * plane), t);
     slicesScored++;
   }
-  return { counts, slicesScored, unknownTruthLabels, classes: meta.classes };
+  return { counts, slicesScored, unknownTruthLabels, classes: meta.classes, withinScan: trained !== null };
 }
 
 export async function runEvaluate(options: EvaluateOptions): Promise<EvaluateSummary> {
   const workspace = Workspace.open(options.workspace, { create: false });
   try {
     workspace.requireSeries(options.seriesId);
+    // Refused before anything is loaded or computed.
+    const trained = trainingSlicesOf(requireSegmentationModel(workspace, options.model).meta, options.seriesId);
+    if (options.strict && trained) throw new InputError(withinScanRefusal(options.model, options.seriesId, trained));
     try {
       await loadBackend(options.backend);
     } catch (error) {
       if (error instanceof BackendUnavailableError) throw new InputError(error.message, { setting: 'backend', value: options.backend });
       throw error;
     }
-    const { counts, slicesScored, unknownTruthLabels, classes } = await evaluateSeries(
+    const { counts, slicesScored, unknownTruthLabels, classes, withinScan } = await evaluateSeries(
       workspace,
       options.model,
       options.seriesId,
@@ -79,6 +105,7 @@ export async function runEvaluate(options: EvaluateOptions): Promise<EvaluateSum
       iou: pick(counts.iou()),
       miou: round(counts.miou(structures)),
       dice: pick(counts.dice()),
+      withinScan,
       model: options.model,
       unknownTruthLabels,
     };

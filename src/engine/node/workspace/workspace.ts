@@ -137,6 +137,17 @@ export class Workspace {
       .all(key) as SliceStats[];
   }
 
+  /**
+   * mm of each slice along the slice normal, as the import measured them (DICOM:
+   * ImagePositionPatient on the normal; NIfTI: the affine); null for a DICOM series
+   * without positions, whose stored "positions" are only its file order.
+   */
+  slicePositions(seriesId: string): number[] | null {
+    const record = this.requireSeries(seriesId);
+    if (record.geometry.kind === 'dicom' && record.geometry.origin === null) return null;
+    return (this.db.prepare('SELECT position FROM slices WHERE series_key = ? ORDER BY idx').pluck().all(record.key) as number[]).slice();
+  }
+
   annotatedSlices(key: number): number[] {
     return (this.db.prepare('SELECT idx FROM annotations WHERE series_key = ? ORDER BY idx').all(key) as { idx: number }[]).map(
       (r) => r.idx,

@@ -77,7 +77,10 @@ export class SsmtlPlusMethod implements PretextMethod {
   partners(anchors: Anchor[], epoch: number): Anchor[] {
     const { config, plan } = this.context;
     const lengths = plan.lengths ?? {};
-    return anchors.map((a) => ({ series: a.series, index: drawPartner(a, config.ts[0], lengths[a.series], config.seed, epoch) }));
+    return anchors.map((a) => ({
+      series: a.series,
+      index: drawPartner(a, config.ts[0], lengths[a.series], config.seed, epoch, plan.positions?.[a.series]),
+    }));
   }
 
   /** q(x_k), pooled: [m, 32·width]. Called outside any gradient tape. */

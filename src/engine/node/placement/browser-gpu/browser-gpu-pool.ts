@@ -113,7 +113,7 @@ export class BrowserGpuPool {
       series: source
         .listSeries()
         .filter((s) => used.has(s.id))
-        .map(({ id, slices, rows, cols }) => ({ id, slices, rows, cols })),
+        .map(({ id, slices, rows, cols }) => ({ id, slices, rows, cols, positions: source.slicePositions?.(id) ?? null })),
       payloadBytes: payload?.length ?? 0,
       checkpointIntervalMs,
     };
