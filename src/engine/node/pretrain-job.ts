@@ -56,10 +56,8 @@ export interface PretrainOptions {
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 
-/** Writing a checkpoint failed (e.g. a full disk); the previous one is still valid. */
-export class CheckpointWriteError extends Error {
-  override readonly name = 'CheckpointWriteError';
-}
+/** Writing a checkpoint failed (e.g. a full disk); the previous one is still valid. The user can act: exit 2. */
+export class CheckpointWriteError extends InputError {}
 export const WEIGHTS_FILE = 'weights.bin';
 
 export function defaultModelName(o: Pick<PretrainOptions, 'method' | 'backbone' | 'ts' | 'size' | 'width' | 'seed'>): string {

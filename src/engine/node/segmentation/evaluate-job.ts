@@ -54,7 +54,7 @@ export async function evaluateSeries(
 }
 
 export async function runEvaluate(options: EvaluateOptions): Promise<EvaluateSummary> {
-  const workspace = Workspace.open(options.workspace, { create: false });
+  const workspace = Workspace.open(options.workspace, { create: false, access: 'read' });
   try {
     workspace.requireSeries(options.seriesId);
     try {

@@ -8,6 +8,7 @@ import { createSegmentationNet, IncompatibleWeightsError, loadAll } from '../../
 import type { TensorRecord } from '../../train/ssmtl-trainer.ts';
 import { readCheckpointFile, writeCheckpointFile } from '../checkpoint-file.ts';
 import type { ModelRecord, Workspace } from '../workspace/workspace.ts';
+import { writerTag } from '../workspace/sweep.ts';
 
 /**
  * Segmentation models in the workspace: weights in models/NAME/seg-weights-<id>.bin (a
@@ -88,7 +89,7 @@ export function saveSegmentationModel(
 ): void {
   const dir = workspace.modelDir(name);
   const previous = workspace.getModel(name);
-  const weights = `seg-weights-${randomBytes(6).toString('hex')}.bin`;
+  const weights = `seg-weights-${writerTag()}-${randomBytes(6).toString('hex')}.bin`;
   writeCheckpointFile(join(dir, weights), { kind: 'ssmtl-segmentation-weights', ...meta }, tensors);
   workspace.saveModel({
     name,

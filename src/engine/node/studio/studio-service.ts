@@ -57,6 +57,7 @@ import { tensorflowInstalled } from '../load-backend.ts';
 import { defaultModelName, runPretrain, type PretrainOptions } from '../pretrain-job.ts';
 import { seriesInfo } from '../workspace/series-info.ts';
 import { CATALOGUE_FILE, Workspace, type SeriesRecord } from '../workspace/workspace.ts';
+import { storageErrorOf } from '../workspace/storage-problem.ts';
 import { PacsService } from '../pacs/pacs-service.ts';
 import { JobRegistry, type JobControls } from './job-registry.ts';
 
@@ -127,13 +128,18 @@ export class StudioService {
   async call(method: unknown, params: unknown): Promise<unknown> {
     const checked = validateCall(method, params);
     const handler = this[checked.method as StudioMethod] as (...args: unknown[]) => Promise<unknown>;
-    return handler.apply(this, checked.params);
+    try {
+      return await handler.apply(this, checked.params);
+    } catch (error) {
+      // a read-only, forbidden or full workspace: say so, naming it (not "internal error")
+      throw storageErrorOf(error, this.dir) ?? error;
+    }
   }
 
   /** The open workspace, or null while nothing has been imported yet. */
   private workspaceOrNull(): Workspace | null {
     if (!this.workspaceHandle && existsSync(join(this.dir, CATALOGUE_FILE))) {
-      this.workspaceHandle = Workspace.open(this.dir, { create: false });
+      this.workspaceHandle = Workspace.open(this.dir, { create: false, access: 'read' });
     }
     return this.workspaceHandle;
   }
@@ -145,9 +151,11 @@ export class StudioService {
   }
 
   async workspace(): Promise<WorkspaceStatus> {
+    const workspace = this.workspaceOrNull();
     return {
       dir: this.dir,
-      exists: this.workspaceOrNull() !== null,
+      exists: workspace !== null,
+      readOnly: workspace?.readOnly ? workspace.readOnly.cause : null,
       transport: this.options.transport,
       backend: {
         requested: this.options.backend ?? 'auto',
