@@ -41,7 +41,7 @@ describe('kill -9 and full disks', () => {
       );
       expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^ssmtl (import|pretrain): /);
       expect(result.problems).toEqual([]);
-      if (what === 'checkpoint') expect(result.resumeCode).toBe(0);
+      if (what === 'checkpoint') expect(result.resumeCode, result.resumeStderr).toBe(0);
     },
     180_000,
   );

@@ -362,7 +362,11 @@ export async function diskFullTrial(
     'rm -f "$W/.filler"',
     'cp -a "$W" "$O/after"',
     ...(what === 'checkpoint'
-      ? [`${ssmtl} pretrain --workspace "$W" --name full --resume --json > "$O/resume.out" 2> "$O/resume.err"; echo $? > "$O/resume.code"`]
+      ? [
+          // space freed: the disk grows to four times its size
+          `mount -o remount,size=${4 * (used + leaveKib + 512)}k "$W"`,
+          `${ssmtl} pretrain --workspace "$W" --name full --resume --json > "$O/resume.out" 2> "$O/resume.err"; echo $? > "$O/resume.code"`,
+        ]
       : []),
   ].join('\n');
   const launcher = launcherFor(mount, used + leaveKib + 512, leaveKib);
@@ -377,6 +381,7 @@ export async function diskFullTrial(
     code: Number(read('op.code').trim()),
     stderr: read('op.err'),
     resumeCode: what === 'checkpoint' ? Number(read('resume.code').trim()) : null,
+    resumeStderr: read('resume.err'),
     checkpointKib,
     problems: existsSync(join(dir, 'after')) ? checkWorkspace(join(dir, 'after'), before) : ['the workspace was not copied out'],
   };
