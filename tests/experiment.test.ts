@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeSample, type SampleSeries } from '../src/sample/write-sample.ts';
+import { slurmInstalled, startSlurmCluster } from './helpers/slurm-cluster.ts';
 
 /**
  * `ssmtl experiment` (CONTRACT.md) on the built-in sample at a size CI affords: every
@@ -136,32 +137,54 @@ describe('ssmtl experiment', () => {
     );
   }, 600_000);
 
-  it('--slurm submits one array task per method; a task runs its method’s units; --collect merges them and lists the missing', async () => {
-    const file = config('cluster');
-    const fake = join(root, 'fake-sbatch.sh');
-    writeFileSync(fake, `#!/bin/sh\ncp "$2" ${join(root, 'submitted.sbatch')}\necho "4242;test-cluster"\n`, { mode: 0o755 });
-    const submitted = await run(['experiment', file, '--slurm', '--partition', 'gpu', '--gpus-per-task', '1', '--json'], undefined, {
-      SSMTL_SBATCH: fake,
-    });
-    expect(submitted.code, submitted.stderr).toBe(0);
-    expect(JSON.parse(submitted.stdout)).toEqual({ jobId: '4242', tasks: 4, resultsDir: join(root, 'cluster-results') });
-    const script = readFileSync(join(root, 'submitted.sbatch'), 'utf8');
-    expect(script).toMatch(/#SBATCH --array=0-3/);
-    expect(script).toMatch(/#SBATCH --partition=gpu/);
-    expect(script).toMatch(/#SBATCH --gpus-per-task=1/);
-    expect(script).toMatch(/'experiment' '.*cluster\.json' '--out' '.*cluster-results' --task "\$SLURM_ARRAY_TASK_ID" --json/);
-    // What the array's task 0 runs on its node: the row without pre-training.
-    const task = await run(['experiment', file, '--task', '0', '--json']);
-    expect(task.code, task.stderr).toBe(0);
-    const collected = await run(['experiment', file, '--collect', '--json']);
-    expect(collected.code, collected.stderr).toBe(0);
-    const out = JSON.parse(collected.stdout);
-    expect(out.segmentation[0].perSeed).toHaveLength(1);
-    expect(out.segmentation[0].miou).toBe(straight!.segmentation[0].miou);
-    expect(out.segmentation[1].perSeed).toHaveLength(0);
-    expect(out.missing).toContain('pretrain/ssmtl-t2-unet-e1');
-    expect(out.missing).not.toContain('segmentation/none-unet/random/seed0');
-  }, 300_000);
+  it.skipIf(!slurmInstalled)(
+    '--slurm on a real one-node Slurm cluster: one array task per missing unit, pre-trainings first; --collect merges them; a rerun submits only what is missing',
+    async () => {
+      const cluster = await startSlurmCluster();
+      try {
+        const methods = [{ method: 'none' }, { method: 'ssmtl', t: 2 }];
+        const file = config('cluster', { pretrain: { volumes: series.map((s) => s.dicomDir), epochs: 1, methods } });
+        const submitted = await run(['experiment', file, '--slurm', '--partition', 'debug', '--json'], undefined, cluster.env);
+        expect(submitted.code, submitted.stderr).toBe(0);
+        const resultsDir = join(root, 'cluster-results');
+        const first = JSON.parse(submitted.stdout);
+        expect(first).toMatchObject({ tasks: 5, resultsDir });
+        expect(first.arrays.map((a: { units: string[] }) => a.units)).toEqual([
+          ['pretrain/ssmtl-t2-unet-e1'],
+          [
+            'segmentation/none-unet/random/seed0',
+            'segmentation/ssmtl-t2-unet-e1/random/seed0',
+            'denoising/none-unet',
+            'denoising/ssmtl-t2-unet-e1',
+          ],
+        ]);
+        expect(first.jobId).toBe(first.arrays[1].jobId);
+        expect(readFileSync(join(resultsDir, 'slurm', 'units.sbatch'), 'utf8')).toContain(
+          `#SBATCH --dependency=afterany:${first.arrays[0].jobId}`,
+        );
+        await cluster.waitFor([first.arrays[0].jobId, first.jobId], 480_000);
+
+        const collected = await run(['experiment', file, '--collect', '--json']);
+        expect(collected.code, collected.stderr).toBe(0);
+        const out = JSON.parse(collected.stdout);
+        expect(out.missing).toEqual([]);
+        // The cluster's rows are the rows of the same units run in one process.
+        expect(out.segmentation.map((r: { miou: number }) => r.miou)).toEqual(straight!.segmentation.slice(0, 2).map((r) => r.miou));
+        expect(out.denoising.map((d: { psnr: number }) => d.psnr)).toEqual(straight!.denoising.slice(0, 2).map((d) => d.psnr));
+
+        const nothing = await run(['experiment', file, '--slurm', '--json'], undefined, cluster.env);
+        expect(JSON.parse(nothing.stdout)).toMatchObject({ jobId: null, tasks: 0, arrays: [] });
+        rmSync(join(resultsDir, 'units', 'denoising__none-unet.json'));
+        const again = JSON.parse((await run(['experiment', file, '--slurm', '--json'], undefined, cluster.env)).stdout);
+        expect(again).toMatchObject({ tasks: 1, arrays: [{ units: ['denoising/none-unet'] }] });
+        await cluster.waitFor([again.jobId], 240_000);
+        expect(existsSync(join(resultsDir, 'units', 'denoising__none-unet.json'))).toBe(true);
+      } finally {
+        cluster.stop();
+      }
+    },
+    900_000,
+  );
 
   it('exits 2 naming the key of a bad config, and refuses a test scan that is a training scan', async () => {
     const cases: [Record<string, unknown>, RegExp][] = [

@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomically } from '../../../engine/node/atomic-file.ts';
 import { ExperimentInterrupted, ExperimentRun } from '../../../engine/node/experiment/run-experiment.ts';
-import { submitArray } from '../../../engine/node/experiment/slurm.ts';
+import { submitUnits } from '../../../engine/node/experiment/slurm.ts';
 import { JobControl } from '../../../engine/train/control.ts';
 import { InputError } from '../../../shared/errors.ts';
 import type { Command } from '../../command.ts';
@@ -15,20 +15,21 @@ import { experimentMarkdown } from './tables.ts';
  * workspace with every volume, one file per finished unit, results.json and results.md.
  * Run the same command again after an interruption (Ctrl-C, a kill, a reboot) and it
  * continues where it was; `--collect` prints the tables of what is done so far. With
- * `--slurm` it submits one Slurm job array instead (task i: the config's i-th method).
+ * `--slurm` it submits the units that have no result yet to Slurm instead, one array task
+ * each (see slurm.ts); `--unit NAME` is what such a task runs.
  */
 export const experimentCommand: Command = {
   name: 'experiment',
   summary:
     "Run the paper's protocol from a config: pre-train each method, fine-tune on a few labelled slices per scan, score the test scans, denoise; print the tables (resumable)",
-  usage: 'experiment CONFIG.json [--out DIR] [--collect] [--slurm [--partition P] [--gpus-per-task N]] [--task I] [--json]',
+  usage: 'experiment CONFIG.json [--out DIR] [--collect] [--slurm [--partition P] [--gpus-per-task N]] [--unit NAME] [--json]',
   options: {
     out: { type: 'string' },
     collect: { type: 'boolean' },
     slurm: { type: 'boolean' },
     partition: { type: 'string' },
     'gpus-per-task': { type: 'string' },
-    task: { type: 'string' },
+    unit: { type: 'string' },
   },
   allowPositionals: true,
   async run(context) {
@@ -38,25 +39,30 @@ export const experimentCommand: Command = {
     const dir = resolve(optionalString(context, 'out') ?? join(dirname(resolve(file)), `${config.name}-results`));
     if (context.values.slurm) {
       // Every volume imported once here, before tasks that share the workspace start.
-      await new ExperimentRun(config, dir, { log: context.log, progress: () => {} }).prepare();
-      const tasks = config.pretrain.methods.length;
-      const { jobId, script } = submitArray({
+      const run = new ExperimentRun(config, dir, { log: context.log, progress: () => {} });
+      await run.prepare();
+      const submission = submitUnits({
         command: [process.execPath, resolve(process.argv[1]), 'experiment', resolve(file), '--out', dir],
         resultsDir: dir,
         name: config.name,
-        tasks,
+        units: run.missingUnits(),
         partition: optionalString(context, 'partition'),
         ...(context.values['gpus-per-task'] !== undefined
           ? { gpusPerTask: optionalNumber(context, 'gpus-per-task', 1, { integer: true, min: 1, max: 64 }) }
           : {}),
       });
-      context.log(`submitted ${script} as job ${jobId} (${tasks} tasks); when they are done: ssmtl experiment ${file} --collect`);
-      return { json: { jobId, tasks, resultsDir: dir }, text: `Slurm job ${jobId}: ${tasks} tasks, results in ${dir}` };
+      const { jobId, tasks, arrays } = submission;
+      if (jobId === null) context.log(`every unit of ${config.name} has its result: nothing submitted; ssmtl experiment ${file} --collect`);
+      else
+        context.log(
+          `submitted ${arrays.map((a) => `job ${a.jobId} (${a.units.length} tasks)`).join(', then ')}; when it has ended: ssmtl experiment ${file} --collect`,
+        );
+      return {
+        json: { jobId, tasks, resultsDir: dir, arrays },
+        text: jobId === null ? `Nothing to run: results in ${dir}` : `Slurm job ${jobId}: ${tasks} tasks, results in ${dir}`,
+      };
     }
-    const task =
-      context.values.task === undefined
-        ? undefined
-        : optionalNumber(context, 'task', 0, { integer: true, min: 0, max: config.pretrain.methods.length - 1 });
+    const unit = optionalString(context, 'unit');
     const control = new JobControl();
     const onSignal = () => {
       context.log(`stopping at the next micro-batch; run the same command again to continue (results in ${dir})`);
@@ -70,7 +76,7 @@ export const experimentCommand: Command = {
       control,
     });
     try {
-      const result = context.values.collect ? await run.collect() : await run.run(task);
+      const result = context.values.collect ? await run.collect() : await run.run(unit);
       const markdown = experimentMarkdown(result);
       writeFileAtomically(join(dir, 'results.json'), new TextEncoder().encode(JSON.stringify(result, null, 2)));
       writeFileAtomically(join(dir, 'results.md'), new TextEncoder().encode(markdown + '\n'));

@@ -206,17 +206,17 @@ export class ExperimentRun {
   }
 
   /**
-   * Runs every unit not yet done — or only those of one method entry (`task`: a Slurm
-   * array task; its pre-training, then its fine-tunings and its denoising) — then makes
-   * the tables from every unit on disk.
+   * Runs every unit not yet done — or only one (`unit`: what a Slurm array task runs on
+   * its node; a fine-tuning or denoising unit needs its method's pre-training done) —
+   * then makes the tables from every unit on disk.
    */
-  async run(task?: number): Promise<ExperimentResult> {
+  async run(unit?: string): Promise<ExperimentResult> {
     return this.withData(async (data) => {
       const methods = this.config.pretrain.methods;
-      if (task !== undefined && (task < 0 || task >= methods.length))
-        throw new InputError(`--task ${task}: the config lists ${methods.length} methods (tasks 0 to ${methods.length - 1})`);
-      const key = task === undefined ? null : methodKey(methods[task]);
-      const units = plannedUnits(this.config).filter((u) => key === null || u.split('/')[1] === key);
+      const planned = plannedUnits(this.config);
+      if (unit !== undefined && !planned.includes(unit))
+        throw new InputError(`--unit ${unit}: not a unit of experiment '${this.config.name}' (its units: ${planned.join(', ')})`);
+      const units = unit === undefined ? planned : [unit];
       for (const [i, unit] of units.entries()) {
         this.checkCancelled();
         if (existsSync(this.unitPath(unit))) continue;
@@ -240,6 +240,11 @@ export class ExperimentRun {
   /** Imports every volume of the config (before tasks that share the workspace start). */
   async prepare(): Promise<void> {
     await this.withData(async () => {});
+  }
+
+  /** The planned units that have no result yet, in the order a local run takes them. */
+  missingUnits(): string[] {
+    return plannedUnits(this.config).filter((u) => !existsSync(this.unitPath(u)));
   }
 
   /** The tables from the units on disk (missing ones listed). */
