@@ -68,7 +68,8 @@ try {
         !/cannot write to .*: the disk is full \(ENOSPC\)|could not write the checkpoint.*ENOSPC/.test(result.stderr)
       )
         problems.push(`exit ${result.code}: ${result.stderr.trim().slice(-300)}`);
-      if (what === 'checkpoint' && result.resumeCode !== 0) problems.push(`--resume after freeing space exited ${result.resumeCode}: ${result.resumeStderr.trim().slice(-300)}`);
+      if (what === 'checkpoint' && result.resumeCode !== 0)
+        problems.push(`--resume after freeing space exited ${result.resumeCode}: ${result.resumeStderr.trim().slice(-300)}`);
       diskFull.push({ what, code: result.code, resumeCode: result.resumeCode, problems });
       console.error(
         `disk full during ${what}: exit ${result.code}, ${result.stderr.trim().split('\n').at(-1)}: ${problems.length ? `FAILED: ${problems.join('; ')}` : 'ok'}`,

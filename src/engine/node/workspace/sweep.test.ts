@@ -39,7 +39,7 @@ describe('sweeping leftovers when a workspace opens', () => {
     const partial = () => filesIn(join(ws, 'series')).find((f) => f.endsWith('.partial'));
     const written = () => {
       const file = partial();
-      return file ? statSync(join(ws, 'series', file), { throwIfNoEntry: false })?.size ?? 0 : 0;
+      return file ? (statSync(join(ws, 'series', file), { throwIfNoEntry: false })?.size ?? 0) : 0;
     };
     // killed once some slices are written, as a clinician's Ctrl-C or a crash would
     const deadline = Date.now() + 60_000;
