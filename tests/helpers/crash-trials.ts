@@ -69,7 +69,7 @@ export function runCli(args: string[], { killAfterMs, launcher = [] }: { killAft
       if (timer) clearTimeout(timer);
       // a job process the command started dies with it (a crash takes the machine's whole work)
       killGroup(child.pid!);
-      resolve({ code, stdout, stderr, killed });
+      void groupGone(child.pid!).then(() => resolve({ code, stdout, stderr, killed }));
     }),
   );
 }
@@ -79,6 +79,20 @@ function killGroup(pid: number): void {
     process.kill(-pid, 'SIGKILL');
   } catch {
     // already gone
+  }
+}
+
+/**
+ * A process killed inside a write (fsync of a checkpoint) dies only when the write
+ * returns: the checks start once no process of the group is left (at most 20 s).
+ */
+async function groupGone(pgid: number): Promise<void> {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return;
+    }
   }
 }
 
