@@ -35,6 +35,9 @@ export function describeInfo(info: WorkspaceInfo): string {
   }
   lines.push(`${info.models.length} models`);
   for (const m of info.models) lines.push(`  ${m.name} (${m.kind}, ${m.method}, ${m.createdAt})`);
+  if (info.swept.files > 0)
+    lines.push(`swept ${info.swept.files} leftover file(s) of interrupted work (${(info.swept.bytes / 1e6).toFixed(1)} MB)`);
+  if (info.readOnly) lines.push(`read-only: ${info.readOnly}`);
   return lines.join('\n');
 }
 

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { storageErrorOf } from '../engine/node/workspace/storage-problem.ts';
 import { InputError, wordError } from '../shared/errors.ts';
 import type { Command } from './command.ts';
 import { CLI_WORDS } from './hint-words.ts';
@@ -64,7 +66,10 @@ export async function main(argv: string[]): Promise<number> {
     });
     await writeStdout(json ? JSON.stringify(output.json) + '\n' : output.text.endsWith('\n') ? output.text : output.text + '\n');
     return EXIT_OK;
-  } catch (error) {
+  } catch (thrown) {
+    // A read-only, forbidden or full folder is the user's to mend: exit 2 naming it.
+    const workspace = typeof parsed.values.workspace === 'string' ? resolve(parsed.values.workspace) : process.cwd();
+    const error = storageErrorOf(thrown, workspace) ?? thrown;
     if (error instanceof InputError) {
       process.stderr.write(`ssmtl ${command.name}: ${oneLine(wordError(error, CLI_WORDS))}\n`);
       return EXIT_USAGE;

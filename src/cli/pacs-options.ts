@@ -75,7 +75,7 @@ export function connectionFromFlags(context: CommandContext): PacsConnection {
   else {
     const workspaceDir = optionalString(context, 'workspace');
     if (!workspaceDir) throw new InputError(`--pacs ${address}: a configured PACS is looked up in --workspace DIR (or give its address)`);
-    const workspace = Workspace.open(workspaceDir, { create: false });
+    const workspace = Workspace.open(workspaceDir, { create: false, access: 'read' });
     try {
       entry = requirePacsEntry(workspace, address);
     } finally {

@@ -80,6 +80,8 @@ export interface WorkspaceStatus {
   dir: string;
   /** true once something was imported */
   exists: boolean;
+  /** why the workspace cannot be written (read-only file system, no permission, disk full): it is shown read-only; null when writable */
+  readOnly: string | null;
   /** 'electron' or 'serve': the interface hides what its transport cannot do */
   transport: 'electron' | 'serve';
   /** the default compute backend jobs ask for, and what the last job actually ran on */

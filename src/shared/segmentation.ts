@@ -32,6 +32,10 @@ export interface PredictSummary {
   model: string;
   uncertainty: number[];
   suggestedSlices: number[];
+  /** whether the prediction was kept in the workspace for review (false: the workspace is read-only, see `readOnly`) */
+  stored: boolean;
+  /** why the workspace could not be written, when it could not */
+  readOnly?: string;
 }
 
 export interface EvaluateSummary {

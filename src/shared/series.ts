@@ -79,4 +79,8 @@ export interface ModelInfo {
 export interface WorkspaceInfo {
   series: SeriesInfo[];
   models: ModelInfo[];
+  /** leftovers of interrupted work (killed imports, saves, trainings) removed as the workspace opened */
+  swept: { files: number; bytes: number };
+  /** why the workspace cannot be written, when it cannot: it was read as it is, nothing swept */
+  readOnly: string | null;
 }

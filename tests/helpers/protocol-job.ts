@@ -6,8 +6,10 @@
 import { InputError } from '../../src/shared/errors.ts';
 import { serveJob } from '../../src/engine/node/process/serve-job.ts';
 
-export type ProtocolJobRequest =
-  { answer: 'result'; bytes: number } | { answer: 'input-error'; chars: number } | { answer: 'crash' } | { answer: 'wait-for-cancel' };
+/** Every job works on a workspace (its storage failures are named by it); this one never opens it. */
+export type ProtocolJobRequest = { workspace: string } & (
+  { answer: 'result'; bytes: number } | { answer: 'input-error'; chars: number } | { answer: 'crash' } | { answer: 'wait-for-cancel' }
+);
 
 serveJob<ProtocolJobRequest, { tick: number }, { text: string }>(async (request, { emit, control }) => {
   switch (request.answer) {

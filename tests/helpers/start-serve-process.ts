@@ -22,11 +22,21 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** serve-process.ts on `workspace` (default: a fresh empty one), with the WebSocket limits given (default: serve's own). */
-export async function startServeProcess(workspace?: string, limits?: ConnectionLimits, env?: NodeJS.ProcessEnv): Promise<ServeProcess> {
+/**
+ * serve-process.ts on `workspace` (default: a fresh empty one), with the WebSocket limits
+ * given (default: serve's own); `launcher` runs it (e.g. `unshare … exec "$@"` to serve
+ * from a read-only mount).
+ */
+export async function startServeProcess(
+  workspace?: string,
+  limits?: ConnectionLimits,
+  env?: NodeJS.ProcessEnv,
+  launcher: string[] = [],
+): Promise<ServeProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'ssmtl-serve-process-'));
   const args = [SERVE_PROCESS, workspace ?? join(dir, 'workspace'), join(dir, 'web'), ...(limits ? [JSON.stringify(limits)] : [])];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const [command, ...rest] = [...launcher, process.execPath, '--import', 'tsx', ...args];
+  const child = spawn(command, rest, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: env ?? process.env,
   });

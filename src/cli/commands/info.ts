@@ -11,12 +11,17 @@ export const infoCommand: Command = {
   usage: 'info --workspace DIR [--series ID] [--json]',
   options: { workspace: { type: 'string' }, series: { type: 'string' } },
   async run(context) {
-    const workspace = Workspace.open(requireString(context, 'workspace'), { create: false });
+    const workspace = Workspace.open(requireString(context, 'workspace'), { create: false, access: 'read' });
     try {
       const only = optionalString(context, 'series');
       const series = only ? seriesInfo(workspace, { only: workspace.requireSeries(only), withStats: true }) : seriesInfo(workspace);
       const models = workspace.listModels().map(({ name, kind, method, createdAt }) => ({ name, kind, method, createdAt }));
-      const info: WorkspaceInfo = { series, models };
+      const info: WorkspaceInfo = {
+        series,
+        models,
+        swept: workspace.swept ?? { files: 0, bytes: 0 },
+        readOnly: workspace.readOnly ? `${workspace.dir}: ${workspace.readOnly.cause}` : null,
+      };
       return { json: info, text: describeInfo(info) };
     } finally {
       workspace.close();

@@ -34,7 +34,7 @@ export const pacsListCommand: Command = {
   usage: 'pacs list --workspace DIR [--json]',
   options: { workspace: { type: 'string' } },
   async run(context) {
-    const workspace = Workspace.open(requireString(context, 'workspace'), { create: false });
+    const workspace = Workspace.open(requireString(context, 'workspace'), { create: false, access: 'read' });
     try {
       const entries = listPacsEntries(workspace);
       const text =

@@ -34,6 +34,7 @@ export const predictCommand: Command = {
       ...Object.entries(summary.volumesMl).map(([v, ml]) => `  label ${v}: ${ml.toFixed(2)} mL`),
       `most uncertain unannotated slices: ${summary.suggestedSlices.slice(0, 5).join(', ')}`,
       ...(summary.out ? [`written: ${summary.out}`] : []),
+      ...(summary.readOnly ? [`not stored for review: the workspace is read-only (${summary.readOnly})`] : []),
     ].join('\n');
     return { json: summary, text };
   },

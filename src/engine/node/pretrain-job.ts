@@ -55,10 +55,8 @@ export interface PretrainOptions {
   maxSteps?: number;
 }
 
-/** Writing a checkpoint failed (e.g. a full disk); the previous one is still valid. */
-export class CheckpointWriteError extends Error {
-  override readonly name = 'CheckpointWriteError';
-}
+/** Writing a checkpoint failed (e.g. a full disk); the previous one is still valid. The user can act: exit 2. */
+export class CheckpointWriteError extends InputError {}
 
 export function defaultModelName(o: Pick<PretrainOptions, 'method' | 'backbone' | 'ts' | 'size' | 'width' | 'seed'>): string {
   const t = o.method === 'mocov2' ? '' : `-t${o.ts.join('-')}`;

@@ -5,6 +5,7 @@ import { InputError } from '../../../shared/errors.ts';
 import { seriesFolder } from '../import/store-series.ts';
 import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
 import { writeFileAtomically } from '../atomic-file.ts';
+import { writerTag } from '../workspace/sweep.ts';
 import { readLabelSet } from './label-set.ts';
 
 /**
@@ -75,7 +76,7 @@ export function saveSliceAnnotations(workspace: Workspace, series: SeriesRecord,
   try {
     for (const { index, labels } of maps) {
       const bytes = toBytes(labels);
-      const file = join(folder, `slice-${index}-${randomBytes(6).toString('hex')}.u16`);
+      const file = join(folder, `slice-${index}-${writerTag()}-${randomBytes(6).toString('hex')}.u16`);
       writeFileAtomically(join(workspace.dir, file), bytes);
       written.push({ index, file, checksum: checksumOf(bytes) });
     }

@@ -9,6 +9,7 @@ import { applyModalityLut } from '../../../formats/dicom/modality-lut.ts';
 import { decodeFrame } from '../../../formats/dicom/pixel-data/decode-frame.ts';
 import { readNifti } from '../../../formats/nifti/read-nifti.ts';
 import type { Workspace } from '../workspace/workspace.ts';
+import { storageErrorOf } from '../workspace/storage-problem.ts';
 import type { PixelDtype } from '../workspace/pixel-store.ts';
 import type { NiftiSource, ScanOutcome } from './scan-paths.ts';
 import { fingerprintOf, storeSeries, type SliceInput } from './store-series.ts';
@@ -68,6 +69,7 @@ export async function importScanned(
       );
       if (slices > 0) imported.push({ id: series.id, slices, rows: series.rows, cols: series.cols });
     } catch (error) {
+      stopIfWorkspaceUnwritable(error, workspace);
       skipped.push({ path: series.files[0], reason: `series ${series.id} could not be imported: ${errorMessage(error)}` });
     }
   }
@@ -94,10 +96,21 @@ export async function importScanned(
       );
       imported.push({ id: source.series.id, slices, rows: source.series.rows, cols: source.series.cols });
     } catch (error) {
+      stopIfWorkspaceUnwritable(error, workspace);
       skipped.push({ path: source.path, reason: `could not be imported: ${errorMessage(error)}` });
     }
   }
   return { imported, skipped };
+}
+
+/**
+ * A series that failed because the workspace cannot take it (disk full, read-only) is not
+ * a bad file: the next ones would fail too, so the import stops, naming the folder.
+ * What was stored before stays; the failed series left nothing (storeSeries).
+ */
+function stopIfWorkspaceUnwritable(error: unknown, workspace: Workspace): void {
+  const storage = storageErrorOf(error, workspace.dir);
+  if (storage) throw storage;
 }
 
 async function* decodeDicomSlices(

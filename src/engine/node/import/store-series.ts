@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
+import { writerTag } from '../workspace/sweep.ts';
 import { PixelReader, PixelWriter, type PixelDtype } from '../workspace/pixel-store.ts';
 
 /** What the catalogue keeps of a series, besides what storing its slices decides. */
@@ -31,12 +32,13 @@ export function seriesFolder(id: string): string {
 /**
  * Streams slices into a new pixel file, then records the series and its slices in one
  * transaction. Until that commit the catalogue still shows the previous state, so a
- * kill at any moment leaves a consistent workspace (plus a stray file, removed later).
+ * kill at any moment leaves a consistent workspace (plus a stray file, which the next
+ * open of the workspace sweeps: workspace/sweep.ts).
  */
 export async function storeSeries(workspace: Workspace, series: SeriesDescription, slices: AsyncIterable<SliceInput>): Promise<number> {
   const folder = seriesFolder(series.id);
   mkdirSync(join(workspace.dir, folder), { recursive: true });
-  const partial = join(workspace.dir, folder, `pixels-${randomBytes(6).toString('hex')}.partial`);
+  const partial = join(workspace.dir, folder, `pixels-${writerTag()}-${randomBytes(6).toString('hex')}.partial`);
   const sliceValues = series.rows * series.cols;
   let writer = new PixelWriter(partial, series.dtypeHint, sliceValues);
   const rows: { idx: number; position: number; mean: number; min: number; max: number; source_file: string; source_frame: number }[] = [];
@@ -66,7 +68,7 @@ export async function storeSeries(workspace: Workspace, series: SeriesDescriptio
     if (readdirSync(join(workspace.dir, folder)).length === 0) rmSync(join(workspace.dir, folder), { recursive: true });
     return 0;
   }
-  const pixelFile = join(folder, `pixels-${series.fingerprint.slice(0, 12)}.${writer.dtype}`);
+  const pixelFile = join(folder, `pixels-${series.fingerprint.slice(0, 12)}-${writerTag()}.${writer.dtype}`);
   workspace.releaseSeries(series.id);
   renameSync(partial, join(workspace.dir, pixelFile));
 

@@ -45,7 +45,6 @@ export async function retrieveIntoWorkspace(
   const workspace = Workspace.open(workspaceDir, { create: true });
   // The folders this call creates, to remove again if nothing arrives.
   const created = [join(workspace.dir, 'sources'), join(workspace.dir, PACS_SOURCES)].filter((folder) => !existsSync(folder));
-  removeAbandonedStaging(join(workspace.dir, PACS_SOURCES));
   const staging = join(workspace.dir, PACS_SOURCES, `.incoming-${process.pid}-${randomBytes(6).toString('hex')}`);
   const received: { target: SeriesRecord; folder: string }[] = [];
   try {
@@ -101,24 +100,6 @@ function moveIntoPlace(workspace: Workspace, seriesUid: string, received: string
     rmSync(previous, { recursive: true, force: true });
   } else renameSync(received, final);
   return final;
-}
-
-/** What a killed retrieval left behind: staging folders of processes that no longer run. */
-function removeAbandonedStaging(folder: string): void {
-  if (!existsSync(folder)) return;
-  for (const name of readdirSync(folder)) {
-    const pid = Number(/^\.incoming-(\d+)-/.exec(name)?.[1]);
-    if (pid && !isRunning(pid)) rmSync(join(folder, name), { recursive: true, force: true });
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function removeIfEmpty(folder: string): void {

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProtocolJobRequest } from '../../../../tests/helpers/protocol-job.ts';
@@ -6,6 +7,8 @@ import { sourceEntry } from './process-entry.ts';
 import { startJobProcess } from './start-job-process.ts';
 
 /** The process protocol (job-messages.ts) end to end, with a job that only answers (tests/helpers/protocol-job.ts). */
+/** The fixture never opens its workspace. */
+const workspace = tmpdir();
 const FIXTURE = sourceEntry(join(import.meta.dirname, '..', '..', '..', '..', 'tests', 'helpers', 'protocol-job.ts'));
 
 function start(request: ProtocolJobRequest, onEvent: (event: { tick: number }) => void = () => {}) {
@@ -16,12 +19,12 @@ describe('a job process', () => {
   it('exits only once its last message is delivered, however large', async () => {
     // Far more than the channel takes in the moment before a timed exit would cut it.
     const bytes = 32 * 1024 * 1024;
-    const { text } = await start({ answer: 'result', bytes }).result;
+    const { text } = await start({ workspace, answer: 'result', bytes }).result;
     expect(text.length).toBe(bytes);
   }, 180_000);
 
   it('caps a very large failure message, saying how much was cut, and keeps its kind', async () => {
-    const error = (await start({ answer: 'input-error', chars: 1_000_000 }).result.catch((e: unknown) => e)) as JobFailedError;
+    const error = (await start({ workspace, answer: 'input-error', chars: 1_000_000 }).result.catch((e: unknown) => e)) as JobFailedError;
     expect(error).toBeInstanceOf(JobFailedError);
     expect(error.kind).toBe('input');
     expect(error.message.length).toBeLessThan(FAILURE_MESSAGE_MAX_CHARS + 100);
@@ -32,13 +35,13 @@ describe('a job process', () => {
 
   it('streams events and stops on cancel; one that ends without an answer fails as internal', async () => {
     const ticks: number[] = [];
-    const job = start({ answer: 'wait-for-cancel' }, (event) => {
+    const job = start({ workspace, answer: 'wait-for-cancel' }, (event) => {
       ticks.push(event.tick);
       if (ticks.length === 3) job.cancel();
     });
     expect(await job.result).toEqual({ text: 'stopped' });
     expect(ticks.slice(0, 3)).toEqual([0, 1, 2]);
-    await expect(start({ answer: 'crash' }).result).rejects.toMatchObject({
+    await expect(start({ workspace, answer: 'crash' }).result).rejects.toMatchObject({
       kind: 'internal',
       message: 'the test process ended unexpectedly (exit code 3)',
     });

@@ -1,4 +1,5 @@
 import { JobControl } from '../../train/control.ts';
+import { storageErrorOf } from '../workspace/storage-problem.ts';
 import { failureOf } from './job-failed-error.ts';
 import type { FromJob, ToJob } from './job-messages.ts';
 import { connectToParent } from './parent-link.ts';
@@ -27,7 +28,7 @@ export interface ServeJobOptions {
  * run is cancelled, so a training run writes its checkpoint, and the process exits 0
  * without a word: nobody is left to read it.
  */
-export function serveJob<Request, Event, Result>(
+export function serveJob<Request extends { workspace: string }, Event, Result>(
   run: (request: Request, io: JobIo<Event>) => Promise<Result>,
   { onCancel = 'stop' }: ServeJobOptions = {},
 ): void {
@@ -52,7 +53,8 @@ export function serveJob<Request, Event, Result>(
       const result = await run(request, { emit: (event) => void parent.send({ type: 'event', event }), control });
       await finish({ type: 'done', result });
     } catch (error) {
-      const failure = failureOf(error);
+      // A read-only, forbidden or full workspace is the user's to mend (exit 2 in the CLI).
+      const failure = failureOf(storageErrorOf(error, request.workspace) ?? error);
       if (failure.kind === 'internal' && process.env.SSMTL_DEBUG && !parent.gone)
         process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
       await finish({ type: 'failed', kind: failure.kind, message: failure.message, hint: failure.hint });

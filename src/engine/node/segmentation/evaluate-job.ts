@@ -7,7 +7,8 @@ import { readSeriesLabels } from '../annotations/label-volume.ts';
 import { loadBackend } from '../load-backend.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import { predictSeries } from './predict-series.ts';
-import { loadSegmentationNet, requireSegmentationModel, type SegmentationMeta } from './segmentation-model.ts';
+import type { SegmentationMeta } from '../workspace/model-state.ts';
+import { loadSegmentationNet, requireSegmentationModel } from './segmentation-model.ts';
 
 /**
  * `evaluate`: per-class IoU and Dice, and mIoU over the model's structures, on every
@@ -77,7 +78,7 @@ export async function evaluateSeries(
 }
 
 export async function runEvaluate(options: EvaluateOptions): Promise<EvaluateSummary> {
-  const workspace = Workspace.open(options.workspace, { create: false });
+  const workspace = Workspace.open(options.workspace, { create: false, access: 'read' });
   try {
     workspace.requireSeries(options.seriesId);
     // Refused before anything is loaded or computed.

@@ -13,7 +13,11 @@ import { labelVolumesMl } from './predict-series.ts';
 import { savePrediction } from './prediction-store.ts';
 import { readModelWeights, requireSegmentationModel } from './segmentation-model.ts';
 
-/** `predict`: segments every slice, stores the result for review, and exports it when asked. */
+/**
+ * `predict`: segments every slice, stores the result for review, and exports it when
+ * asked. On a workspace that cannot be written it still segments and exports (to a
+ * writable --out) and stores nothing.
+ */
 export interface PredictOptions {
   workspace: string;
   model: string;
@@ -31,7 +35,7 @@ export async function runPredict(
   } = {},
 ): Promise<PredictSummary> {
   if (options.out) exportFormatOf(options.out);
-  const workspace = Workspace.open(options.workspace, { create: false });
+  const workspace = Workspace.open(options.workspace, { create: false, access: 'read' });
   try {
     const series = workspace.requireSeries(options.seriesId);
     const model = requireSegmentationModel(workspace, options.model);
@@ -59,7 +63,13 @@ export async function runPredict(
     const volumesMl = labelVolumesMl(prediction.labels, meta.classes, series.spacing);
     const suggestedSlices = rankByUncertainty(prediction.entropy, workspace.annotatedSlices(series.key));
     const uncertainty = prediction.entropy.map((h) => Math.round(h * 1e6) / 1e6);
-    savePrediction(workspace, series, options.model, prediction.labels, { classes: meta.classes, volumesMl, uncertainty, suggestedSlices });
+    if (!workspace.readOnly)
+      savePrediction(workspace, series, options.model, prediction.labels, {
+        classes: meta.classes,
+        volumesMl,
+        uncertainty,
+        suggestedSlices,
+      });
     let out: string | null = null;
     if (options.out) {
       const known = new Map(readLabelSet(workspace).map((l) => [l.value, l]));
@@ -78,6 +88,8 @@ export async function runPredict(
       model: options.model,
       uncertainty,
       suggestedSlices,
+      stored: !workspace.readOnly,
+      ...(workspace.readOnly ? { readOnly: `${workspace.dir}: ${workspace.readOnly.cause}` } : {}),
     };
   } finally {
     workspace.close();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../atomic-file.ts';
+import { writerTag } from '../workspace/sweep.ts';
 import { seriesFolder } from '../import/store-series.ts';
 import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
 
@@ -26,7 +27,7 @@ export function savePrediction(
 ): string {
   const folder = join('predictions', seriesFolder(series.id).replace(/^series[\\/]/, ''));
   mkdirSync(join(workspace.dir, folder), { recursive: true });
-  const file = join(folder, `${model}-${randomBytes(6).toString('hex')}.u16`);
+  const file = join(folder, `${model}-${writerTag()}-${randomBytes(6).toString('hex')}.u16`);
   writeFileAtomically(join(workspace.dir, file), new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
   const previous = workspace.db.prepare('SELECT label_file FROM predictions WHERE series_key = ? AND model = ?').get(series.key, model) as
     { label_file: string } | undefined;

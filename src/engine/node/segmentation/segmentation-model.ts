@@ -15,6 +15,7 @@ import {
   type StoredModel,
 } from '../workspace/model-state.ts';
 import type { Workspace } from '../workspace/workspace.ts';
+import { writerTag } from '../workspace/sweep.ts';
 
 /**
  * Segmentation models in the workspace: weights in models/NAME/seg-weights-<id>.bin (a
@@ -71,7 +72,7 @@ export function saveSegmentationModel(
 ): void {
   const dir = workspace.modelDir(name);
   const previous = readModel(workspace, name);
-  const weights = `seg-weights-${randomBytes(6).toString('hex')}.bin`;
+  const weights = `seg-weights-${writerTag()}-${randomBytes(6).toString('hex')}.bin`;
   writeCheckpointFile(join(dir, weights), { kind: 'ssmtl-segmentation-weights', ...meta }, tensors);
   workspace.saveModel({
     name,

@@ -12,9 +12,11 @@ import type { StudioSession } from './studio-session.ts';
  * palette. Each store keeps its own SQL (workspace.ts, model-state.ts, prediction-store.ts).
  */
 export function workspaceStatus(session: StudioSession): WorkspaceStatus {
+  const workspace = session.workspaceOrNull();
   return {
     dir: session.dir,
-    exists: session.workspaceOrNull() !== null,
+    exists: workspace !== null,
+    readOnly: workspace?.readOnly ? workspace.readOnly.cause : null,
     transport: session.options.transport,
     backend: {
       requested: session.options.backend ?? 'auto',

@@ -31,6 +31,7 @@ import { launchPretrain } from './launch-pretrain.ts';
 import type { PixelAnswer } from './pixel-reads.ts';
 import { saveAnnotation } from './save-annotation.ts';
 import { StudioSession, type StudioServiceOptions } from './studio-session.ts';
+import { storageErrorOf } from '../workspace/storage-problem.ts';
 
 export type { PixelAnswer, StudioServiceOptions };
 
@@ -59,7 +60,8 @@ export class StudioService implements StudioApi {
       return await handler.apply(this, checked.params);
     } catch (error) {
       // An error's hint becomes the interface's words (a field or button, never a CLI flag).
-      throw forInterface(error);
+      // a read-only, forbidden or full workspace: say so, naming it (not "internal error")
+      throw forInterface(storageErrorOf(error, this.session.dir) ?? error);
     }
   }
 

@@ -58,7 +58,7 @@ export class StudioSession {
   /** The open workspace, or null while nothing has been imported yet. */
   workspaceOrNull(): Workspace | null {
     if (!this.workspaceHandle && existsSync(join(this.dir, CATALOGUE_FILE))) {
-      this.workspaceHandle = Workspace.open(this.dir, { create: false });
+      this.workspaceHandle = Workspace.open(this.dir, { create: false, access: 'read' });
     }
     return this.workspaceHandle;
   }

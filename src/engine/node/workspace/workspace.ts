@@ -1,11 +1,13 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../../shared/errors.ts';
 import type { ModelKind, SeriesFormat, SliceStats, Spacing } from '../../../shared/series.ts';
 import type { Vec3 } from '../../../formats/dicom/geometry.ts';
 import { modelFiles } from './model-state.ts';
-import { migrate } from './schema.ts';
+import { SCHEMA_VERSION, migrate } from './schema.ts';
+import { WorkspaceStorageError, storageErrorOf, writeProblem, type StorageProblem } from './storage-problem.ts';
+import { sweepLeftovers, type SweepReport } from './sweep.ts';
 import { PixelReader, type PixelDtype } from './pixel-store.ts';
 
 export const CATALOGUE_FILE = 'catalogue.sqlite';
@@ -69,15 +71,33 @@ interface SeriesRow {
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
 
 /**
+ * What a command needs of a workspace. 'write': it changes the workspace, and an
+ * unwritable folder (read-only mount, no permission, full disk) ends it at once with
+ * exit 2. 'read': it only reads, and such a folder opens read-only (`readOnly` says why):
+ * no migration, no sweep, no write of any kind.
+ */
+export type WorkspaceAccess = 'read' | 'write';
+
+/**
  * A workspace folder: a SQLite catalogue (series, slices, annotations, models) plus
  * plain files for pixels and weights. Readers see only series whose import finished.
  */
 export class Workspace {
   readonly db: Database.Database;
+  /** leftovers of killed processes removed when it opened (sweep.ts); null when it cannot be written */
+  readonly swept: SweepReport | null = null;
   private readonly readers = new Map<string, PixelReader>();
 
-  private constructor(readonly dir: string) {
+  private constructor(
+    readonly dir: string,
+    /** why this workspace cannot be written (it was opened read-only); null when it can */
+    readonly readOnly: StorageProblem | null,
+  ) {
     const cataloguePath = join(dir, CATALOGUE_FILE);
+    if (readOnly) {
+      this.db = openCatalogueReadOnly(cataloguePath);
+      return;
+    }
     this.db = new Database(cataloguePath);
     // WAL: readers (the UI) never block the importer or trainer, and a kill loses only the open transaction.
     this.db.pragma('journal_mode = WAL');
@@ -85,9 +105,10 @@ export class Workspace {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db, cataloguePath);
+    this.swept = sweepLeftovers(dir, this.db);
   }
 
-  static open(dir: string, { create }: { create: boolean }): Workspace {
+  static open(dir: string, { create, access = 'write' }: { create: boolean; access?: WorkspaceAccess }): Workspace {
     const root = resolve(dir);
     const catalogue = join(root, CATALOGUE_FILE);
     if (!existsSync(catalogue)) {
@@ -98,9 +119,19 @@ export class Workspace {
           throw new InputError(`--workspace ${dir} is a non-empty folder that is not a workspace: choose a new or empty folder`);
         }
       }
-      mkdirSync(root, { recursive: true });
+      try {
+        mkdirSync(root, { recursive: true });
+      } catch (error) {
+        throw storageErrorOf(error, root) ?? error;
+      }
     }
-    return new Workspace(root);
+    const unwritable = writeProblem(root);
+    if (unwritable && (access === 'write' || !existsSync(catalogue))) throw new WorkspaceStorageError(root, unwritable);
+    try {
+      return new Workspace(root, unwritable);
+    } catch (error) {
+      throw storageErrorOf(error, root) ?? error;
+    }
   }
 
   /** Imported series, in import order. */
@@ -205,6 +236,36 @@ export class Workspace {
     this.readers.clear();
     this.db.close();
   }
+}
+
+/**
+ * The catalogue of a workspace that cannot be written. SQLite opens a WAL database
+ * read-only when its -shm file exists (a process was killed with it open, and its
+ * committed transactions are still in the -wal file); after a clean close there is none,
+ * and it cannot be created, so the main file is read into memory instead: it holds
+ * everything, because the last connection to close merged the -wal into it.
+ */
+function openCatalogueReadOnly(path: string): Database.Database {
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('user_version', { simple: true });
+  } catch {
+    db?.close();
+    const bytes = readFileSync(path);
+    // bytes 18-19 say "WAL" (2); an in-memory copy reads as a rollback-journal file (1)
+    if (bytes.length > 19 && bytes[18] === 2) bytes[18] = bytes[19] = 1;
+    db = new Database(bytes, { readonly: true });
+  }
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version !== SCHEMA_VERSION) {
+    db.close();
+    throw new InputError(
+      `${path} has catalogue schema ${version}, this SSMTL Studio reads ${SCHEMA_VERSION}, and the workspace cannot be written to ` +
+        (version < SCHEMA_VERSION ? 'upgrade it: make it writable once' : 'match it: update the app'),
+    );
+  }
+  return db;
 }
 
 interface ModelRow {
