@@ -12,9 +12,11 @@
  *   does, and nothing is painted or saved.
  * Then middle-button pans and right-button zooms between strokes of the brush and eraser.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { SPEED_MEASURES } from '../../src/renderer/src/viewer/speed-measures.ts';
 import { SHOTS, annotateFromSampleTruth, hasChromium, launchChromium, startServe, type ServeSession } from './serve-session.ts';
 
 type Tool = 'brush' | 'eraser' | 'threshold' | 'scissors' | 'fill' | 'windowLevel' | 'pan' | 'zoom';
@@ -314,6 +316,14 @@ describe.skipIf(!hasChromium)('every tool after every other tool', () => {
       }
     }
     await page.screenshot({ path: join(SHOTS, 'tool-switch-walk.png') });
+    // The viewer's own speed measures over the walk (bench/viewer-speed.ts is the benchmark).
+    const speed = (await page.evaluate(`Object.fromEntries(${JSON.stringify(Object.values(SPEED_MEASURES))}.map((name) => {
+      const d = performance.getEntriesByName(name).map((e) => e.duration).sort((a, b) => a - b);
+      return [name, { n: d.length, median: d[Math.floor(d.length / 2)] ?? null, max: d.at(-1) ?? null }];
+    }))`)) as Record<string, { n: number; median: number | null; max: number | null }>;
+    writeFileSync(join(SHOTS, 'viewer-speed.json'), JSON.stringify(speed, null, 2));
+    console.log('viewer speed over the tool walk (ms):', JSON.stringify(speed));
+    expect(speed[SPEED_MEASURES.dragMove].n).toBeGreaterThan(50);
   }, 600_000);
 
   it('keeps painting and erasing after middle-button pans and right-button zooms', async () => {

@@ -18,6 +18,9 @@ import type { SeriesInfo } from '../../../../shared/series.ts';
 import { fetchAnnotation, fetchPrediction } from '../../api/pixels.ts';
 import { imageIdsFor, registerSliceImages } from './slice-images.ts';
 import type { ToolName } from '../viewer-store.ts';
+import { limitSoftwareRenderResolution } from './render-resolution.ts';
+import { ViewportSpeedMarks } from './speed-marks.ts';
+import { recordMeasure, SPEED_MEASURES } from '../speed-measures.ts';
 import { applyToolBindings, FILL_TOOL_NAME, TOOL_INSTANCES } from './tool-group-bindings.ts';
 
 /**
@@ -68,6 +71,7 @@ function initializeCornerstone(): Promise<void> {
   initialized ??= (async () => {
     // One viewport on screen at a time: one WebGL context per rendering engine, not the
     // default pool of 7 (a browser keeps about 16 and drops the oldest, live or not).
+    limitSoftwareRenderResolution();
     await initCore({ rendering: { webGlContextCount: 1 }, debug: {} });
     initTools();
     registerSliceImages();
@@ -97,6 +101,7 @@ export class StackSession {
   private readonly removeListeners: (() => void)[] = [];
   private labels: PaletteLabel[] = [];
   private destroyed = false;
+  private speedMarks: ViewportSpeedMarks | null = null;
   /** each slice's labels as last loaded or reported */
   private readonly knownLabels = new Map<number, Uint16Array>();
 
@@ -118,9 +123,11 @@ export class StackSession {
     startIndex: number,
     callbacks: SessionCallbacks,
   ): Promise<StackSession> {
+    const started = performance.now();
     await initializeCornerstone();
     const session = new StackSession(element, series, callbacks);
     await session.start(labels, Math.min(Math.max(0, startIndex), series.slices - 1));
+    element.addEventListener(Enums.Events.IMAGE_RENDERED, () => recordMeasure(SPEED_MEASURES.openSeries, started), { once: true });
     return session;
   }
 
@@ -153,6 +160,7 @@ export class StackSession {
     };
     eventTarget.addEventListener(ToolEnums.Events.SEGMENTATION_DATA_MODIFIED, onModified);
     this.removeListeners.push(() => eventTarget.removeEventListener(ToolEnums.Events.SEGMENTATION_DATA_MODIFIED, onModified));
+    this.speedMarks = new ViewportSpeedMarks(this.element, () => this.viewport.getCurrentImageIdIndex());
     this.viewport.render();
   }
 
@@ -262,7 +270,9 @@ export class StackSession {
 
   async goToSlice(index: number): Promise<void> {
     const clamped = Math.min(Math.max(0, index), this.imageIds.length - 1);
-    if (clamped !== this.viewport.getCurrentImageIdIndex()) await this.viewport.setImageIdIndex(clamped);
+    if (clamped === this.viewport.getCurrentImageIdIndex()) return;
+    this.speedMarks?.sliceRequested();
+    await this.viewport.setImageIdIndex(clamped);
   }
 
   setTool(tool: ToolName): void {
@@ -442,6 +452,7 @@ export class StackSession {
     this.destroyed = true;
     clearHistory();
     for (const remove of this.removeListeners) remove();
+    this.speedMarks?.dispose();
     // Representations leave the viewport before the viewport goes, then the rest.
     for (const id of [ANNOTATION_SEGMENTATION + this.id, PREDICTION_SEGMENTATION + this.id]) {
       try {
