@@ -217,12 +217,22 @@ export class StackSession {
       {
         segmentationId: ANNOTATION_SEGMENTATION + this.id,
         representation: { type: LABELMAP_TYPE, data: { imageIds: this.annotationImageIds } },
+        config: { segments: this.segmentsConfig() },
       },
     ]);
     await segmentation.addLabelmapRepresentationToViewport(this.viewportId, [{ segmentationId: ANNOTATION_SEGMENTATION + this.id }]);
     segmentation.activeSegmentation.setActiveSegmentation(this.viewportId, ANNOTATION_SEGMENTATION + this.id);
     this.applyColors(ANNOTATION_SEGMENTATION + this.id);
     segmentation.config.style.setRenderInactiveSegmentations(this.viewportId, true);
+  }
+
+  /**
+   * Every label as a segment of its own. Cornerstone shows, hides and styles only the
+   * segments a segmentation declares (a labelmap declares segment 1 alone by default), so
+   * hiding any other label did nothing.
+   */
+  private segmentsConfig(): Record<number, { label: string }> {
+    return Object.fromEntries(this.labels.map((label, i) => [i + 1, { label: label.name }]));
   }
 
   private applyColors(segmentationId: string): void {
@@ -386,7 +396,11 @@ export class StackSession {
       for (const id of this.predictionImageIds) (cache.getImage(id)?.voxelManager?.getScalarData() as Uint8Array | undefined)?.fill(0);
     }
     segmentation.addSegmentations([
-      { segmentationId, representation: { type: LABELMAP_TYPE, data: { imageIds: this.predictionImageIds } } },
+      {
+        segmentationId,
+        representation: { type: LABELMAP_TYPE, data: { imageIds: this.predictionImageIds } },
+        config: { segments: this.segmentsConfig() },
+      },
     ]);
     await segmentation.addLabelmapRepresentationToViewport(this.viewportId, [{ segmentationId }]);
     this.applyColors(segmentationId);

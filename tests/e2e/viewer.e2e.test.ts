@@ -66,7 +66,7 @@ interface CanvasView {
   meanGrey: number;
 }
 
-describe.skipIf(!hasChromium)('every tool after every other tool', () => {
+describe.skipIf(!hasChromium)('the viewer', () => {
   let serve: ServeSession;
   let browser: Browser;
   let page: Page;
@@ -293,6 +293,44 @@ describe.skipIf(!hasChromium)('every tool after every other tool', () => {
     } else await page.getByTestId(`tool-${tool}`).click();
     await expect.poll(() => page.getByTestId(`tool-${tool}`).getAttribute('class')).toContain('active');
   }
+
+  /** Pixels of the canvas whose colour (less its grey part) points the way of the label's colour. */
+  async function labelColourCount(value: number): Promise<number> {
+    const colour = await page.evaluate(`getComputedStyle(document.querySelector('[data-testid=label-${value}] .swatch')).backgroundColor`);
+    const [r, g, b] = (colour as string).match(/\d+/g)!.map(Number);
+    return (await page.evaluate(`(() => {
+      const canvas = document.querySelector('[data-testid=viewport] canvas');
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      const m0 = Math.min(${r}, ${g}, ${b}), c = [${r} - m0, ${g} - m0, ${b} - m0], cn = Math.hypot(...c);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const m = Math.min(data[i], data[i + 1], data[i + 2]);
+        const p = [data[i] - m, data[i + 1] - m, data[i + 2] - m], pn = Math.hypot(...p);
+        if (pn > 40 && (p[0] * c[0] + p[1] * c[1] + p[2] * c[2]) / (pn * cn) > 0.97) n++;
+      }
+      return n;
+    })()`)) as number;
+  }
+
+  it('hides and shows each label on screen, whichever is selected, and saves nothing for it', async () => {
+    await goToSlice(30);
+    const saved = await savedCounts();
+    const present = [...saved.keys()];
+    expect(present.length).toBeGreaterThanOrEqual(2);
+    await page.getByTestId(`label-${present[0]}`).click();
+    for (const value of present) {
+      const before = new Map(await Promise.all(present.map(async (v) => [v, await labelColourCount(v)] as const)));
+      expect(before.get(value), `label ${value} shows before it is hidden`).toBeGreaterThan(50);
+      await page.getByTestId(`label-visible-${value}`).uncheck();
+      await eventually(async () => (await labelColourCount(value)) < before.get(value)! * 0.05, `label ${value} disappears when hidden`);
+      for (const other of present.filter((v) => v !== value))
+        expect(await labelColourCount(other), `label ${other} stays while ${value} is hidden`).toBeGreaterThan(before.get(other)! * 0.5);
+      await page.screenshot({ path: join(SHOTS, `viewer-label-${value}-hidden.png`) });
+      await page.getByTestId(`label-visible-${value}`).check();
+      await eventually(async () => (await labelColourCount(value)) > before.get(value)! * 0.8, `label ${value} comes back when shown`);
+    }
+    expect(await savedCounts()).toEqual(saved);
+  }, 120_000);
 
   it('paints, erases, fills and moves the view after every switch, and saves what is painted', async () => {
     await page.getByTestId('label-500').click();
