@@ -1,7 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-
-export type ToolName = 'brush' | 'eraser' | 'threshold' | 'scissors' | 'fill' | 'windowLevel' | 'pan' | 'zoom';
+import type { ToolName } from './tools.ts';
 
 /** Window presets (center, width in HU); 'auto' uses the slice's own range (MR). */
 export const WINDOW_PRESETS = {
@@ -27,8 +26,8 @@ export const useViewerStore = defineStore('viewer', () => {
   const overlay = ref<string | null>(null);
   const overlayOpacity = ref(0.5);
   const hiddenLabels = ref<number[]>([]);
-  const saving = ref(0);
-  const lastSaveError = ref<string | null>(null);
+  /** show the model's prediction on annotated slices too (and while annotating) */
+  const showPredictionHere = ref(false);
 
   return {
     seriesId,
@@ -42,7 +41,6 @@ export const useViewerStore = defineStore('viewer', () => {
     overlay,
     overlayOpacity,
     hiddenLabels,
-    saving,
-    lastSaveError,
+    showPredictionHere,
   };
 });
