@@ -88,9 +88,9 @@ export class StackSession {
   /** each slice's labels as last loaded or reported */
   private readonly knownLabels = new Map<number, Uint16Array>();
   /**
-   * Slices annotated when the series opened or edited since: there the annotation is what
-   * counts, and the prediction stays hidden (an erase would otherwise look undone by the
-   * prediction under it) unless asked for.
+   * Slices holding any label: there the annotation is what counts, and the prediction
+   * stays hidden unless asked for (an erase would otherwise look undone by the prediction
+   * under it). Undoing an accepted prediction brings it back.
    */
   private readonly annotatedSlices = new Set<number>();
   private predictionsEverywhere = false;
@@ -239,8 +239,10 @@ export class StackSession {
     const unchanged = known ? sameValues(known, labels) : labels.every((v) => v === 0);
     if (unchanged) return;
     this.knownLabels.set(index, labels);
-    if (!this.annotatedSlices.has(index)) {
-      this.annotatedSlices.add(index);
+    const annotated = labels.some((v) => v !== 0);
+    if (annotated !== this.annotatedSlices.has(index)) {
+      if (annotated) this.annotatedSlices.add(index);
+      else this.annotatedSlices.delete(index);
       void this.overlay.refresh(index);
     }
     this.callbacks.onAnnotationEdited(index, labels);
@@ -381,13 +383,13 @@ export class StackSession {
   }
 
   /**
-   * Opacity applies to the predictions when they are shown (annotations then stay a faint
-   * fill with a solid outline, so the two can be told apart), else to the annotations;
-   * hidden labels hide in both.
+   * Opacity applies to the annotations and the predictions; where both show on one slice
+   * (show prediction here, the Take tool) the annotations are a faint fill with a solid
+   * outline, so the two can be told apart. Hidden labels hide in both.
    */
   setOverlayStyle(opacity: number, hiddenLabels: readonly number[]): void {
-    const reviewing = this.overlay.shownModel !== null;
-    const fill = reviewing ? Math.min(opacity, 0.15) : opacity;
+    const overlapping = this.overlay.shownModel !== null && this.predictionsEverywhere;
+    const fill = overlapping ? Math.min(opacity, 0.15) : opacity;
     const specifier = { viewportId: this.viewportId, segmentationId: this.annotationSegmentationId, type: LABELMAP };
     segmentation.config.style.setStyle(specifier, {
       fillAlpha: fill,
