@@ -230,6 +230,8 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
       .poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000, interval: 100 })
       .toBe('running');
     await page.getByTestId('job-pause').click();
+    // The click shows at once, before the run reaches a point where it can pause.
+    expect(await page.getByTestId('job-progress').textContent()).toMatch(/^(pausing…|paused)/);
     await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 30_000 }).toBe('paused');
     await page.getByTestId('job-resume').click();
     await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 300_000, interval: 1000 }).toBe('done');
@@ -251,6 +253,7 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
       .poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000, interval: 100 })
       .toBe('running');
     await page.getByTestId('job-cancel').click();
+    expect(await page.getByTestId('job-progress').first().textContent()).toMatch(/^(cancelling…|cancelled)/);
     await page.getByTestId('finetune-stopped').waitFor({ timeout: 60_000 });
     await shot('07a-finetune-stopped');
     await page.getByTestId('finetune-resume').click();

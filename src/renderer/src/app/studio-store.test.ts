@@ -1,6 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobSummary, SeriesStatus, StudioApi, StudioEvent } from '../../../shared/api.ts';
+import type { useStudioStore as UseStudioStore } from './studio-store.ts';
 
 /** The engine as the store sees it: canned answers, and events the test pushes. */
 class FakeApi {
@@ -24,6 +25,11 @@ class FakeApi {
   };
   listLabels = async () => [{ value: 1, name: 'tumour', color: '#ff0000' }];
   listJobs = async () => [] as JobSummary[];
+  controls: [string, string][] = [];
+  controlJob = async (jobId: string, command: string) => {
+    this.controls.push([jobId, command]);
+    return job(jobId, 'running');
+  };
   onEvent = (listener: (event: StudioEvent) => void) => {
     this.listeners.push(listener);
     return () => {};
@@ -73,7 +79,7 @@ function job(id: string, state: JobSummary['state']): JobSummary {
 }
 
 const api = new FakeApi();
-let useStudioStore: typeof import('./studio-store.ts').useStudioStore;
+let useStudioStore: typeof UseStudioStore;
 
 beforeAll(async () => {
   // studioApi() takes Electron's bridge when the page has one: the fake stands in for it.
@@ -121,6 +127,27 @@ describe('the studio store', () => {
     expect(studio.runningJobs.map((j) => j.id)).toEqual(['j2']);
     await new Promise((resolve) => setTimeout(resolve));
     expect(api.seriesCalls).toBe(before + 1);
+  });
+
+  it("shows a pause or cancel as asked at once, until the job's state answers it", async () => {
+    const studio = useStudioStore();
+    await studio.refresh();
+    api.push({ type: 'job', job: job('j1', 'running') });
+    const asking = studio.controlJob(studio.jobs[0], 'cancel');
+    expect(studio.requests).toEqual({ j1: 'cancel' });
+    await asking;
+    expect(api.controls).toEqual([['j1', 'cancel']]);
+    // Still running (the step in progress ends first): still "cancelling…".
+    api.push({ type: 'job', job: job('j1', 'running') });
+    expect(studio.requests).toEqual({ j1: 'cancel' });
+    api.push({ type: 'job', job: job('j1', 'cancelled') });
+    expect(studio.requests).toEqual({});
+
+    api.push({ type: 'job', job: job('j2', 'running') });
+    await studio.controlJob(studio.jobs[0], 'pause');
+    expect(studio.requests).toEqual({ j2: 'pause' });
+    api.push({ type: 'job', job: job('j2', 'paused') });
+    expect(studio.requests).toEqual({});
   });
 
   it('shows an engine error as words on screen instead of throwing', async () => {
