@@ -1,7 +1,7 @@
 import type { GpuAdapterSummary, GpuReport, GpuTask, GpuUploadPart } from './gpu-worker.ts';
 import type { BackendChoice, JobCommand, JobState } from './job.ts';
 import type { LabelDefinition } from './labels.ts';
-import type { ModelInfo, SeriesInfo, SkippedFile } from './series.ts';
+import type { ModelInfo, SeriesInfo, SeriesPlane, SkippedFile } from './series.ts';
 
 /**
  * The one API contract between the interface and the engine. Electron exposes it
@@ -83,6 +83,8 @@ export interface SeriesStatus extends SeriesInfo {
   /** segmentation models that have predictions stored for this series, oldest first */
   predictedBy: string[];
   predictions: PredictionStatus[];
+  /** where the slices lie in the patient; null when the source does not say (e.g. a secondary capture) */
+  plane: SeriesPlane | null;
 }
 
 /** A label an annotator can paint (the workspace's label set). */

@@ -92,12 +92,12 @@ export async function probeWebGpu(extraArgs: string[]): Promise<string | null> {
 }
 
 /** `ssmtl info --workspace …` as JSON. */
-export function workspaceInfo(workspace: string): { series: { id: string; annotatedSlices: number[] }[] } {
+export function workspaceInfo(workspace: string): { series: { id: string; annotatedSlices: number[]; spacing: number[] }[] } {
   const info = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'info', '--workspace', workspace, '--json'], {
     encoding: 'utf8',
   });
   if (info.status !== 0) throw new Error(`ssmtl info failed: ${info.stderr}`);
-  return JSON.parse(info.stdout) as { series: { id: string; annotatedSlices: number[] }[] };
+  return JSON.parse(info.stdout) as { series: { id: string; annotatedSlices: number[]; spacing: number[] }[] };
 }
 
 /**

@@ -116,7 +116,7 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
   }
 
   async function sliceIndex(): Promise<number> {
-    return Number(await page.getByTestId('slice-index').textContent());
+    return Number(await page.getByTestId('slice-index').getAttribute('data-index'));
   }
 
   it('refuses requests without the token or from another origin', async () => {
@@ -172,7 +172,7 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     await page.getByTestId('series-item').first().waitFor();
     await openFirstSeries();
     // The slice strip marks the painted slice as annotated; go there through it.
-    const tick = page.locator(`[data-testid=slice-strip] button[title^="Slice ${paintedSlice} "]`);
+    const tick = page.locator(`[data-testid=slice-strip] button[data-index="${paintedSlice}"]`);
     expect(await tick.getAttribute('class')).toContain('annotated');
     await tick.click();
     await expect.poll(sliceIndex, { timeout: 5000 }).toBe(paintedSlice);
@@ -280,9 +280,7 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     for (const k of annotated) counts[k] = 0;
     const best = counts.indexOf(Math.max(...counts));
     expect(counts[best]).toBeGreaterThan(0);
-    await page
-      .locator(`[data-testid=slice-strip] button[title="Slice ${best}"], [data-testid=slice-strip] button[title^="Slice ${best} "]`)
-      .click();
+    await page.locator(`[data-testid=slice-strip] button[data-index="${best}"]`).click();
     await expect.poll(sliceIndex, { timeout: 5000 }).toBe(best);
     await page.waitForTimeout(1500);
     const withOverlay = await viewportPixels();
@@ -314,9 +312,7 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     expect(ranked.length).toBeGreaterThanOrEqual(2);
     const [first, second] = ranked;
     const goTo = async (k: number) => {
-      await page
-        .locator(`[data-testid=slice-strip] button[title="Slice ${k}"], [data-testid=slice-strip] button[title^="Slice ${k} "]`)
-        .click();
+      await page.locator(`[data-testid=slice-strip] button[data-index="${k}"]`).click();
       await expect.poll(sliceIndex, { timeout: 5000 }).toBe(k);
       await page.waitForTimeout(800);
     };

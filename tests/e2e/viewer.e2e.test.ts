@@ -19,7 +19,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { SPEED_MEASURES } from '../../src/renderer/src/viewer/speed-measures.ts';
 import { ViewerCanvas, totalLabelled, type Point } from './viewer-canvas.ts';
-import { SHOTS, annotateFromSampleTruth, hasChromium, launchChromium, startServe, type ServeSession } from './serve-session.ts';
+import {
+  SHOTS,
+  annotateFromSampleTruth,
+  hasChromium,
+  launchChromium,
+  startServe,
+  workspaceInfo,
+  type ServeSession,
+} from './serve-session.ts';
 
 type Tool = 'brush' | 'eraser' | 'threshold' | 'scissors' | 'fill' | 'windowLevel' | 'pan' | 'zoom';
 const TOOLS: Tool[] = ['brush', 'eraser', 'threshold', 'scissors', 'fill', 'windowLevel', 'pan', 'zoom'];
@@ -84,10 +92,8 @@ describe.skipIf(!hasChromium)('the viewer', () => {
 
   async function goToSlice(k: number): Promise<void> {
     slice = k;
-    await page
-      .locator(`[data-testid=slice-strip] button[title^="Slice ${k} "], [data-testid=slice-strip] button[title="Slice ${k}"]`)
-      .click();
-    await expect.poll(async () => Number(await page.getByTestId('slice-index').textContent()), { timeout: 10_000 }).toBe(k);
+    await page.locator(`[data-testid=slice-strip] button[data-index="${k}"]`).click();
+    await expect.poll(async () => Number(await page.getByTestId('slice-index').getAttribute('data-index')), { timeout: 10_000 }).toBe(k);
   }
 
   /** A point on the image with no label around it, or one inside a label; the next slice of the heart when this one has none. */
@@ -159,6 +165,40 @@ describe.skipIf(!hasChromium)('the viewer', () => {
     } else await page.getByTestId(`tool-${tool}`).click();
     await expect.poll(() => page.getByTestId(`tool-${tool}`).getAttribute('class')).toContain('active');
   }
+
+  it('reads like a radiology viewer: 1-based slices with their position, orientation letters, window and HU under the pointer', async () => {
+    await goToSlice(20);
+    const text = async (id: string) => (await page.getByTestId(id).textContent())?.trim() ?? '';
+    expect(await text('slice-index')).toBe('21');
+    const position = async () => Number((await text('slice-position')).match(/(-?\d+\.\d) mm/)![1]);
+    const at20 = await position();
+    await goToSlice(21);
+    expect(await text('slice-index')).toBe('22');
+    const spacing = workspaceInfo(serve.workspace).series[0].spacing[2];
+    // Positions are shown to 0.1 mm.
+    expect(Math.abs(Math.abs((await position()) - at20) - spacing)).toBeLessThanOrEqual(0.11);
+    // The sample is an axial CT: the patient's right on the screen's left, anterior at the top.
+    expect([
+      await text('orientation-left'),
+      await text('orientation-right'),
+      await text('orientation-top'),
+      await text('orientation-bottom'),
+    ]).toEqual(['R', 'L', 'A', 'P']);
+    // CT opens in its soft-tissue window; the readout follows a window/level drag.
+    expect(await text('window-readout')).toBe('W 400 L 40');
+    const box = await canvas.box();
+    // Air beside the body reads about -1000 HU; inside the body, tissue values.
+    await page.mouse.move(box.x + box.width / 2, box.y + 8);
+    await eventually(async () => /^-\d+ HU · x \d+ y \d+$/.test(await text('pixel-value')), 'the value under the pointer shows');
+    expect(Number((await text('pixel-value')).split(' ')[0])).toBeLessThan(-500);
+    await page.getByTestId('tool-windowLevel').click();
+    await canvas.drag({ x: box.width / 2, y: box.height / 2 }, { x: box.width / 2 + 60, y: box.height / 2 + 30 });
+    await eventually(async () => (await text('window-readout')) !== 'W 400 L 40', 'the window readout follows the drag');
+    await page.screenshot({ path: join(SHOTS, 'viewer-radiology-readouts.png') });
+    await page.getByTestId('window-preset').selectOption('soft');
+    await eventually(async () => (await text('window-readout')) === 'W 400 L 40', 'the preset sets the window back');
+    await page.getByTestId('tool-brush').click();
+  }, 120_000);
 
   it('hides and shows each label on screen, whichever is selected, and saves nothing for it', async () => {
     await goToSlice(30);

@@ -41,6 +41,7 @@ import {
 } from '../segmentation/finetune-job.ts';
 import { readCheckpointHeader } from '../checkpoint-file.ts';
 import { runPredict } from '../segmentation/predict-job.ts';
+import { seriesPlaneOf } from './series-plane.ts';
 import { readPrediction, type PredictionMeta } from '../segmentation/prediction-store.ts';
 import type { GpuAdapterSummary, GpuReport, GpuUploadPart } from '../../../shared/gpu-worker.ts';
 import { GpuWorkers } from '../gpu-worker/gpu-workers.ts';
@@ -155,7 +156,7 @@ export class StudioService {
     return seriesInfo(workspace).map((info) => {
       const predictions = predicted.get(info.id) ?? [];
       const pretrainedBy = pretrained.filter((m) => m.series.includes(info.id)).map((m) => m.name);
-      return { ...info, pretrainedBy, predictedBy: predictions.map((p) => p.model), predictions };
+      return { ...info, pretrainedBy, predictedBy: predictions.map((p) => p.model), predictions, plane: seriesPlaneOf(workspace, info.id) };
     });
   }
 

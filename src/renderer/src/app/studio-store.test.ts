@@ -54,6 +54,7 @@ function seriesStatus(id: string, annotatedSlices: number[] = []): SeriesStatus 
     pretrainedBy: [],
     predictedBy: [],
     predictions: [],
+    plane: null,
   };
 }
 

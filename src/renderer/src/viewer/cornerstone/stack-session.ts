@@ -23,6 +23,8 @@ import { PredictionOverlay } from './prediction-overlay.ts';
 import { limitSoftwareRenderResolution } from './render-resolution.ts';
 import { imageIdsFor, registerSliceImages } from './slice-images.ts';
 import { ViewportSpeedMarks } from './speed-marks.ts';
+import { readMarkers, readWindow, valueAt, type ViewReadout } from './view-readout.ts';
+import { autoWindow } from '../orientation.ts';
 import { TAKE_TOOL_NAME, TakeRegionTool, type TakeRegionConfiguration } from './take-region-tool.ts';
 import { applyToolBindings, TOOL_INSTANCES } from './tool-group-bindings.ts';
 import { UndoableFillTool } from './undoable-fill-tool.ts';
@@ -69,6 +71,8 @@ export interface SessionCallbacks {
   onAnnotationEdited(index: number, labels: Uint16Array): void;
   /** what Undo and Redo can do changed */
   onHistoryChange(): void;
+  /** the window, orientation letters or the value under the pointer changed */
+  onReadout(readout: ViewReadout): void;
 }
 
 export class StackSession {
@@ -94,6 +98,9 @@ export class StackSession {
    */
   private readonly annotatedSlices = new Set<number>();
   private predictionsEverywhere = false;
+  private readout: ViewReadout = { window: null, markers: null, cursor: null };
+  /** the window a preset set last (a drag departs from it) */
+  private presetRange: { lower: number; upper: number } | null = null;
   private predictionsOnUnannotated = false;
 
   private constructor(
@@ -162,7 +169,29 @@ export class StackSession {
         this.reportEdit(this.viewport.getCurrentImageIdIndex());
     });
     this.speedMarks = new ViewportSpeedMarks(this.element, () => this.viewport.getCurrentImageIdIndex());
+    this.listenForReadouts();
     this.viewport.render();
+  }
+
+  /** The window, the orientation letters and the value under the pointer, as they change. */
+  private listenForReadouts(): void {
+    const update = (changes: Partial<ViewReadout>) => {
+      this.readout = { ...this.readout, ...changes };
+      this.callbacks.onReadout(this.readout);
+    };
+    this.listen(this.element, Enums.Events.VOI_MODIFIED, () => update({ window: readWindow(this.viewport, this.presetRange) }));
+    this.listen(this.element, Enums.Events.CAMERA_MODIFIED, () => update({ markers: readMarkers(this.viewport) }));
+    this.listen(this.element, Enums.Events.IMAGE_RENDERED, () => {
+      if (!this.readout.markers || !this.readout.window)
+        update({ markers: readMarkers(this.viewport), window: readWindow(this.viewport, this.presetRange) });
+    });
+    this.listen(this.element, 'mousemove', (event) => {
+      const rect = this.viewport.canvas.getBoundingClientRect();
+      const { clientX, clientY } = event as MouseEvent;
+      const index = this.viewport.getCurrentImageIdIndex();
+      update({ cursor: valueAt(this.viewport, [clientX - rect.left, clientY - rect.top], this.imageIds[index]) });
+    });
+    this.listen(this.element, 'mouseleave', () => update({ cursor: null }));
   }
 
   private listen(target: EventTarget, type: string, listener: (event: Event) => void): void {
@@ -282,10 +311,17 @@ export class StackSession {
     if (segment) segmentation.segmentIndex.setActiveSegmentIndex(this.annotationSegmentationId, segment);
   }
 
-  /** center/width in the series' units; width 0 = the slice's own range. */
+  /** center/width in the series' units (HU for CT); width 0: the shown slice's 1st to 99th percentile; width < 0: as it is. */
   setWindow(center: number, width: number): void {
-    if (width <= 0) this.viewport.resetProperties();
-    else this.viewport.setProperties({ voiRange: { lower: center - width / 2, upper: center + width / 2 } });
+    if (width < 0) return;
+    let voiRange = { lower: center - width / 2, upper: center + width / 2 };
+    if (width === 0) {
+      const image = cache.getImage(this.imageIds[this.viewport.getCurrentImageIdIndex()]);
+      if (!image) return;
+      voiRange = autoWindow(image.getPixelData());
+    }
+    this.presetRange = voiRange;
+    this.viewport.setProperties({ voiRange });
     this.viewport.render();
   }
 
