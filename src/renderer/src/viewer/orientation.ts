@@ -40,8 +40,7 @@ export function orientationMarkers(right: PatientVector, down: PatientVector): O
   };
 }
 
-/** The window that shows most of a slice: its 1st to 99th percentile of values (MR, anything without a preset). */
-export function autoWindow(values: ArrayLike<number>): { lower: number; upper: number } {
+export function valueRange(values: ArrayLike<number>): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < values.length; i++) {
@@ -49,6 +48,12 @@ export function autoWindow(values: ArrayLike<number>): { lower: number; upper: n
     if (v < min) min = v;
     if (v > max) max = v;
   }
+  return { min, max };
+}
+
+/** The window that shows most of a slice: its 1st to 99th percentile of values (MR, anything without a preset). */
+export function autoWindow(values: ArrayLike<number>): { lower: number; upper: number } {
+  const { min, max } = valueRange(values);
   if (!(max > min)) return { lower: min - 1, upper: min + 1 };
   const bins = new Uint32Array(1024);
   const scale = (bins.length - 1) / (max - min);

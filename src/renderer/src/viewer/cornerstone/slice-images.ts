@@ -1,6 +1,7 @@
 import { imageLoader, metaData, utilities, type Types } from '@cornerstonejs/core';
 import type { PatientVector, SeriesInfo, SeriesPlane } from '../../../../shared/series.ts';
 import { fetchSlice } from '../../api/pixels.ts';
+import { valueRange } from '../orientation.ts';
 
 /**
  * Cornerstone's view of workspace slices: image ids `ssmtl:<series>:<k>`, a loader that
@@ -46,13 +47,7 @@ function loadSliceImage(imageId: string): { promise: Promise<Types.IImage> } {
     const grid = parsed && grids.get(parsed.seriesId);
     if (!parsed || !grid) throw new Error(`unknown image ${imageId}`);
     const values = await fetchSlice(parsed.seriesId, parsed.index);
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
+    const { min, max } = valueRange(values);
     const voxelManager = utilities.VoxelManager.createImageVoxelManager({
       width: grid.cols,
       height: grid.rows,
