@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Times the SSMTL step of every available tfjs backend and of the PyTorch reference on
-// the same configuration, one after the other in one run, and prints a table with each
-// backend's images/s as a fraction of PyTorch's.
+// Times the pre-training step of a method (ssmtl, ssmtl+, mocov2) on every available tfjs
+// backend and in the PyTorch reference (bench/unet_reference.py for the U-Net,
+// bench/resnet_fcn_reference.py for the ResNet50-FCN) on the same configuration, one
+// after the other in one run, and prints a table with each backend's images/s as a
+// fraction of PyTorch's.
 //
-//   node bench/compare.mjs [--size 128] [--width 16] [--batch 4] [--steps 5] [--backends wasm,wasm:1,webgpu,tensorflow,cpu] [--python /usr/bin/python3]
+//   node bench/compare.mjs [--method ssmtl] [--backbone unet] [--size 128] [--width 16] [--batch 4] [--steps 5] [--backends wasm,wasm:1,webgpu,tensorflow,cpu] [--python /usr/bin/python3]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -12,6 +14,8 @@ import { parseArgs } from 'node:util';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
+    method: { type: 'string', default: 'ssmtl' },
+    backbone: { type: 'string' },
     size: { type: 'string', default: '128' },
     width: { type: 'string', default: '16' },
     batch: { type: 'string', default: '4' },
@@ -21,7 +25,10 @@ const { values } = parseArgs({
     'cpu-steps': { type: 'string', default: '1' },
   },
 });
+const backbone = values.backbone ?? (values.method === 'ssmtl' ? 'unet' : 'resnet50-fcn');
 const cfg = ['--size', values.size, '--width', values.width, '--batch', values.batch];
+const reference = backbone === 'unet' ? ['bench/unet_reference.py'] : ['bench/resnet_fcn_reference.py', '--method', values.method];
+if (backbone === 'unet' && values.method !== 'ssmtl') throw new Error(`--method ${values.method} trains the ResNet50-FCN`);
 const rows = [];
 const run = (label, cmd, args, env = {}) => {
   try {
@@ -40,11 +47,16 @@ const run = (label, cmd, args, env = {}) => {
     process.stderr.write(`${label}: unavailable (${why})\n`);
   }
 };
-run('pytorch (default threads)', values.python, [join(root, 'bench/unet_reference.py'), ...cfg, '--steps', values.steps]);
-run('pytorch (1 thread)', values.python, [join(root, 'bench/unet_reference.py'), ...cfg, '--steps', values.steps, '--threads', '1'], {
-  OPENBLAS_NUM_THREADS: '1',
-  OMP_NUM_THREADS: '1',
-});
+run('pytorch (default threads)', values.python, [join(root, reference[0]), ...reference.slice(1), ...cfg, '--steps', values.steps]);
+run(
+  'pytorch (1 thread)',
+  values.python,
+  [join(root, reference[0]), ...reference.slice(1), ...cfg, '--steps', values.steps, '--threads', '1'],
+  {
+    OPENBLAS_NUM_THREADS: '1',
+    OMP_NUM_THREADS: '1',
+  },
+);
 // An entry "wasm:1" pins the number of data-parallel worker threads.
 for (const entry of values.backends.split(',').filter(Boolean)) {
   const [backend, threads] = entry.split(':');
@@ -53,6 +65,10 @@ for (const entry of values.backends.split(',').filter(Boolean)) {
   run(`tfjs ${backend}${threads ? ` (${threads} thread${threads === '1' ? '' : 's'})` : ''}`, process.execPath, [
     join(root, 'bin/ssmtl.mjs'),
     'bench',
+    '--method',
+    values.method,
+    '--backbone',
+    backbone,
     ...cfg,
     '--steps',
     steps,
@@ -62,8 +78,8 @@ for (const entry of values.backends.split(',').filter(Boolean)) {
     '--json',
   ]);
 }
-const reference = rows.find((r) => r.label === 'pytorch (default threads)' && !r.error);
-console.log(`\nSSMTL U-Net step, size ${values.size}, width ${values.width}, batch ${values.batch}\n`);
+const pytorch = rows.find((r) => r.label === 'pytorch (default threads)' && !r.error);
+console.log(`\n${values.method} step on the ${backbone}, size ${values.size}, width ${values.width}, batch ${values.batch}\n`);
 console.log(
   `<!-- ${new Date().toISOString()}, ${(await import('node:os')).cpus().length} CPUs, load ${(await import('node:os'))
     .loadavg()
@@ -76,6 +92,6 @@ for (const r of rows) {
   if (r.error) console.log(`| ${r.label} | – | – | – | – (${r.error.slice(0, 80)}) |`);
   else
     console.log(
-      `| ${r.label}${r.backendDescription ? ` — ${r.backendDescription}` : ''} | ${r.msPerStep} | ${r.imagesPerSecond} | ${reference ? (r.imagesPerSecond / reference.imagesPerSecond).toFixed(2) : '?'} | ${r.peakRssMb} |`,
+      `| ${r.label}${r.backendDescription ? ` — ${r.backendDescription}` : ''} | ${r.msPerStep} | ${r.imagesPerSecond} | ${pytorch ? (r.imagesPerSecond / pytorch.imagesPerSecond).toFixed(2) : '?'} | ${r.peakRssMb} |`,
     );
 }

@@ -91,6 +91,27 @@ const configs: tf.GradConfig[] = [
     gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.mul(tf.cast(saved[0], 'float32'), 2)) }),
   },
   {
+    kernelName: tf.RealDiv,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, saved) => {
+      const [a, b] = saved;
+      const out = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      return {
+        a: () => reduceTo(tf.div(dy as tf.Tensor, b), a.shape, out),
+        b: () => reduceTo(tf.neg(tf.div(tf.mul(dy as tf.Tensor, a), tf.square(b))), b.shape, out),
+      };
+    },
+  },
+  {
+    kernelName: tf.Sqrt,
+    outputsToSave: [true],
+    gradFunc: (dy, saved) => ({ x: () => tf.div(dy as tf.Tensor, tf.mul(saved[0], 2)) }),
+  },
+  {
+    kernelName: tf.Neg,
+    gradFunc: (dy) => ({ x: () => tf.neg(dy as tf.Tensor) }),
+  },
+  {
     kernelName: tf.Reshape,
     inputsToSave: ['x'],
     gradFunc: (dy, saved) => ({ x: () => tf.reshape(dy as tf.Tensor, saved[0].shape) }),
@@ -169,6 +190,49 @@ const configs: tf.GradConfig[] = [
             { x: ddx as tf.Tensor, dy },
             { strides, pad, dataFormat, dimRoundingMode, filterShape: filter.shape },
           ),
+      };
+    },
+  },
+  {
+    // y = op(a) · op(b); written with explicit transposes so that wasm stays on XNNPACK's
+    // fast matmul (a transposeA flag there takes a scalar loop). Batch dimensions must match.
+    kernelName: tf.BatchMatMul,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, saved, attrs) => {
+      const [a, b] = saved as [tf.Tensor3D, tf.Tensor3D];
+      const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+      const g = dy as tf.Tensor3D;
+      const t = (x: tf.Tensor3D) => {
+        const r = x.rank;
+        return tf.transpose(x, [...Array(r - 2).keys(), r - 1, r - 2]) as tf.Tensor3D;
+      };
+      const mm = (x: tf.Tensor3D, y: tf.Tensor3D) => tf.matMul(x, y);
+      if (!transposeA && !transposeB) return { a: () => tf.matMul(g, b, false, true), b: () => mm(t(a), g) };
+      if (!transposeA && transposeB) return { a: () => mm(g, b), b: () => mm(t(g), a) };
+      if (transposeA && !transposeB) return { a: () => tf.matMul(b, g, false, true), b: () => mm(a, g) };
+      return { a: () => mm(t(b), t(g)), b: () => mm(t(g), t(a)) };
+    },
+  },
+  {
+    kernelName: tf.Transpose,
+    gradFunc: (dy, _saved, attrs) => {
+      const perm = (attrs as { perm: number[] }).perm;
+      const inverse = new Array<number>(perm.length);
+      perm.forEach((p, i) => (inverse[p] = i));
+      return { x: () => tf.transpose(dy as tf.Tensor, inverse) };
+    },
+  },
+  {
+    // The backends' ResizeBilinearGrad implements the align-corners and legacy mappings only;
+    // the cpu one labels a non-square result [n, w, h, c] (its values are laid out [n, h, w, c]).
+    kernelName: tf.ResizeBilinear,
+    inputsToSave: ['images'],
+    gradFunc: (dy, saved, attrs) => {
+      const { alignCorners, halfPixelCenters } = attrs as { alignCorners: boolean; halfPixelCenters: boolean };
+      if (halfPixelCenters) throw new Error('the gradient of resizeBilinear with halfPixelCenters is not available; use alignCorners');
+      const [images] = saved;
+      return {
+        images: () => tf.reshape(runKernel(tf.ResizeBilinearGrad, { dy: dy as tf.Tensor, images }, { alignCorners }), images.shape),
       };
     },
   },

@@ -1,5 +1,5 @@
-import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { join } from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { join, resolve } from 'node:path';
 import { API_CHANNELS, EVENT_CHANNEL, STUDIO_METHODS, type StudioEvent } from '../shared/api.ts';
 import { validateCall } from '../shared/api-validation.ts';
 import { errorMessage } from '../shared/errors.ts';
@@ -8,6 +8,7 @@ import { defaultWorkspace } from '../engine/node/studio/default-workspace.ts';
 import { EngineHost } from './engine-host.ts';
 import { GPU_WINDOW_METHODS, createGpuWindow } from './gpu-window.ts';
 import { SECURE_WEB_PREFERENCES } from './web-preferences.ts';
+import { PacsKeychain } from './pacs-keychain.ts';
 
 /**
  * Electron main: one window, the app protocol, validated IPC, and the engine host
@@ -21,6 +22,7 @@ let mainWindow: BrowserWindow | null = null;
 /** hidden: lends Chromium's WebGPU to pre-training (gpu-window.ts) */
 let gpuWindow: BrowserWindow | null = null;
 let engine: EngineHost | null = null;
+let keychain: PacsKeychain | null = null;
 
 registerAppScheme();
 
@@ -67,17 +69,19 @@ function startGpuWindow(): void {
 /** workerIds each GPU window registered, by its webContents id */
 const gpuRegistrations = new Map<number, string[]>();
 
-/** No page of ours navigates anywhere or opens windows; https links go to the system browser. */
+/**
+ * No page of ours navigates anywhere or opens windows. Nor does a link hand its URL to
+ * the system browser (shell.openExternal): the interface links nowhere outside the app,
+ * so the list of external links allowed is empty, and a compromised page cannot send
+ * patient identifiers off in a URL or start another program by its URL scheme.
+ */
 function lockDown(contents: WebContents): void {
   contents.on('will-navigate', (event, url) => {
     if (!url.startsWith(`${APP_ORIGIN}/`)) event.preventDefault();
   });
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 }
 
 /** Only our own windows' top frames, showing our own origin, may call the API (the GPU window only its part). */
@@ -107,6 +111,7 @@ function registerIpc(): void {
       if (!engine) throw new Error('no workspace is open: start the app with `npm start -- FOLDER`');
       try {
         const result = await engine.call(call.method, call.params);
+        keepPacsSecret(call.method, call.params);
         if (call.method === 'registerGpuWorker') gpuRegistrations.get(event.sender.id)?.push((result as { workerId: string }).workerId);
         return result;
       } catch (error) {
@@ -117,12 +122,28 @@ function registerIpc(): void {
   }
 }
 
+/** A PACS password saved in the interface goes to the OS keychain; a removed PACS takes its secret with it. */
+function keepPacsSecret(method: string, params: unknown[]): void {
+  if (method === 'savePacs') {
+    const [entry, secret] = params as [{ name: string; auth: { kind: string } }, string | null];
+    if (entry.auth.kind === 'none') keychain?.forget(entry.name);
+    else if (secret !== null) keychain?.remember(entry.name, secret);
+  } else if (method === 'removePacs') keychain?.forget(params[0] as string);
+}
+
+/** The engine starts without secrets: hand it those the keychain holds for this workspace. */
+function unlockPacs(): void {
+  for (const [name, secret] of keychain?.secrets() ?? []) void engine?.call('unlockPacs', [name, secret]).catch(() => {});
+}
+
 app.whenReady().then(() => {
   // The app needs no camera, microphone, notifications, location or other permissions.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
   app.on('web-contents-created', (_event, contents) => lockDown(contents));
   engine = EngineHost.start(workspaceDir, sendEvent);
+  keychain = new PacsKeychain(join(app.getPath('userData'), 'pacs-secrets.json'), resolve(workspaceDir));
+  unlockPacs();
   handleAppProtocol(join(import.meta.dirname, '../renderer'), () => engine);
   registerIpc();
   createWindow();

@@ -1,6 +1,8 @@
 import { STUDIO_METHODS, type StudioMethod } from './api.ts';
 import { GPU_UPLOAD_MAX_BYTES, GPU_UPLOAD_PART_BYTES } from './gpu-worker.ts';
 import { InputError } from './errors.ts';
+import { BACKBONES, PRETRAIN_METHODS } from './job.ts';
+import { isValidStudyDate, isValidUid, pacsEntryProblem, type PacsEntry } from './pacs.ts';
 
 /**
  * Checks every API call that arrives from a renderer (IPC or WebSocket) before it
@@ -60,6 +62,7 @@ const lossesByName: Check = (v, name) => {
     fail(name, 'expected an object of at most 64 numbers');
   for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
     text(key, name);
+    if (key in Object.prototype) fail(name, `'${key}' is not a loss name`);
     finite(value, `${name}.${key}`);
   }
 };
@@ -73,12 +76,14 @@ const optional =
   (v, name) => {
     if (v !== undefined) check(v, name);
   };
+// Names are looked up as own properties only: with `in` or a plain index, '__proto__',
+// 'constructor' or 'toString' would be found on Object.prototype and pass unchecked.
 /** One of several records, told apart by their 'type' field. */
 const tagged =
   (variants: Record<string, Record<string, Check>>): Check =>
   (v, name) => {
-    const type = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
-    if (typeof type !== 'string' || !(type in variants))
+    const type = typeof v === 'object' && v !== null && Object.hasOwn(v, 'type') ? (v as { type?: unknown }).type : undefined;
+    if (typeof type !== 'string' || !Object.hasOwn(variants, type))
       fail(name, `expected an object whose type is one of ${Object.keys(variants).join(', ')}`);
     record({ type: () => {}, ...variants[type] })(v, name);
   };
@@ -87,8 +92,8 @@ const record =
   (v, name) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(name, 'expected an object');
     const object = v as Record<string, unknown>;
-    for (const key of Object.keys(object)) if (!(key in fields)) fail(name, `unexpected field '${key}'`);
-    for (const [key, check] of Object.entries(fields)) check(object[key], `${name}.${key}`);
+    for (const key of Object.keys(object)) if (!Object.hasOwn(fields, key)) fail(name, `unexpected field '${key.slice(0, 100)}'`);
+    for (const [key, check] of Object.entries(fields)) check(Object.hasOwn(object, key) ? object[key] : undefined, `${name}.${key}`);
   };
 
 /** 4096² slices of uint16 labels: far above any CT or MR slice. */
@@ -135,6 +140,62 @@ const gpuReport = tagged({
   failed: { kind: oneOf(['nan', 'internal']), message: text },
 });
 
+const PACS_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const pacsName: Check = (v, name) => {
+  if (typeof v !== 'string' || !PACS_NAME.test(v)) fail(name, "expected a PACS name (letters, digits, '.', '_', '-')");
+};
+const uid: Check = (v, name) => {
+  if (typeof v !== 'string' || !isValidUid(v)) fail(name, 'expected a DICOM UID');
+};
+const shortText =
+  (max: number): Check =>
+  (v, name) => {
+    if (typeof v !== 'string' || v.length > max) fail(name, `expected text of at most ${max} characters`);
+  };
+const secret: Check = (v, name) => {
+  // Never echoed: a message about a secret names the argument only.
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_TEXT) fail(name, 'expected a non-empty secret of at most 4096 characters');
+};
+const nullableText: Check = (v, name) => {
+  if (v !== null) text(v, name);
+};
+const pacsAuth: Check = (v, name) => {
+  const kind = typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : undefined;
+  if (kind === 'none') record({ kind: () => {} })(v, name);
+  else if (kind === 'basic') record({ kind: () => {}, user: text, passwordEnv: nullableText })(v, name);
+  else if (kind === 'bearer') record({ kind: () => {}, tokenEnv: nullableText })(v, name);
+  else fail(name, 'expected auth of kind none, basic or bearer');
+};
+const pacsEntry: Check = (v, name) => {
+  record({
+    name: pacsName,
+    protocol: oneOf(['dicomweb', 'dimse']),
+    url: nullableText,
+    calledAet: nullableText,
+    host: nullableText,
+    port: nullable(integer(1, 65535)),
+    callingAet: text,
+    tls: boolean,
+    caFile: nullableText,
+    auth: pacsAuth,
+    timeoutSeconds: integer(1, 3600),
+    retries: integer(0, 10),
+  })(v, name);
+  const problem = pacsEntryProblem(v as PacsEntry);
+  if (problem) fail(name, problem);
+};
+const pacsQuery: Check = (v, name) => {
+  record({
+    patientId: optional(shortText(64)),
+    studyDate: optional((d, n) => {
+      if (typeof d !== 'string' || !isValidStudyDate(d)) fail(n, 'expected YYYYMMDD or YYYYMMDD-YYYYMMDD');
+    }),
+    modality: optional(shortText(16)),
+    description: optional(shortText(64)),
+    limit: optional(integer(1, 1000)),
+  })(v, name);
+};
+
 const SIGNATURES: Record<StudioMethod, Check[]> = {
   workspace: [],
   listSeries: [],
@@ -146,7 +207,8 @@ const SIGNATURES: Record<StudioMethod, Check[]> = {
   startPretrain: [
     record({
       seriesIds: list(text, 10_000),
-      method: oneOf(['ssmtl']),
+      method: oneOf([...PRETRAIN_METHODS]),
+      backbone: optional(oneOf([...BACKBONES])),
       t: integer(1, 1000),
       epochs: integer(1, 100_000),
       size: integer(16, 2048),
@@ -179,6 +241,14 @@ const SIGNATURES: Record<StudioMethod, Check[]> = {
       format: oneOf(['dicom-seg', 'nifti']),
     }),
   ],
+  listPacs: [],
+  savePacs: [pacsEntry, nullable(secret)],
+  removePacs: [pacsName],
+  unlockPacs: [pacsName, secret],
+  echoPacs: [pacsName],
+  findInPacs: [pacsName, pacsQuery],
+  startPacsGet: [pacsName, list(uid, 100)],
+  storeToPacs: [pacsName, text, modelName],
   chooseFolder: [],
   registerGpuWorker: [record({ label: text, software: boolean })],
   releaseGpuWorker: [text],

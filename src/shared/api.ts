@@ -1,6 +1,7 @@
 import type { GpuAdapterSummary, GpuReport, GpuTask, GpuUploadPart } from './gpu-worker.ts';
-import type { BackendChoice, JobCommand, JobState } from './job.ts';
+import type { Backbone, BackendChoice, JobCommand, JobState, PretrainMethod } from './job.ts';
 import type { LabelDefinition } from './labels.ts';
+import type { PacsEchoResult, PacsEntry, PacsFindResult, PacsQuery, PacsStoreResult } from './pacs.ts';
 import type { ModelInfo, SeriesInfo, SeriesPlane, SkippedFile } from './series.ts';
 
 /**
@@ -37,6 +38,24 @@ export interface StudioApi {
    */
   saveAnnotation(seriesId: string, index: number, mask: Uint8Array): Promise<AnnotationSaved>;
   exportSegmentation(request: ExportRequest): Promise<ExportResult>;
+  /** The PACS configured in this workspace (shared/pacs.ts), and whether each has its secret. */
+  listPacs(): Promise<PacsStatus[]>;
+  /**
+   * Adds or replaces a PACS entry. `secret` (a password or token; null: keep the one it has)
+   * never reaches the workspace: Electron's main process keeps it in the OS keychain
+   * (safeStorage) and gives it to the engine, which holds it in memory; under serve it is
+   * held in memory until serve stops.
+   */
+  savePacs(entry: PacsEntry, secret: string | null): Promise<PacsStatus>;
+  removePacs(name: string): Promise<void>;
+  /** The secret of a configured PACS for this session only (not kept anywhere). */
+  unlockPacs(name: string, secret: string): Promise<PacsStatus>;
+  echoPacs(name: string): Promise<PacsEchoResult>;
+  findInPacs(name: string, query: PacsQuery): Promise<PacsFindResult>;
+  /** Retrieves series and imports them (an import job: progress, cancel, skipped files). */
+  startPacsGet(name: string, seriesUids: string[]): Promise<JobSummary>;
+  /** Sends the DICOM SEG of a model's prediction for a series to the PACS. */
+  storeToPacs(name: string, seriesId: string, model: string): Promise<PacsStoreResult>;
   /** Electron only: the native folder dialog; serve answers null (a browser cannot browse the disk). */
   chooseFolder(): Promise<string | null>;
   /**
@@ -85,6 +104,13 @@ export interface SeriesStatus extends SeriesInfo {
   predictions: PredictionStatus[];
   /** where the slices lie in the patient; null when the source does not say (e.g. a secondary capture) */
   plane: SeriesPlane | null;
+}
+
+/** A configured PACS and where its secret comes from (never the secret). */
+export interface PacsStatus {
+  entry: PacsEntry;
+  /** 'not-needed': no login; 'held': the engine has it (keychain or this session); 'environment': from the variable the entry names; 'missing' */
+  secret: 'not-needed' | 'held' | 'environment' | 'missing';
 }
 
 /** A label an annotator can paint (the workspace's label set). */
@@ -138,7 +164,10 @@ export interface JobSummary {
 export interface PretrainSettings {
   /** empty: every series */
   seriesIds: string[];
-  method: 'ssmtl';
+  method: PretrainMethod;
+  /** absent: the method's (U-Net for SSMTL, ResNet50-FCN otherwise) */
+  backbone?: Backbone;
+  /** SSMTL, SSMTL+ (MoCo v2 ignores it) */
   t: number;
   epochs: number;
   size: number;
@@ -211,6 +240,14 @@ export const API_CHANNELS = {
   controlJob: 'studio:control-job',
   saveAnnotation: 'studio:save-annotation',
   exportSegmentation: 'studio:export-segmentation',
+  listPacs: 'studio:list-pacs',
+  savePacs: 'studio:save-pacs',
+  removePacs: 'studio:remove-pacs',
+  unlockPacs: 'studio:unlock-pacs',
+  echoPacs: 'studio:echo-pacs',
+  findInPacs: 'studio:find-in-pacs',
+  startPacsGet: 'studio:start-pacs-get',
+  storeToPacs: 'studio:store-to-pacs',
   chooseFolder: 'studio:choose-folder',
   registerGpuWorker: 'studio:register-gpu-worker',
   releaseGpuWorker: 'studio:release-gpu-worker',

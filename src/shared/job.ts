@@ -15,8 +15,44 @@ export type JobCommand = { type: 'pause' } | { type: 'resume' } | { type: 'cance
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
 
+/**
+ * Self-supervised pre-training methods (CONTRACT.md `pretrain --method`): SSMTL (paper
+ * Sec. 3.2, two slice-prediction tasks), SSMTL+ (Sec. 3.3, plus the similarity task) and
+ * the MoCo v2 baseline (Sec. 4.2).
+ */
+export type PretrainMethod = 'ssmtl' | 'ssmtl+' | 'mocov2';
+export const PRETRAIN_METHODS: readonly PretrainMethod[] = ['ssmtl', 'ssmtl+', 'mocov2'];
+
+/** Networks a method trains: the U-Net (SSMTL's) or the ResNet50-FCN (SSMTL+'s and MoCo v2's encoder). */
+export type Backbone = 'unet' | 'resnet50-fcn';
+export const BACKBONES: readonly Backbone[] = ['unet', 'resnet50-fcn'];
+
+/** CONTRACT.md: unet for ssmtl, resnet50-fcn otherwise. */
+export function defaultBackbone(method: PretrainMethod): Backbone {
+  return method === 'ssmtl' ? 'unet' : 'resnet50-fcn';
+}
+
+/** MoCo v2's settings (He et al. 2020, Chen et al. 2020), with the paper's queue of 1024. */
+export interface MocoSettings {
+  /** queue length K */
+  queue: number;
+  temperature: number;
+  /** momentum of the key encoder */
+  momentum: number;
+}
+
+export const PAPER_MOCO: MocoSettings = { queue: 1024, temperature: 0.2, momentum: 0.999 };
+
 /** A pre-training run's settings, as the trainer and a GPU worker's task carry them (engine/train/ssmtl-trainer.ts). */
 export interface SsmtlConfig {
+  /** absent in runs made before the method choice existed: ssmtl */
+  method?: PretrainMethod;
+  /** absent: defaultBackbone(method) */
+  backbone?: Backbone;
+  /** SSMTL+: weight λ of the similarity loss (paper Eq. 3; default 1) */
+  lambda?: number;
+  /** MoCo v2 (default PAPER_MOCO) */
+  moco?: MocoSettings;
   ts: number[];
   size: number;
   width: number;
@@ -25,7 +61,8 @@ export interface SsmtlConfig {
   seed: number;
   epochs: number;
   /** images per forward/backward pass; gradients of a batch are accumulated over
-   * micro-batches (exact: the U-Net has no batch statistics). Bounds activation memory. */
+   * micro-batches (exact for the U-Net, which has no batch statistics; the ResNet50's
+   * batch normalization takes each micro-batch's statistics). Bounds activation memory. */
   microBatch: number;
 }
 

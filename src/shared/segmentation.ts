@@ -1,3 +1,5 @@
+import type { Backbone } from './job.ts';
+
 /** The shapes of CONTRACT.md's `annotations import`, `finetune`, `predict` and `evaluate` answers. */
 
 export interface FinetuneSummary {
@@ -96,6 +98,8 @@ export interface FinetuneRunResult {
 
 /** A fine-tuning's settings, the same wherever it runs (a job process, or a page's GPU worker). */
 export interface FinetuneRunSettings {
+  /** the network (absent in runs made before the ResNet50-FCN existed: the U-Net) */
+  network?: Backbone;
   size: number;
   width: number;
   batch: number;

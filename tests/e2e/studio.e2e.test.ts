@@ -220,6 +220,15 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
 
   it('pre-trains a tiny model from the interface', async () => {
     await page.getByTestId('nav-train').click();
+    // The paper's three methods, each with a line on what it does; MoCo v2 has no slice distance.
+    await page.getByTestId('pretrain-method').selectOption('ssmtl+');
+    expect(await page.getByTestId('pretrain-method-summary').textContent()).toMatch(/similarity/);
+    await page.getByTestId('pretrain-method').selectOption('mocov2');
+    expect(await page.getByTestId('pretrain-method-summary').textContent()).toMatch(/contrastive baseline/);
+    expect(await page.getByTestId('pretrain-t').count()).toBe(0);
+    await shot('06a-pretrain-methods');
+    await page.getByTestId('pretrain-method').selectOption('ssmtl');
+    expect(await page.getByTestId('pretrain-backbone').inputValue()).toBe('unet');
     await page.getByTestId('pretrain-epochs').fill('4');
     await page.getByTestId('pretrain-size').fill('32');
     await page.getByTestId('pretrain-width').fill('4');

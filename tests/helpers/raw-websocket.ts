@@ -14,7 +14,12 @@ export interface RawWebSocket {
   closed: Promise<number | null>;
 }
 
-export function openRawWebSocket(port: number, headers: Record<string, string>, options: { read?: boolean } = {}): Promise<RawWebSocket> {
+export function openRawWebSocket(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  options: { read?: boolean } = {},
+): Promise<RawWebSocket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
     let buffer = Buffer.alloc(0);
@@ -25,7 +30,7 @@ export function openRawWebSocket(port: number, headers: Record<string, string>, 
     socket.on('close', () => resolveClosed(closeCode(buffer)));
     socket.on('connect', () => {
       const lines = [
-        'GET /api/ws HTTP/1.1',
+        `GET ${path} HTTP/1.1`,
         `Host: 127.0.0.1:${port}`,
         'Upgrade: websocket',
         'Connection: Upgrade',

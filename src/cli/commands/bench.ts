@@ -2,26 +2,30 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../../shared/errors.ts';
 import { BackendUnavailableError, chooseMicroBatch, isBackendChoice } from '../../engine/backends/backend-names.ts';
 import { InMemorySliceSource } from '../../engine/data/slice-source.ts';
-import { UNet } from '../../engine/networks/unet.ts';
+import { checkNetworkSize } from '../../engine/networks/create-network.ts';
 import { loadBackend } from '../../engine/node/load-backend.ts';
 import { WorkerGradients } from '../../engine/node/parallel/worker-gradients.ts';
 import { availableParallelism } from 'node:os';
 import { Random } from '../../engine/random.ts';
-import { SsmtlTrainer } from '../../engine/train/ssmtl-trainer.ts';
+import { SsmtlTrainer, taskNames } from '../../engine/train/ssmtl-trainer.ts';
+import { BACKBONES, defaultBackbone, PAPER_MOCO, PRETRAIN_METHODS, type Backbone, type PretrainMethod } from '../../shared/job.ts';
+import { backboneProblem } from '../../shared/pretrain-methods.ts';
 import type { Command } from '../command.ts';
 import { optionalNumber, optionalString } from '../options.ts';
 
 /**
- * Times SSMTL training steps on random data after one warm-up step (CONTRACT.md `bench`).
- * Runs in this process: the number is the engine's speed, with nothing else in the way.
+ * Times pre-training steps of a method (SSMTL, SSMTL+, MoCo v2) on random data after one
+ * warm-up step (CONTRACT.md `bench`). Runs in this process: the number is the engine's
+ * speed, with nothing else in the way.
  */
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'Time pre-training steps on random data (after one warm-up step).',
   usage:
-    'bench [--method ssmtl] [--size 256] [--width 64] [--batch 16] [--steps 5] [--backend auto] [--t 5] [--micro-batch N] [--threads N] [--profile] [--json]',
+    'bench [--method ssmtl|ssmtl+|mocov2] [--backbone unet|resnet50-fcn] [--size 256] [--width 64] [--batch 16] [--steps 5] [--backend auto] [--t 5] [--micro-batch N] [--threads N] [--profile] [--json]',
   options: {
     method: { type: 'string' },
+    backbone: { type: 'string' },
     size: { type: 'string' },
     width: { type: 'string' },
     batch: { type: 'string' },
@@ -34,14 +38,16 @@ export const benchCommand: Command = {
   },
   async run(context) {
     const method = optionalString(context, 'method') ?? 'ssmtl';
-    if (method !== 'ssmtl') {
-      if (method === 'ssmtl+' || method === 'mocov2')
-        throw new InputError(`--method ${method} is not yet available in this version (only ssmtl)`);
-      throw new InputError(`--method must be ssmtl, ssmtl+ or mocov2, got '${method}'`);
-    }
+    if (!(PRETRAIN_METHODS as readonly string[]).includes(method))
+      throw new InputError(`--method must be ${PRETRAIN_METHODS.join(', ')}, got '${method}'`);
+    const backbone = optionalString(context, 'backbone') ?? defaultBackbone(method as PretrainMethod);
+    if (!(BACKBONES as readonly string[]).includes(backbone))
+      throw new InputError(`--backbone must be ${BACKBONES.join(' or ')}, got '${backbone}'`);
+    const problem = backboneProblem(method as PretrainMethod, backbone as Backbone);
+    if (problem) throw new InputError(`--backbone ${backbone}: ${problem}`);
     const size = optionalNumber(context, 'size', 256, { integer: true, min: 16, max: 2048 });
     try {
-      UNet.checkSize(size);
+      checkNetworkSize(backbone as Backbone, size);
     } catch (error) {
       throw new InputError(`--size: ${(error as Error).message}`);
     }
@@ -59,33 +65,50 @@ export const benchCommand: Command = {
       throw error;
     }
     for (const note of backend.notes) context.log(`note: ${note}`);
-    const microBatch = optionalNumber(context, 'micro-batch', chooseMicroBatch(batch, size, width, 2, backend.maxActivationBytes), {
-      integer: true,
-      min: 1,
-      max: batch,
-    });
+    const config = {
+      method: method as PretrainMethod,
+      backbone: backbone as Backbone,
+      ts: [t],
+      size,
+      width,
+      batch,
+      lr: 1e-3,
+      seed: 0,
+      epochs: 1_000_000,
+      ...(method === 'mocov2' ? { moco: PAPER_MOCO } : {}),
+    };
+    const tasks = taskNames(config);
+    const microBatch = optionalNumber(
+      context,
+      'micro-batch',
+      chooseMicroBatch(batch, size, width, tasks.length, backend.maxActivationBytes, config.backbone),
+      {
+        integer: true,
+        min: 1,
+        max: batch,
+      },
+    );
 
-    // One series with exactly `batch` anchors, so each step is one full batch.
-    const slices = batch + 2 * t;
+    // One series with exactly `batch` anchors (SSMTL+: each with a partner; MoCo v2: every slice), so each step is one full batch.
+    const slices = method === 'mocov2' ? batch : batch + 2 * t + (method === 'ssmtl+' ? 1 : 0);
     const random = new Random(1234);
     const volume = new Float32Array(slices * size * size);
     for (let i = 0; i < volume.length; i++) volume[i] = random.normal();
     const source = new InMemorySliceSource().add('bench', slices, size, size, volume);
-    const threads = optionalNumber(context, 'threads', WorkerGradients.defaultWorkers(backend.name, availableParallelism(), size, width), {
-      integer: true,
-      min: 1,
-      max: 64,
-    });
-    const parallel =
-      threads > 1 ? new WorkerGradients(threads, { backend: backend.name, width, heads: ['t-', 't+'], size, microBatch }) : undefined;
-    const trainer = new SsmtlTrainer(
-      source,
-      { ts: [t], size, width, batch, lr: 1e-3, seed: 0, epochs: 1_000_000, microBatch },
-      { parallel },
+    // Gradient worker threads replicate networks without batch statistics only: SSMTL's U-Net.
+    const replicable = method === 'ssmtl' && backbone === 'unet';
+    const threads = optionalNumber(
+      context,
+      'threads',
+      replicable ? WorkerGradients.defaultWorkers(backend.name, availableParallelism(), size, width) : 1,
+      { integer: true, min: 1, max: replicable ? 64 : 1 },
     );
+    const parallel =
+      threads > 1 ? new WorkerGradients(threads, { backend: backend.name, width, heads: tasks, size, microBatch }) : undefined;
+    const trainer = new SsmtlTrainer(source, { ...config, microBatch }, { parallel });
     try {
       context.log(
-        `bench: ${backend.description}${threads > 1 ? ` × ${threads} worker threads` : ''}, size ${size}, width ${width}, batch ${batch}${microBatch < batch ? ` (micro-batch ${microBatch})` : ''}, ${trainer.net.params.count} parameters`,
+        `bench: ${method} on ${backbone}, ${backend.description}${threads > 1 ? ` × ${threads} worker threads` : ''}, size ${size}, width ${width}, batch ${batch}${microBatch < batch ? ` (micro-batch ${microBatch})` : ''}, ${trainer.parameterCount} parameters`,
       );
       await trainer.run({ maxSteps: 1 });
       const t0 = performance.now();
@@ -111,6 +134,7 @@ export const benchCommand: Command = {
       const json = {
         backend: backend.name,
         method,
+        backbone,
         size,
         width,
         batch,
@@ -121,7 +145,7 @@ export const benchCommand: Command = {
         microBatch,
         threads,
         steps,
-        parameters: trainer.net.params.count,
+        parameters: trainer.parameterCount,
         ...(kernels ? { kernelMsPerStep: kernels } : {}),
       };
       const text =

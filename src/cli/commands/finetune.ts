@@ -1,3 +1,4 @@
+import { isBackboneName } from '../../engine/networks/dense-network.ts';
 import { InputError } from '../../shared/errors.ts';
 import { isBackendChoice } from '../../engine/backends/backend-names.ts';
 import { DEFAULT_FINETUNE, runFinetune, type FinetuneOptions } from '../../engine/node/segmentation/finetune-job.ts';
@@ -13,7 +14,7 @@ export const finetuneCommand: Command = {
   summary:
     'Train a segmentation model on every annotated slice, from a pre-trained backbone (or --init none); stops at convergence unless --epochs is given',
   usage:
-    'finetune --workspace DIR --name NAME [--init MODEL | --init none] [--epochs N] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--batch 8] [--lr 0.001] [--size S --width W (with --init none)] [--series ID]… [--resume] [--json]',
+    'finetune --workspace DIR --name NAME [--init MODEL | --init none] [--epochs N] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--batch 8] [--lr 0.001] [--size S --width W --backbone unet|resnet50-fcn (with --init none)] [--series ID]… [--resume] [--json]',
   options: {
     workspace: { type: 'string' },
     name: { type: 'string' },
@@ -25,6 +26,7 @@ export const finetuneCommand: Command = {
     lr: { type: 'string' },
     size: { type: 'string' },
     width: { type: 'string' },
+    backbone: { type: 'string' },
     series: { type: 'string', multiple: true },
     resume: { type: 'boolean' },
   },
@@ -46,6 +48,9 @@ export function parseFinetuneOptions(context: CommandContext): FinetuneOptions {
   const backend = optionalString(context, 'backend') ?? 'auto';
   if (!isBackendChoice(backend)) throw new InputError(`--backend must be auto, tensorflow, webgpu, wasm or cpu, got '${backend}'`);
   const init = optionalString(context, 'init') ?? null;
+  const backbone = optionalString(context, 'backbone');
+  if (backbone !== undefined && !isBackboneName(backbone))
+    throw new InputError(`--backbone must be unet or resnet50-fcn, got '${backbone}'`);
   return {
     workspace: requireString(context, 'workspace'),
     name: requireString(context, 'name'),
@@ -57,6 +62,7 @@ export function parseFinetuneOptions(context: CommandContext): FinetuneOptions {
     lr: optionalNumber(context, 'lr', DEFAULT_FINETUNE.lr, { min: 0 }),
     ...(context.values.size !== undefined ? { size: optionalNumber(context, 'size', 256, { integer: true, min: 16, max: 2048 }) } : {}),
     ...(context.values.width !== undefined ? { width: optionalNumber(context, 'width', 64, { integer: true, min: 1, max: 512 }) } : {}),
+    ...(backbone !== undefined ? { backbone } : {}),
     seriesIds: stringList(context, 'series'),
     resume: Boolean(context.values.resume),
   };
@@ -68,7 +74,7 @@ export async function finetuneWithProgress(options: FinetuneOptions, context: Co
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
-    context.log(`stopping fine-tuning after the current step (continue it with --resume --name ${options.name})`);
+    context.log(`stopping fine-tuning after the current micro-batch (continue it with --resume --name ${options.name})`);
     control.cancel();
   };
   process.on('SIGINT', onSignal);

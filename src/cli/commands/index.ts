@@ -17,5 +17,13 @@ export const commandLoaders: { name: string; load: () => Promise<Command> }[] = 
   { name: 'finetune', load: async () => (await import('./finetune.ts')).finetuneCommand },
   { name: 'predict', load: async () => (await import('./predict.ts')).predictCommand },
   { name: 'evaluate', load: async () => (await import('./evaluate.ts')).evaluateCommand },
+  { name: 'pacs echo', load: async () => (await import('./pacs.ts')).pacsEchoCommand },
+  { name: 'pacs find', load: async () => (await import('./pacs.ts')).pacsFindCommand },
+  { name: 'pacs get', load: async () => (await import('./pacs.ts')).pacsGetCommand },
+  { name: 'pacs store', load: async () => (await import('./pacs.ts')).pacsStoreCommand },
+  { name: 'pacs add', load: async () => (await import('./pacs-config.ts')).pacsAddCommand },
+  { name: 'pacs list', load: async () => (await import('./pacs-config.ts')).pacsListCommand },
+  { name: 'pacs remove', load: async () => (await import('./pacs-config.ts')).pacsRemoveCommand },
   { name: 'demo', load: async () => (await import('./demo.ts')).demoCommand },
+  { name: 'experiment', load: async () => (await import('./experiment/experiment.ts')).experimentCommand },
 ];

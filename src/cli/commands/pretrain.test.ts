@@ -15,6 +15,16 @@ function ssmtl(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The same without blocking the test worker's event loop (long runs of commands). */
+function ssmtlAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+}
+
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'ssmtl-cli-'));
   const volumes = join(root, 'volumes');
@@ -42,6 +52,33 @@ describe('ssmtl pretrain', () => {
     expect(info.models).toContainEqual(expect.objectContaining({ name: 'ssmtl-t2-4-32px-w4-seed0', kind: 'pretrained', method: 'ssmtl' }));
   }, 60_000);
 
+  it('pre-trains SSMTL+ and MoCo v2 on the ResNet50-FCN, reporting each task and recording method and backbone', async () => {
+    const resnet = ['--size', '64', '--width', '2', '--batch', '8', '--backend', 'wasm', '--epochs', '1'];
+    const plus = await ssmtlAsync(
+      'pretrain',
+      '--workspace',
+      workspace,
+      ...resnet,
+      '--method',
+      'ssmtl+',
+      '--t',
+      '2',
+      '--lambda',
+      '0.5',
+      '--json',
+    );
+    expect(plus.code, plus.stderr).toBe(0);
+    const p = JSON.parse(plus.stdout);
+    expect(p).toMatchObject({ model: 'ssmtl+-t2-resnet50-fcn-64px-w2-seed0', method: 'ssmtl+', backbone: 'resnet50-fcn', epochs: 1 });
+    expect(Object.keys(p.headLosses)).toEqual(['t2-', 't2+', 'sim']);
+    const moco = await ssmtlAsync('pretrain', '--workspace', workspace, ...resnet, '--method', 'mocov2', '--json');
+    expect(moco.code, moco.stderr).toBe(0);
+    const m = JSON.parse(moco.stdout);
+    expect(m).toMatchObject({ model: 'mocov2-resnet50-fcn-64px-w2-seed0', method: 'mocov2', backbone: 'resnet50-fcn' });
+    expect(Object.keys(m.headLosses)).toEqual(['infonce']);
+    expect(m.loss.last).toBeGreaterThan(0);
+  }, 120_000);
+
   it('on SIGTERM checkpoints and exits 1 naming --resume; --resume then finishes the run', async () => {
     const child = spawn(
       process.execPath,
@@ -67,10 +104,13 @@ describe('ssmtl pretrain', () => {
     expect(out.loss.perEpoch).toHaveLength(40);
   }, 120_000);
 
-  it('exits 2 with one line for bad input', () => {
+  it('exits 2 with one line for bad input', async () => {
     const cases: [string[], RegExp][] = [
-      [['--method', 'ssmtl+'], /not yet available/],
-      [['--method', 'mocov2'], /not yet available/],
+      [['--method', 'simclr'], /--method must be one of ssmtl, ssmtl\+, mocov2/],
+      [['--method', 'ssmtl+', '--backbone', 'unet'], /--backbone unet: SSMTL\+ trains ResNet50-FCN only/],
+      [['--method', 'mocov2', '--t', '5'], /MoCo v2 has no slice distance/],
+      [['--lambda', '2'], /--lambda is the weight of the similarity task of --method ssmtl\+/],
+      [['--method', 'ssmtl+', '--size', '48'], /--size: size must be a multiple of 32/],
       [['--size', '30'], /--size: size must be a multiple of 16/],
       [['--backend', 'tensorflow'], /npm install @tensorflow\/tfjs-node/],
       [['--backend', 'metal'], /--backend must be/],
@@ -81,7 +121,7 @@ describe('ssmtl pretrain', () => {
       [['--resume', '--name', 'never-run'], /nothing to resume/],
     ];
     for (const [args, message] of cases) {
-      const r = ssmtl('pretrain', '--workspace', workspace, ...args);
+      const r = await ssmtlAsync('pretrain', '--workspace', workspace, ...args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(
@@ -104,6 +144,6 @@ describe('ssmtl bench', () => {
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ backend: 'wasm', method: 'ssmtl', size: 32, width: 4, batch: 4 });
     for (const k of ['msPerStep', 'imagesPerSecond', 'peakRssMb']) expect(out[k]).toBeGreaterThan(0);
-    expect(ssmtl('bench', '--method', 'ssmtl+').code).toBe(2);
+    expect(ssmtl('bench', '--method', 'mocov2', '--backbone', 'unet').code).toBe(2);
   }, 60_000);
 });

@@ -4,18 +4,19 @@ import { isBackendChoice } from '../../engine/backends/backend-names.ts';
 import { startPretrainProcess } from '../../engine/node/jobs/job-processes.ts';
 import { JobFailedError } from '../../engine/node/process/job-failed-error.ts';
 import { checkPretrainOptions, defaultModelName, type PretrainOptions } from '../../engine/node/pretrain-job.ts';
-import { UNet } from '../../engine/networks/unet.ts';
+import { checkNetworkSize } from '../../engine/networks/create-network.ts';
+import { BACKBONES, PRETRAIN_METHODS, defaultBackbone, type Backbone, type PretrainMethod } from '../../shared/job.ts';
+import { backboneProblem } from '../../shared/pretrain-methods.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { optionalNumber, optionalString, requireString, stringList } from '../options.ts';
 import { formatSeconds } from '../progress-bar.ts';
 
-const METHODS = ['ssmtl', 'ssmtl+', 'mocov2'];
-
 export const pretrainCommand: Command = {
   name: 'pretrain',
-  summary: "Self-supervised multi-task pre-training (SSMTL) of a U-Net on the workspace's series; resumable.",
+  summary:
+    "Self-supervised pre-training on the workspace's series: SSMTL (U-Net), SSMTL+ or the MoCo v2 baseline (ResNet50-FCN); resumable.",
   usage:
-    'pretrain --workspace DIR [--series ID]… [--method ssmtl] [--t 5]… [--backbone unet] [--epochs 100] [--batch 16] [--size 256] [--width 64] [--lr 0.001] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--name NAME] [--resume] [--threads N] [--json]',
+    'pretrain --workspace DIR [--series ID]… [--method ssmtl|ssmtl+|mocov2] [--t 5]… [--backbone unet|resnet50-fcn] [--lambda 1] [--epochs 100] [--batch 16] [--size 256] [--width 64] [--lr 0.001] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--name NAME] [--resume] [--threads N] [--json]',
   options: {
     workspace: { type: 'string' },
     series: { type: 'string', multiple: true },
@@ -45,21 +46,16 @@ export const pretrainCommand: Command = {
 
 export function parsePretrainOptions(context: CommandContext): PretrainOptions {
   const workspace = requireString(context, 'workspace');
-  const method = optionalString(context, 'method') ?? 'ssmtl';
-  if (!METHODS.includes(method)) throw new InputError(`--method must be one of ${METHODS.join(', ')}, got '${method}'`);
-  if (method !== 'ssmtl') {
-    throw new InputError(
-      `--method ${method} is not yet available in this version (only ssmtl, the U-Net method of the paper's Sec. 3.2, is implemented)`,
-    );
-  }
-  const backbone = optionalString(context, 'backbone') ?? 'unet';
-  if (backbone !== 'unet') {
-    throw new InputError(
-      backbone === 'resnet50-fcn'
-        ? `--backbone resnet50-fcn is not yet available (only unet)`
-        : `--backbone must be unet or resnet50-fcn, got '${backbone}'`,
-    );
-  }
+  const method = (optionalString(context, 'method') ?? 'ssmtl') as PretrainMethod;
+  if (!PRETRAIN_METHODS.includes(method)) throw new InputError(`--method must be one of ${PRETRAIN_METHODS.join(', ')}, got '${method}'`);
+  const backbone = (optionalString(context, 'backbone') ?? defaultBackbone(method)) as Backbone;
+  if (!BACKBONES.includes(backbone)) throw new InputError(`--backbone must be unet or resnet50-fcn, got '${backbone}'`);
+  const problem = backboneProblem(method, backbone);
+  if (problem) throw new InputError(`--backbone ${backbone}: ${problem}`);
+  if (method === 'mocov2' && stringList(context, 't').length > 0)
+    throw new InputError('--t: MoCo v2 has no slice distance (it contrasts whole slices)');
+  if (context.values.lambda !== undefined && method !== 'ssmtl+')
+    throw new InputError('--lambda is the weight of the similarity task of --method ssmtl+');
   const tValues = stringList(context, 't');
   const ts =
     tValues.length === 0
@@ -72,7 +68,7 @@ export function parsePretrainOptions(context: CommandContext): PretrainOptions {
   if (new Set(ts).size !== ts.length) throw new InputError(`--t values repeat: ${ts.join(', ')}`);
   const size = optionalNumber(context, 'size', 256, { integer: true, min: 16, max: 2048 });
   try {
-    UNet.checkSize(size);
+    checkNetworkSize(backbone, size);
   } catch (error) {
     throw new InputError(`--size: ${(error as Error).message}`);
   }
@@ -83,14 +79,14 @@ export function parsePretrainOptions(context: CommandContext): PretrainOptions {
   const resume = Boolean(context.values.resume);
   const explicitName = optionalString(context, 'name');
   if (resume && !explicitName) throw new InputError('--resume needs --name (the run to continue)');
-  if (context.values.lambda !== undefined) optionalNumber(context, 'lambda', 1, { min: 0 });
   const minutes = optionalNumber(context, 'checkpoint-minutes', 5, { min: 0.001, max: 5 });
   return {
     workspace,
     seriesIds: stringList(context, 'series'),
-    method: 'ssmtl',
-    backbone: 'unet',
-    ts,
+    method,
+    backbone,
+    ...(method === 'ssmtl+' ? { lambda: optionalNumber(context, 'lambda', 1, { min: 0, max: 1000 }) } : {}),
+    ts: method === 'mocov2' ? [] : ts,
     // Resuming without --epochs keeps the run's own epoch count (0: "as the checkpoint says").
     epochs: optionalNumber(context, 'epochs', resume ? 0 : 100, { integer: true, min: 1, max: 1_000_000 }),
     batch: optionalNumber(context, 'batch', 16, { integer: true, min: 1, max: 4096 }),
@@ -99,7 +95,7 @@ export function parsePretrainOptions(context: CommandContext): PretrainOptions {
     lr: optionalNumber(context, 'lr', 0.001, { min: 0 }),
     seed,
     backend,
-    name: explicitName ?? defaultModelName({ method: 'ssmtl', ts, size, width, seed }),
+    name: explicitName ?? defaultModelName({ method, backbone, ts, size, width, seed }),
     resume,
     checkpointIntervalMs: minutes * 60_000,
     ...(context.values.threads !== undefined ? { threads: optionalNumber(context, 'threads', 1, { integer: true, min: 1, max: 64 }) } : {}),

@@ -6,12 +6,27 @@ import type { IncomingMessage } from 'node:http';
  * printed in the URL, reached at the served address. The Host check defeats DNS
  * rebinding (a remote page whose name resolves to 127.0.0.1); the Origin check defeats
  * cross-site requests and WebSockets from any other page in the same browser.
+ *
+ * Browsers send a cookie to every port of its host, so the session cookie is bound to
+ * this server twice over: its name carries the port (a second `serve` in the same
+ * browser sets a cookie of its own instead of overwriting this one), and its Path is
+ * the server's scope, a random path the interface lives under. Another program
+ * listening on a loopback port never sees the cookie, because the browser never asks it
+ * for that path.
  */
-export const TOKEN_COOKIE = 'ssmtl_token';
 export const TOKEN_HEADER = 'x-ssmtl-token';
 
 export function newToken(): string {
   return randomBytes(32).toString('hex');
+}
+
+/** The path the interface is served under: '/s/<random>/' (not a secret that grants anything; it only scopes the cookie). */
+export function newScope(): string {
+  return `/s/${randomBytes(12).toString('hex')}/`;
+}
+
+export function tokenCookieName(port: number): string {
+  return `ssmtl_token_${port}`;
 }
 
 export type Refusal = { status: 400 | 403; reason: string } | null;
@@ -19,11 +34,21 @@ export type Refusal = { status: 400 | 403; reason: string } | null;
 export class RequestGuard {
   readonly origin: string;
 
+  readonly cookieName: string;
+
   constructor(
     readonly token: string,
     private readonly hostHeader: string,
+    port: number,
+    readonly scope: string,
   ) {
     this.origin = `http://${hostHeader}`;
+    this.cookieName = tokenCookieName(port);
+  }
+
+  /** The Set-Cookie value that moves the token from the first URL into a cookie only this server's pages send. */
+  sessionCookie(): string {
+    return `${this.cookieName}=${this.token}; Path=${this.scope}; HttpOnly; SameSite=Strict`;
   }
 
   /** The token from the query (the first page load), the cookie, or a header. */
@@ -34,7 +59,7 @@ export class RequestGuard {
     if (typeof header === 'string') return header;
     for (const part of (request.headers.cookie ?? '').split(';')) {
       const [name, ...value] = part.trim().split('=');
-      if (name === TOKEN_COOKIE) return value.join('=');
+      if (name === this.cookieName) return value.join('=');
     }
     return null;
   }

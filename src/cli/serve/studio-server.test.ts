@@ -50,20 +50,36 @@ describe('ssmtl serve: who may talk to it', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cookie = () => ({ Cookie: `ssmtl_token=${server.token}` });
+  const cookie = () => ({ Cookie: `${server.cookieName}=${server.token}` });
+  const inScope = (path: string) => new URL(`${server.scope}${path}`, base);
 
-  it('serves the page with the token and hands over a cookie', async () => {
-    const page = await get(base);
+  it('sends the printed URL on to its scope, where the page hands over a cookie bound to this server', async () => {
+    const printed = await get(base);
+    expect(printed.status).toBe(303);
+    expect(printed.headers.location).toBe(`${server.scope}?token=${server.token}`);
+    expect(server.scope).toMatch(/^\/s\/[0-9a-f]{24}\/$/);
+    const page = await get(new URL(printed.headers.location!, base));
     expect(page.status).toBe(200);
-    expect(String(page.headers['set-cookie'])).toMatch(/ssmtl_token=[0-9a-f]{64}; Path=\/; HttpOnly; SameSite=Strict/);
+    expect(page.body).toContain('<title>t</title>');
+    // The name carries the port (a second serve sets its own); the Path keeps it from every other port's pages.
+    expect(server.cookieName).toBe(`ssmtl_token_${base.port}`);
+    expect(String(page.headers['set-cookie'])).toBe(
+      `${server.cookieName}=${server.token}; Path=${server.scope}; HttpOnly; SameSite=Strict`,
+    );
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
-    expect((await get(new URL('/assets/a.js', base), cookie())).status).toBe(200);
+    expect((await get(inScope('assets/a.js'), cookie())).status).toBe(200);
+    // A script with the token in a header may leave the scope out; without the token nothing is served anywhere.
+    expect((await get(new URL('/assets/a.js', base), { 'x-ssmtl-token': server.token })).status).toBe(200);
+    expect((await get(new URL('/assets/a.js', base))).status).toBe(403);
+    expect((await get(new URL(`/s/${'0'.repeat(24)}/assets/a.js`, base), cookie())).status).toBe(404);
   });
 
   it('refuses requests without the token, with a wrong one, or from elsewhere', async () => {
     expect((await get(new URL('/', base))).status).toBe(403);
     expect((await get(new URL('/?token=00', base))).status).toBe(403);
-    expect((await get(new URL('/', base), { Cookie: 'ssmtl_token=' + '0'.repeat(64) })).status).toBe(403);
+    expect((await get(inScope(''), { Cookie: `${server.cookieName}=${'0'.repeat(64)}` })).status).toBe(403);
+    // The token under another port's cookie name is not this server's cookie.
+    expect((await get(inScope(''), { Cookie: `ssmtl_token_1=${server.token}` })).status).toBe(403);
     // DNS rebinding: our address under another name.
     expect((await get(base, { Host: `evil.example:${base.port}` })).status).toBe(403);
     expect((await get(base, { Origin: 'http://evil.example' })).status).toBe(403);
@@ -72,19 +88,19 @@ describe('ssmtl serve: who may talk to it', () => {
 
   it('never serves a file outside the interface build', async () => {
     for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/..%5csecret.txt', '/%00']) {
-      const answer = await get(new URL(path, base), cookie());
+      const answer = await get(new URL(`${server.scope.slice(0, -1)}${path}`, base), cookie());
       expect(answer.status, path).not.toBe(200);
       expect(answer.body).not.toContain('outside the web root');
     }
   });
 
   it('answers pixel routes only for slices that exist', async () => {
-    expect((await get(new URL('/api/series/1.2.3/slices/0', base), cookie())).status).toBe(404);
-    expect((await get(new URL('/api/series/1.2.3/slices/-1', base), cookie())).status).toBe(404);
+    expect((await get(inScope('api/series/1.2.3/slices/0'), cookie())).status).toBe(404);
+    expect((await get(inScope('api/series/1.2.3/slices/-1'), cookie())).status).toBe(404);
   });
 
   it('takes API calls over a WebSocket from our origin only, validating each', async () => {
-    const wsUrl = `ws://127.0.0.1:${base.port}/api/ws`;
+    const wsUrl = `ws://127.0.0.1:${base.port}${server.scope}api/ws`;
     const refused = new WebSocket(wsUrl, { headers: { ...cookie(), Origin: 'http://evil.example' } });
     await expect(new Promise((resolve, reject) => (refused.on('open', resolve), refused.on('error', reject)))).rejects.toThrow();
     const socket = new WebSocket(wsUrl, { headers: { ...cookie(), Origin: `http://127.0.0.1:${base.port}` } });

@@ -1,6 +1,6 @@
 import type { GpuFinetuneTask, GpuJobEvent, GpuPredictTask, GpuPretrainTask, GpuReport, GpuUploadPart } from '../../shared/gpu-worker.ts';
-import type { UNet } from '../networks/unet.ts';
-import { predictSlices } from '../segmentation/predict.ts';
+import type { DenseNetwork } from '../networks/dense-network.ts';
+import { predictSlices, type PredictRequest } from '../segmentation/predict.ts';
 import { encodePrediction } from '../segmentation/prediction-bytes.ts';
 import { createSegmentationNet, loadAll } from '../segmentation/segmentation-net.ts';
 import { decodeFinetunePayload } from '../segmentation/finetune-payload.ts';
@@ -98,16 +98,17 @@ export async function runFinetuneTask(task: GpuFinetuneTask, payload: Uint8Array
 }
 
 export async function runPredictTask(task: GpuPredictTask, payload: Uint8Array, io: GpuTaskIo): Promise<void> {
-  let net: UNet | null = null;
+  let net: DenseNetwork | null = null;
   try {
     const { header, tensors } = decodeCheckpoint(payload, 'the model to segment with');
-    const model = header as unknown as { classes: number[]; size: number; width: number; seed: number; name: string };
-    net = createSegmentationNet(model.width, model.classes, model.seed);
-    loadAll(net, tensors, `model '${model.name}'`);
+    const model = header as unknown as PredictRequest['model'];
+    const built = createSegmentationNet(model.network ?? 'unet', model.width, model.classes, model.seed);
+    net = built;
+    loadAll(built, tensors, `model '${model.name}'`);
     const t0 = performance.now();
     const { series } = task;
     const prediction = await predictSlices(
-      net,
+      built,
       model,
       series,
       (k) => io.fetchSlice(series.id, k),

@@ -3,19 +3,40 @@ import type { Random } from '../random.ts';
 
 /**
  * A network's weights: named tf.Variables in a fixed order, so that checkpoints, parity
- * tests and the optimizer all see the same list.
+ * tests and the optimizer all see the same list. `entries` are the trained parameters
+ * (what the optimizer and the gradients see); `buffers` are state the network keeps but
+ * does not train (batch normalization's running statistics), saved with the weights.
  */
+export interface NamedVariable {
+  name: string;
+  variable: tf.Variable;
+}
+
 export class ParamSet {
-  readonly entries: { name: string; variable: tf.Variable }[] = [];
+  readonly entries: NamedVariable[] = [];
+  readonly buffers: NamedVariable[] = [];
   private readonly byName = new Map<string, tf.Variable>();
 
   add(name: string, value: tf.Tensor): tf.Variable {
+    return this.register(name, value, true);
+  }
+
+  addBuffer(name: string, value: tf.Tensor): tf.Variable {
+    return this.register(name, value, false);
+  }
+
+  private register(name: string, value: tf.Tensor, trainable: boolean): tf.Variable {
     if (this.byName.has(name)) throw new Error(`parameter ${name} defined twice`);
-    const variable = tf.variable(value, true, `${name}#${ParamSet.nextId++}`);
+    const variable = tf.variable(value, trainable, `${name}#${ParamSet.nextId++}`);
     value.dispose();
-    this.entries.push({ name, variable });
+    (trainable ? this.entries : this.buffers).push({ name, variable });
     this.byName.set(name, variable);
     return variable;
+  }
+
+  /** Parameters, then buffers: everything a saved network holds. */
+  get all(): NamedVariable[] {
+    return [...this.entries, ...this.buffers];
   }
 
   get(name: string): tf.Variable {
@@ -33,8 +54,9 @@ export class ParamSet {
   }
 
   dispose(): void {
-    for (const e of this.entries) e.variable.dispose();
+    for (const e of this.all) e.variable.dispose();
     this.entries.length = 0;
+    this.buffers.length = 0;
     this.byName.clear();
   }
 

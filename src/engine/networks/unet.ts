@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../random.ts';
+import type { NetworkMode } from './batch-norm.ts';
+import type { DenseNetwork } from './dense-network.ts';
 import { conv2dBiasRelu } from './layers.ts';
 import { ParamSet, heNormal } from './params.ts';
 
@@ -29,7 +31,8 @@ export interface UNetConfig {
 
 export const UNET_DEPTH = 4;
 
-export class UNet {
+export class UNet implements DenseNetwork {
+  readonly backbone = 'unet' as const;
   readonly params = new ParamSet();
   readonly depth: number;
   readonly headNames: string[];
@@ -80,7 +83,7 @@ export class UNet {
   }
 
   /** f_θ: the backbone, [n, s, s, 1] → features [n, s, s, width]. */
-  backbone(x: tf.Tensor4D): tf.Tensor4D {
+  features(x: tf.Tensor4D): tf.Tensor4D {
     const p = (name: string) => this.params.get(name);
     const convRelu = (input: tf.Tensor4D, name: string) =>
       conv2dBiasRelu(input, p(`${name}.w`) as tf.Tensor4D, p(`${name}.b`) as tf.Tensor1D);
@@ -113,9 +116,14 @@ export class UNet {
     return tf.fused.conv2d({ x: features, filter: w as tf.Tensor4D, strides: 1, pad: 'valid', bias: b });
   }
 
-  predict(x: tf.Tensor4D): tf.Tensor4D {
-    return this.applyHeads(this.backbone(x));
+  /** The U-Net has no batch statistics: training and evaluation compute the same. */
+  predict(x: tf.Tensor4D, _mode?: NetworkMode): tf.Tensor4D {
+    return this.applyHeads(this.features(x));
   }
+
+  commitStatistics(): void {}
+
+  discardStatistics(): void {}
 
   dispose(): void {
     this.params.dispose();

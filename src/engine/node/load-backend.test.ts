@@ -46,4 +46,14 @@ describe('backend loading', () => {
     expect(chooseMicroBatch(16, 256, 64, 2, 1.5 * 1024 ** 3)).toBeGreaterThanOrEqual(1);
     expect(chooseMicroBatch(16, 32, 4, 2, 1.5 * 1024 ** 3)).toBe(16);
   });
+
+  it('keeps a U-Net pass on a CPU backend to about a second, so pause and cancel act soon; GPUs and batch statistics untouched', () => {
+    const GiB = 1024 ** 3;
+    // 128², width 16: 4.7 GFLOP per image, about 5 per second on wasm
+    expect(chooseMicroBatch(16, 128, 16, 2, 2 * GiB, 'unet', 'wasm')).toBe(5);
+    expect(chooseMicroBatch(16, 128, 16, 2, 2 * GiB, 'unet', 'webgpu')).toBe(16);
+    expect(chooseMicroBatch(16, 256, 64, 2, 2 * GiB, 'unet', 'wasm')).toBe(1);
+    // the ResNet50-FCN's batch normalization would see other groups: memory alone decides
+    expect(chooseMicroBatch(16, 128, 16, 2, 2 * GiB, 'resnet50-fcn', 'wasm')).toBe(16);
+  });
 });

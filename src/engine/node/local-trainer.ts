@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
-import type { BackendChoice } from '../../shared/job.ts';
+import { defaultBackbone, type BackendChoice } from '../../shared/job.ts';
 import { chooseMicroBatch } from '../backends/backend-names.ts';
 import { headNames } from '../data/sampler.ts';
 import type { SliceSource } from '../data/slice-source.ts';
 import type { PlacedTrainer, PlacementRequest } from '../train/placed-trainer.ts';
-import { SsmtlTrainer } from '../train/ssmtl-trainer.ts';
+import { SsmtlTrainer, taskNames } from '../train/ssmtl-trainer.ts';
 import { loadBackend } from './load-backend.ts';
 import { WorkerGradients } from './parallel/worker-gradients.ts';
 
@@ -16,12 +16,17 @@ import { WorkerGradients } from './parallel/worker-gradients.ts';
 export async function placeLocally(source: SliceSource, choice: BackendChoice, request: PlacementRequest): Promise<PlacedTrainer> {
   const backend = await loadBackend(choice);
   const { config } = request;
-  const heads = config.ts.length * 2;
+  const method = config.method ?? 'ssmtl';
+  const backbone = config.backbone ?? defaultBackbone(method);
   const microBatch =
     request.resume?.config.microBatch ??
     request.microBatch ??
-    chooseMicroBatch(config.batch, config.size, config.width, heads, backend.maxActivationBytes);
-  const threads = request.threads ?? WorkerGradients.defaultWorkers(backend.name, availableParallelism(), config.size, config.width);
+    chooseMicroBatch(config.batch, config.size, config.width, taskNames(config).length, backend.maxActivationBytes, backbone, backend.name);
+  // Gradient workers hold replicas of a network without batch statistics: SSMTL's U-Net.
+  const replicable = method === 'ssmtl' && backbone === 'unet';
+  const threads = replicable
+    ? (request.threads ?? WorkerGradients.defaultWorkers(backend.name, availableParallelism(), config.size, config.width))
+    : 1;
   const parallel =
     threads > 1
       ? new WorkerGradients(threads, {

@@ -1,7 +1,14 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, quoteSome } from '../../shared/errors.ts';
-import type { BackendChoice, JobEvent, PretrainSummary } from '../../shared/job.ts';
+import {
+  PAPER_MOCO,
+  type Backbone,
+  type BackendChoice,
+  type JobEvent,
+  type PretrainMethod,
+  type PretrainSummary,
+} from '../../shared/job.ts';
 import { BackendUnavailableError } from '../backends/backend-names.ts';
 import type { JobControl } from '../train/control.ts';
 import { NoTrainingDataError } from '../train/errors.ts';
@@ -22,8 +29,11 @@ export interface PretrainOptions {
   workspace: string;
   /** empty: every series in the workspace */
   seriesIds: string[];
-  method: 'ssmtl';
-  backbone: 'unet';
+  method: PretrainMethod;
+  backbone: Backbone;
+  /** SSMTL+: weight of the similarity loss (default 1) */
+  lambda?: number;
+  /** SSMTL, SSMTL+: slice distances (MoCo v2 has none) */
   ts: number[];
   epochs: number;
   batch: number;
@@ -52,8 +62,10 @@ export class CheckpointWriteError extends Error {
 }
 export const WEIGHTS_FILE = 'weights.bin';
 
-export function defaultModelName(o: Pick<PretrainOptions, 'method' | 'ts' | 'size' | 'width' | 'seed'>): string {
-  return `${o.method}-t${o.ts.join('-')}-${o.size}px-w${o.width}-seed${o.seed}`;
+export function defaultModelName(o: Pick<PretrainOptions, 'method' | 'backbone' | 'ts' | 'size' | 'width' | 'seed'>): string {
+  const t = o.method === 'mocov2' ? '' : `-t${o.ts.join('-')}`;
+  const backbone = o.backbone === 'unet' ? '' : `-${o.backbone}`;
+  return `${o.method}${t}${backbone}-${o.size}px-w${o.width}-seed${o.seed}`;
 }
 
 interface CheckpointMeta {
@@ -131,6 +143,10 @@ export async function runPretrain(
 
     const request: PlacementRequest = {
       config: {
+        method: effective.method,
+        backbone: effective.backbone,
+        ...(effective.method === 'ssmtl+' ? { lambda: effective.lambda ?? 1 } : {}),
+        ...(effective.method === 'mocov2' ? { moco: PAPER_MOCO } : {}),
         ts: effective.ts,
         size: effective.size,
         width: effective.width,
@@ -158,6 +174,10 @@ export async function runPretrain(
     const baseMeta = () => ({
       method: effective.method,
       backbone: effective.backbone,
+      ...(effective.method === 'ssmtl+' ? { lambda: effective.lambda ?? 1 } : {}),
+      ...(effective.method === 'mocov2' ? { moco: PAPER_MOCO } : {}),
+      /** what the kept weights hold: the whole backbone, or (MoCo v2) its encoder only */
+      parts: effective.method === 'mocov2' ? ['encoder'] : ['encoder', 'decoder'],
       t: effective.ts,
       size: effective.size,
       width: effective.width,
@@ -229,7 +249,12 @@ export async function runPretrain(
     const headLosses = transpose(active.heads, result.perEpochHeads);
     if (result.status === 'done') {
       const tensors = await active.weights();
-      writeCheckpointFile(join(dir, WEIGHTS_FILE), { kind: 'ssmtl-weights', network: 'unet', ...baseMeta() }, tensors, hooks.writeChunk);
+      writeCheckpointFile(
+        join(dir, WEIGHTS_FILE),
+        { kind: 'ssmtl-weights', network: effective.backbone, ...baseMeta() },
+        tensors,
+        hooks.writeChunk,
+      );
       saveRecord({
         complete: true,
         epochsDone: result.perEpoch.length,

@@ -21,10 +21,10 @@ interface PayloadHeader {
 }
 
 export function encodeFinetunePayload(request: FinetuneRequest): Uint8Array {
-  const { size, width, batch, lr, seed, epochs } = request;
+  const { network, size, width, batch, lr, seed, epochs } = request;
   const header: PayloadHeader = {
     kind: 'ssmtl-finetune-task',
-    settings: { size, width, batch, lr, seed, epochs },
+    settings: { network, size, width, batch, lr, seed, epochs },
     classes: request.classes,
     pixelCounts: request.pixelCounts,
     examples: request.examples.length,

@@ -1,5 +1,5 @@
 import type { FinetuneRunSettings } from '../../shared/segmentation.ts';
-import type { UNet } from '../networks/unet.ts';
+import type { DenseNetwork } from '../networks/dense-network.ts';
 import type { JobControl } from '../train/control.ts';
 import type { TensorRecord } from '../train/ssmtl-trainer.ts';
 import {
@@ -48,8 +48,8 @@ export interface FinetuneRequest extends FinetuneRunSettings {
 }
 
 /** The network (backbone loaded, head biases at the class prior) and its trainer, restored when resuming. */
-export function buildFinetuner(request: FinetuneRequest, microBatch: number): { net: UNet; trainer: FinetuneTrainer } {
-  const net = createSegmentationNet(request.width, request.classes, request.seed);
+export function buildFinetuner(request: FinetuneRequest, microBatch: number): { net: DenseNetwork; trainer: FinetuneTrainer } {
+  const net = createSegmentationNet(request.network ?? 'unet', request.width, request.classes, request.seed);
   try {
     if (request.backbone) loadBackbone(net, request.backbone.tensors, request.backbone.source);
     setHeadPrior(net, request.classes, request.pixelCounts);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { preprocessSlice, resizeBilinear } from '../data/preprocess.ts';
-import type { UNet } from '../networks/unet.ts';
+import type { DenseNetwork } from '../networks/dense-network.ts';
+import type { Backbone } from '../../shared/job.ts';
 import type { TensorRecord } from '../train/ssmtl-trainer.ts';
 
 /**
@@ -18,14 +19,14 @@ export interface SlicePrediction {
 }
 
 /** Softmax probabilities (size × size × classes, channels last) of preprocessed images, `batch` at a time. */
-export async function predictProbabilities(net: UNet, images: Float32Array[], size: number, batch = 4): Promise<Float32Array[]> {
+export async function predictProbabilities(net: DenseNetwork, images: Float32Array[], size: number, batch = 4): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   const pixels = size * size;
   for (let start = 0; start < images.length; start += batch) {
     const part = images.slice(start, start + batch);
     const x = new Float32Array(part.length * pixels);
     part.forEach((image, n) => x.set(image, n * pixels));
-    const probabilities = tf.tidy(() => tf.softmax(net.predict(tf.tensor4d(x, [part.length, size, size, 1]))));
+    const probabilities = tf.tidy(() => tf.softmax(net.predict(tf.tensor4d(x, [part.length, size, size, 1]), 'eval')));
     // data(), not dataSync(): WebGPU cannot read synchronously outside a browser.
     const flat = (await probabilities.data()) as Float32Array;
     probabilities.dispose();
@@ -76,7 +77,7 @@ export function toSeriesResolution(
 /** What segmenting a series needs, wherever it runs (the job process, or a page's GPU worker). */
 export interface PredictRequest {
   weights: TensorRecord[];
-  model: { name: string; classes: number[]; size: number; width: number; seed: number };
+  model: { name: string; network?: Backbone; classes: number[]; size: number; width: number; seed: number };
   series: { id: string; slices: number; rows: number; cols: number };
 }
 
@@ -100,7 +101,7 @@ export interface SeriesPrediction {
  * preprocessed like training; a few at a time, so memory stays bounded for any series.
  */
 export async function predictSlices(
-  net: UNet,
+  net: DenseNetwork,
   model: { size: number; classes: number[] },
   series: { slices: number; rows: number; cols: number },
   readSlice: (index: number) => Float32Array | Promise<Float32Array>,

@@ -1,15 +1,31 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../gradients.ts';
-import type { JobEvent, PretrainRunResult, SsmtlConfig } from '../../shared/job.ts';
+import { defaultBackbone, PAPER_MOCO, type JobEvent, type PretrainRunResult, type SsmtlConfig } from '../../shared/job.ts';
+import { backboneProblem } from '../../shared/pretrain-methods.ts';
 import { PreprocessedSlices } from '../data/slice-cache.ts';
 import type { SliceSource } from '../data/slice-source.ts';
-import { type Anchor, type AnchorPlan, epochOrder, headNames, planAnchors, stepsPerEpoch, targetIndices } from '../data/sampler.ts';
-import { networkWeights } from '../networks/network-weights.ts';
-import { UNet } from '../networks/unet.ts';
+import {
+  type Anchor,
+  type AnchorPlan,
+  epochOrder,
+  headNames,
+  planAnchors,
+  planPairedAnchors,
+  planSlices,
+  stepsPerEpoch,
+} from '../data/sampler.ts';
+import { checkNetworkSize } from '../networks/create-network.ts';
+import type { DenseNetwork } from '../networks/dense-network.ts';
+import type { NamedVariable } from '../networks/params.ts';
 import { Adam } from './adam.ts';
-import { batchGradients, type ParallelGradients } from './batch-gradients.ts';
+import type { ParallelGradients } from './batch-gradients.ts';
 import type { JobControl } from './control.ts';
 import { NoTrainingDataError, NonFiniteLossError } from './errors.ts';
+import { MocoV2Method } from './methods/mocov2.ts';
+import { SsmtlMethod } from './methods/ssmtl.ts';
+import { SsmtlPlusMethod } from './methods/ssmtl-plus.ts';
+import type { PretextMethod } from './pretext-method.ts';
+import { copyPosition, type CheckpointReason, TrainingLoop, type TrainingStep } from './training-loop.ts';
 
 // The run's settings are part of the API contract (shared/job.ts): GPU workers get them too.
 export type { SsmtlConfig };
@@ -29,6 +45,7 @@ export interface TrainerSnapshot {
   step: number;
   globalStep: number;
   perEpoch: number[];
+  /** per-task losses of each epoch (the heads of SSMTL, then 'sim' for SSMTL+; 'infonce' for MoCo v2) */
   perEpochHeads: number[][];
   /** sums over the steps done so far in the current epoch */
   epochLossSum: number;
@@ -38,7 +55,9 @@ export interface TrainerSnapshot {
   /** seconds spent training in earlier sessions of this run */
   elapsedSeconds: number;
   imagesSeen: number;
-  /** parameters in UNet order, then Adam's m and v (named "adam.m/<param>", "adam.v/<param>") */
+  /** the method's state besides tensors (MoCo v2's queue position) */
+  methodState?: Record<string, number>;
+  /** trained parameters, Adam's m and v ("adam.m/<param>", "adam.v/<param>"), then the method's other state */
   tensors: TensorRecord[];
 }
 
@@ -46,7 +65,7 @@ export interface RunHooks {
   control?: JobControl;
   onEvent?: (event: JobEvent) => void;
   /** persist a snapshot; awaited before training continues */
-  onCheckpoint?: (snapshot: TrainerSnapshot, reason: 'epoch' | 'interval' | 'pause' | 'cancel') => Promise<void>;
+  onCheckpoint?: (snapshot: TrainerSnapshot, reason: CheckpointReason) => Promise<void>;
   /** a checkpoint at least this often (besides every epoch); default 5 minutes */
   checkpointIntervalMs?: number;
   /** stop after this many steps in this session (tests, bench) */
@@ -55,23 +74,36 @@ export interface RunHooks {
 
 export type RunResult = PretrainRunResult;
 
+/** The per-task losses a run reports, without building it (the heads of SSMTL; then 'sim' for SSMTL+; 'infonce' for MoCo v2). */
+export function taskNames(config: Pick<SsmtlConfig, 'method' | 'ts'>): string[] {
+  const method = config.method ?? 'ssmtl';
+  if (method === 'mocov2') return ['infonce'];
+  return method === 'ssmtl+' ? [...headNames(config.ts), 'sim'] : headNames(config.ts);
+}
+
 /**
- * The anchors a run trains on: series filtered by `seriesIds` (all when empty), anchors
- * where every j±t exists. Throws NoTrainingDataError, saying why, when there are none.
- * The engine host plans a browser GPU worker's run with this too, so both agree.
+ * The training items of a run: series filtered by `seriesIds` (all when empty); anchors
+ * where every j±t exists (SSMTL), that also have a partner slice (SSMTL+), or every slice
+ * (MoCo v2). Throws NoTrainingDataError, saying why, when there are none. The engine host
+ * plans a browser GPU worker's run with this too, so both agree.
  */
 export function planTraining(
   source: Pick<SliceSource, 'listSeries'>,
-  config: Pick<SsmtlConfig, 'size' | 'ts'>,
+  config: Pick<SsmtlConfig, 'size' | 'ts' | 'method' | 'backbone'>,
   seriesIds: string[] = [],
 ): AnchorPlan {
-  UNet.checkSize(config.size);
+  const method = config.method ?? 'ssmtl';
+  const backbone = config.backbone ?? defaultBackbone(method);
+  const problem = backboneProblem(method, backbone);
+  if (problem) throw new Error(problem);
+  checkNetworkSize(backbone, config.size);
   let series = source.listSeries();
   if (seriesIds.length > 0) {
     const wanted = new Set(seriesIds);
     series = series.filter((s) => wanted.has(s.id));
   }
-  const plan = planAnchors(series, config.ts);
+  const plan =
+    method === 'mocov2' ? planSlices(series) : method === 'ssmtl+' ? planPairedAnchors(series, config.ts) : planAnchors(series, config.ts);
   if (plan.anchors.length === 0) {
     const why =
       series.length === 0
@@ -83,290 +115,186 @@ export function planTraining(
 }
 
 /**
- * SSMTL pre-training (paper Sec. 3.2): a U-Net backbone with 2·|T| heads learns to predict
- * x_{j−t} and x_{j+t} from the anchor x_j, minimizing the summed MSE of Eq. 1 with Adam.
- * Runs on whichever tfjs backend is active; everything that varies between runs (data
- * order, initial weights) comes from the seed, so a run resumed from a checkpoint
- * continues exactly as the uninterrupted run would have.
+ * Self-supervised pre-training with any of the paper's methods — SSMTL (Sec. 3.2), SSMTL+
+ * (Sec. 3.3) or the MoCo v2 baseline — with Adam at the paper's settings, on whichever
+ * tfjs backend is active. The method (train/methods/) computes each step's gradients in
+ * micro-batches; the loop (training-loop.ts) runs epochs, pause/cancel between
+ * micro-batches and checkpoints. Everything that varies between runs (data order,
+ * partners, augmentations, initial weights) comes from the seed, so a run resumed from a
+ * checkpoint continues exactly as the uninterrupted run would have.
  */
 export class SsmtlTrainer {
-  readonly net: UNet;
+  readonly method: PretextMethod;
   readonly adam: Adam;
   readonly plan: AnchorPlan;
+  /** task names: the per-task losses reported (for SSMTL, the heads) */
   readonly heads: string[];
   readonly stepsPerEpoch: number;
-  private readonly slices: PreprocessedSlices;
-  private epoch = 0;
-  private step = 0;
-  private globalStep = 0;
-  private perEpoch: number[] = [];
-  private perEpochHeads: number[][] = [];
-  private epochLossSum = 0;
-  private epochHeadSums: number[];
-  private epochImages = 0;
-  private elapsedBefore = 0;
-  private imagesSeen = 0;
+  readonly config: SsmtlConfig;
+  private readonly loop: TrainingLoop;
+  private order: { epoch: number; anchors: Anchor[] } | null = null;
   resumedFrom: { epoch: number; step: number } | null = null;
-  private parallel: ParallelGradients | null = null;
-  private weightsDirty = true;
 
   constructor(
     readonly source: SliceSource,
-    readonly config: SsmtlConfig,
+    config: SsmtlConfig,
     options: { cacheBytes?: number; seriesIds?: string[]; parallel?: ParallelGradients } = {},
   ) {
-    this.parallel = options.parallel ?? null;
-    this.plan = planTraining(source, config, options.seriesIds);
-    this.heads = headNames(config.ts);
-    this.epochHeadSums = this.heads.map(() => 0);
-    this.stepsPerEpoch = stepsPerEpoch(this.plan.anchors.length, config.batch);
-    this.slices = new PreprocessedSlices(source, config.size, options.cacheBytes);
-    this.net = new UNet({ width: config.width, heads: this.heads.length }, config.seed, this.heads);
-    this.adam = new Adam(this.net.params.variables, { lr: config.lr });
+    const method = config.method ?? 'ssmtl';
+    this.config = {
+      ...config,
+      method,
+      backbone: config.backbone ?? defaultBackbone(method),
+      ...(method === 'ssmtl+' ? { lambda: config.lambda ?? 1 } : {}),
+      ...(method === 'mocov2' ? { moco: config.moco ?? PAPER_MOCO } : {}),
+    };
+    this.plan = planTraining(source, this.config, options.seriesIds);
+    this.stepsPerEpoch = stepsPerEpoch(this.plan.anchors.length, this.config.batch);
+    const context = { config: this.config, slices: new PreprocessedSlices(source, this.config.size, options.cacheBytes), plan: this.plan };
+    this.method =
+      method === 'mocov2'
+        ? new MocoV2Method(context)
+        : method === 'ssmtl+'
+          ? new SsmtlPlusMethod(context)
+          : new SsmtlMethod(context, options.parallel ?? null);
+    this.heads = this.method.tasks;
+    this.adam = new Adam(
+      this.method.trainable.map((e) => e.variable),
+      { lr: this.config.lr },
+    );
+    this.loop = new TrainingLoop({
+      tasks: this.heads,
+      stepsPerEpoch: this.stepsPerEpoch,
+      epochs: this.config.epochs,
+      checkpointEachEpoch: true,
+      total: (losses) => this.method.total(losses),
+      beginStep: (epoch, step) => this.beginStep(epoch, step),
+    });
+  }
+
+  /** The network a dense method trains (SSMTL, SSMTL+); MoCo v2 trains an encoder only. */
+  get net(): DenseNetwork {
+    const m = this.method as { net?: DenseNetwork };
+    if (!m.net) throw new Error(`${this.config.method} trains no dense network`);
+    return m.net;
+  }
+
+  /** Trained parameters (the optimizer's), in all. */
+  get parameterCount(): number {
+    return this.method.trainable.reduce((n, e) => n + e.variable.size, 0);
   }
 
   get position(): { epoch: number; step: number; globalStep: number } {
-    return { epoch: this.epoch, step: this.step, globalStep: this.globalStep };
+    const { epoch, step, globalStep } = this.loop.position;
+    return { epoch, step, globalStep };
   }
 
-  /** Builds the input [m, s, s, 1] and targets [m, s, s, heads] of some anchors. */
-  assemble(anchors: Anchor[]): { x: Float32Array; y: Float32Array } {
-    const s = this.config.size;
-    const pixels = s * s;
-    const h = this.heads.length;
-    const x = new Float32Array(anchors.length * pixels);
-    const y = new Float32Array(anchors.length * pixels * h);
-    anchors.forEach((anchor, n) => {
-      x.set(this.slices.get(anchor.series, anchor.index), n * pixels);
-      targetIndices(anchor, this.config.ts).forEach((index, k) => {
-        const target = this.slices.get(anchor.series, index);
-        const base = n * pixels * h + k;
-        for (let p = 0; p < pixels; p++) y[base + p * h] = target[p];
-      });
-    });
-    return { x, y };
-  }
-
-  /**
-   * One optimization step on a batch: forward, backward (accumulated over micro-batches),
-   * then Adam — only when the loss is finite, so a NaN never reaches the weights.
-   */
-  async trainStep(anchors: Anchor[]): Promise<{ loss: number; headLosses: number[] }> {
-    if (this.parallel) return this.trainStepParallel(anchors, this.parallel);
-    const { x, y } = this.assemble(anchors);
-    const { grads, perHead } = batchGradients(this.net, x, y, anchors.length, this.config.size, 1, this.config.microBatch);
-    try {
-      const headLosses = Array.from(await perHead.data());
-      this.checkFinite(headLosses);
-      this.adam.apply(grads);
-      return { loss: headLosses.reduce((a, b) => a + b, 0), headLosses };
-    } finally {
-      tf.dispose([...grads, perHead]);
-    }
-  }
-
-  /** The same step with the batch split across gradient workers; Adam runs here. */
-  private async trainStepParallel(anchors: Anchor[], parallel: ParallelGradients): Promise<{ loss: number; headLosses: number[] }> {
-    if (this.weightsDirty) {
-      await parallel.setWeights(await this.flatWeights());
-      this.weightsDirty = false;
-    }
-    // Parts (each at most a micro-batch) are handed out as workers come free, so a worker
-    // slowed by other work on its core does not hold up the step: twice as many parts as
-    // workers when the batch allows parts of two images or more (a part of one image
-    // costs about as much per-part overhead as it saves), else one part per worker.
-    const parts: { x: Float32Array; y: Float32Array; n: number; weight: number }[] = [];
-    const workers = parallel.workers;
-    const even = anchors.length >= 4 * workers ? Math.floor(anchors.length / (2 * workers)) : Math.ceil(anchors.length / workers);
-    const size = Math.max(1, Math.min(this.config.microBatch, even));
-    for (let start = 0; start < anchors.length; start += size) {
-      const chunk = anchors.slice(start, start + size);
-      const { x, y } = this.assemble(chunk);
-      parts.push({ x, y, n: chunk.length, weight: chunk.length / anchors.length });
-    }
-    const { grads, perHead } = await parallel.compute(parts);
-    const headLosses = Array.from(perHead);
-    this.checkFinite(headLosses);
-    const tensors: tf.Tensor[] = [];
-    let offset = 0;
-    for (const v of this.net.params.variables) {
-      tensors.push(tf.tensor(grads.subarray(offset, offset + v.size), v.shape, 'float32'));
-      offset += v.size;
-    }
-    try {
-      this.adam.apply(tensors);
-    } finally {
-      tf.dispose(tensors);
-    }
-    this.weightsDirty = true;
-    return { loss: headLosses.reduce((a, b) => a + b, 0), headLosses };
-  }
-
-  private checkFinite(headLosses: number[]): void {
-    if (!headLosses.every((v) => Number.isFinite(v))) {
-      throw new NonFiniteLossError(this.epoch, this.step, Object.fromEntries(this.heads.map((name, i) => [name, headLosses[i]])));
-    }
-  }
-
-  private async flatWeights(): Promise<Float32Array> {
-    const flat = new Float32Array(this.net.params.count);
-    let offset = 0;
-    for (const v of this.net.params.variables) {
-      flat.set((await v.data()) as Float32Array, offset);
-      offset += v.size;
-    }
-    return flat;
+  private beginStep(epoch: number, step: number): TrainingStep {
+    if (this.order?.epoch !== epoch) this.order = { epoch, anchors: epochOrder(this.plan, this.config.seed, epoch) };
+    const { batch } = this.config;
+    const items = this.order.anchors.slice(step * batch, (step + 1) * batch);
+    const work = this.method.beginStep(items, epoch, step);
+    return {
+      images: items.length,
+      parts: work.parts,
+      runPart: (k) => work.runPart(k),
+      finish: async () => {
+        const { grads, taskLosses } = work.gradients();
+        try {
+          // Only a finite loss reaches the weights: a NaN stops the run with the last good state.
+          if (!taskLosses.every((v) => Number.isFinite(v)))
+            throw new NonFiniteLossError(epoch, step, Object.fromEntries(this.heads.map((name, i) => [name, taskLosses[i]])));
+          this.adam.apply(grads);
+        } finally {
+          tf.dispose(grads);
+        }
+        work.afterUpdate();
+        return taskLosses;
+      },
+      abort: () => work.abort(),
+    };
   }
 
   async run(hooks: RunHooks = {}): Promise<RunResult> {
-    const { control, onEvent, onCheckpoint } = hooks;
-    const intervalMs = hooks.checkpointIntervalMs ?? 5 * 60 * 1000;
-    const totalSteps = this.stepsPerEpoch * this.config.epochs;
-    const sessionStart = now();
-    let lastCheckpoint = sessionStart;
-    let sessionSteps = 0;
-    let sessionImages = 0;
-    let trainingMs = 0;
-    const checkpoint = async (reason: 'epoch' | 'interval' | 'pause' | 'cancel') => {
-      if (!onCheckpoint) return;
-      await onCheckpoint(await this.snapshot(this.elapsedBefore + trainingMs / 1000), reason);
-      lastCheckpoint = now();
-      onEvent?.({ type: 'checkpoint', epoch: this.epoch, step: this.step, reason });
-    };
-    const finish = (status: RunResult['status']): RunResult => {
-      const seconds = this.elapsedBefore + trainingMs / 1000;
-      return {
-        status,
-        perEpoch: [...this.perEpoch],
-        perEpochHeads: this.perEpochHeads.map((h) => [...h]),
-        steps: this.globalStep,
-        seconds,
-        imagesPerSecond: seconds > 0 ? (this.imagesSeen + sessionImages) / seconds : 0,
-      };
-    };
-    onEvent?.({ type: 'state', state: 'running' });
-    while (this.epoch < this.config.epochs) {
-      const order = epochOrder(this.plan, this.config.seed, this.epoch);
-      while (this.step < this.stepsPerEpoch) {
-        // On synchronous backends (cpu, wasm) every await resolves as a microtask: without
-        // this, pause / cancel messages would wait in the event loop until the run ends.
-        if (control) await yieldToEventLoop();
-        if (control?.paused && !control.cancelled) {
-          await checkpoint('pause');
-          onEvent?.({ type: 'state', state: 'paused' });
-          await control.waitWhilePaused();
-          if (!control.cancelled) onEvent?.({ type: 'state', state: 'running' });
-        }
-        if (control?.cancelled) {
-          await checkpoint('cancel');
-          onEvent?.({ type: 'state', state: 'cancelled' });
-          this.imagesSeen += sessionImages;
-          sessionImages = 0;
-          return finish('cancelled');
-        }
-        if (hooks.maxSteps !== undefined && sessionSteps >= hooks.maxSteps) {
-          this.imagesSeen += sessionImages;
-          sessionImages = 0;
-          return finish('stopped');
-        }
-        const anchors = order.slice(this.step * this.config.batch, (this.step + 1) * this.config.batch);
-        const t0 = now();
-        const { loss, headLosses } = await this.trainStep(anchors);
-        trainingMs += now() - t0;
-        this.epochLossSum += loss * anchors.length;
-        headLosses.forEach((v, i) => (this.epochHeadSums[i] += v * anchors.length));
-        this.epochImages += anchors.length;
-        this.step++;
-        this.globalStep++;
-        sessionSteps++;
-        sessionImages += anchors.length;
-        const ips = trainingMs > 0 ? (sessionImages * 1000) / trainingMs : 0;
-        const remainingSteps = totalSteps - this.globalStep;
+    const { onEvent } = hooks;
+    const named = (values: number[]) => Object.fromEntries(this.heads.map((name, i) => [name, values[i]]));
+    const result = await this.loop.run({
+      control: hooks.control,
+      checkpointIntervalMs: hooks.checkpointIntervalMs,
+      maxSteps: hooks.maxSteps,
+      onState: (state) => onEvent?.({ type: 'state', state }),
+      onProgress: (p) =>
         onEvent?.({
           type: 'progress',
-          epoch: this.epoch,
+          epoch: p.epoch,
           epochs: this.config.epochs,
-          step: this.step,
-          stepsPerEpoch: this.stepsPerEpoch,
-          globalStep: this.globalStep,
-          totalSteps,
-          loss,
-          headLosses: Object.fromEntries(this.heads.map((name, i) => [name, headLosses[i]])),
-          imagesPerSecond: ips,
-          etaSeconds: sessionSteps > 0 ? (remainingSteps * trainingMs) / sessionSteps / 1000 : 0,
-        });
-        if (this.step < this.stepsPerEpoch && now() - lastCheckpoint >= intervalMs) await checkpoint('interval');
-      }
-      const epochLoss = this.epochLossSum / this.epochImages;
-      const epochHeads = this.epochHeadSums.map((v) => v / this.epochImages);
-      this.perEpoch.push(epochLoss);
-      this.perEpochHeads.push(epochHeads);
-      onEvent?.({
-        type: 'epoch',
-        epoch: this.epoch,
-        loss: epochLoss,
-        headLosses: Object.fromEntries(this.heads.map((n, i) => [n, epochHeads[i]])),
-      });
-      this.epoch++;
-      this.step = 0;
-      this.epochLossSum = 0;
-      this.epochHeadSums = this.heads.map(() => 0);
-      this.epochImages = 0;
-      await checkpoint('epoch');
-    }
-    this.imagesSeen += sessionImages;
-    sessionImages = 0;
-    onEvent?.({ type: 'state', state: 'done' });
-    return finish('done');
+          step: p.step,
+          stepsPerEpoch: p.stepsPerEpoch,
+          globalStep: p.globalStep,
+          totalSteps: p.totalSteps ?? 0,
+          loss: p.loss,
+          headLosses: named(p.taskLosses),
+          imagesPerSecond: p.imagesPerSecond,
+          etaSeconds: p.etaSeconds ?? 0,
+        }),
+      onEpoch: (epoch, loss, taskLosses) => onEvent?.({ type: 'epoch', epoch, loss, headLosses: named(taskLosses) }),
+      onCheckpoint: async (reason) => {
+        if (!hooks.onCheckpoint) return;
+        await hooks.onCheckpoint(await this.snapshot(), reason);
+        onEvent?.({ type: 'checkpoint', epoch: this.loop.position.epoch, step: this.loop.position.step, reason });
+      },
+    });
+    const p = this.loop.position;
+    return {
+      status: result.status === 'done' ? 'done' : result.status === 'cancelled' ? 'cancelled' : 'stopped',
+      perEpoch: [...p.perEpoch],
+      perEpochHeads: p.perEpochTasks.map((h) => [...h]),
+      steps: p.globalStep,
+      seconds: p.seconds,
+      imagesPerSecond: p.seconds > 0 ? p.imagesSeen / p.seconds : 0,
+    };
   }
 
-  async snapshot(elapsedSeconds = this.elapsedBefore): Promise<TrainerSnapshot> {
-    const tensors = await this.weights();
-    const params = this.net.params.entries;
-    for (let i = 0; i < params.length; i++) {
-      tensors.push({
-        name: `adam.m/${params[i].name}`,
-        shape: [...this.adam.m[i].shape],
-        data: (await this.adam.m[i].data()) as Float32Array,
-      });
-      tensors.push({
-        name: `adam.v/${params[i].name}`,
-        shape: [...this.adam.v[i].shape],
-        data: (await this.adam.v[i].data()) as Float32Array,
-      });
+  async snapshot(): Promise<TrainerSnapshot> {
+    const tensors: TensorRecord[] = [];
+    const record = async (name: string, variable: tf.Variable) =>
+      tensors.push({ name, shape: [...variable.shape], data: (await variable.data()) as Float32Array });
+    const trainable = this.method.trainable;
+    for (const { name, variable } of trainable) await record(name, variable);
+    for (let i = 0; i < trainable.length; i++) {
+      await record(`adam.m/${trainable[i].name}`, this.adam.m[i]);
+      await record(`adam.v/${trainable[i].name}`, this.adam.v[i]);
     }
+    for (const { name, variable } of this.method.state) await record(name, variable);
+    const p = copyPosition(this.loop.position);
     return {
       version: 1,
       config: { ...this.config, ts: [...this.config.ts] },
-      epoch: this.epoch,
-      step: this.step,
-      globalStep: this.globalStep,
-      perEpoch: [...this.perEpoch],
-      perEpochHeads: this.perEpochHeads.map((h) => [...h]),
-      epochLossSum: this.epochLossSum,
-      epochHeadSums: [...this.epochHeadSums],
-      epochImages: this.epochImages,
+      epoch: p.epoch,
+      step: p.step,
+      globalStep: p.globalStep,
+      perEpoch: p.perEpoch,
+      perEpochHeads: p.perEpochTasks,
+      epochLossSum: p.epochLossSum,
+      epochHeadSums: p.epochTaskSums,
+      epochImages: p.epochImages,
       adamStep: this.adam.step,
-      elapsedSeconds,
-      imagesSeen: this.imagesSeen,
+      elapsedSeconds: p.seconds,
+      imagesSeen: p.imagesSeen,
+      methodState: this.method.meta(),
       tensors,
     };
   }
 
-  /** The network's parameters, in UNet order: what a finished run keeps. */
-  weights(): Promise<TensorRecord[]> {
-    return networkWeights(this.net);
+  /** The weights a finished run keeps: the backbone (MoCo v2: its query encoder), parameters and batch statistics. */
+  async weights(): Promise<TensorRecord[]> {
+    return recordsOf(this.method.kept);
   }
 
   /** Continues from a snapshot of a run with the same data and configuration. */
   restore(snapshot: TrainerSnapshot): void {
-    const mismatch = (['size', 'width', 'batch', 'lr', 'seed'] as const).filter((k) => snapshot.config[k] !== this.config[k]);
-    if (snapshot.config.ts.join() !== this.config.ts.join()) mismatch.push('ts' as never);
-    if (mismatch.length > 0) {
-      throw new Error(
-        `checkpoint was made with different settings (${mismatch.map((k) => `${k}: ${JSON.stringify(snapshot.config[k])} vs ${JSON.stringify(this.config[k])}`).join(', ')})`,
-      );
-    }
+    const mismatch = snapshotMismatch(snapshot.config, this.config);
+    if (mismatch.length > 0) throw new Error(`checkpoint was made with different settings (${mismatch.join(', ')})`);
     const byName = new Map(snapshot.tensors.map((t) => [t.name, t]));
     const load = (name: string, target: tf.Variable) => {
       const record = byName.get(name);
@@ -375,39 +303,69 @@ export class SsmtlTrainer {
         throw new Error(`checkpoint tensor ${name} has shape [${record.shape}], the network wants [${target.shape}]`);
       target.assign(tf.tensor(record.data, record.shape, 'float32'));
     };
-    const params = this.net.params.entries;
     tf.tidy(() => {
-      params.forEach(({ name, variable }, i) => {
+      this.method.trainable.forEach(({ name, variable }, i) => {
         load(name, variable);
         load(`adam.m/${name}`, this.adam.m[i]);
         load(`adam.v/${name}`, this.adam.v[i]);
       });
+      for (const { name, variable } of this.method.state) load(name, variable);
     });
+    this.method.restoreMeta(snapshot.methodState ?? {});
+    (this.method as { invalidateReplicas?: () => void }).invalidateReplicas?.();
     this.adam.step = snapshot.adamStep;
-    this.epoch = snapshot.epoch;
-    this.step = snapshot.step;
-    this.globalStep = snapshot.globalStep;
-    this.perEpoch = [...snapshot.perEpoch];
-    this.perEpochHeads = snapshot.perEpochHeads.map((h) => [...h]);
-    this.epochLossSum = snapshot.epochLossSum;
-    this.epochHeadSums = [...snapshot.epochHeadSums];
-    this.epochImages = snapshot.epochImages;
-    this.elapsedBefore = snapshot.elapsedSeconds;
-    this.imagesSeen = snapshot.imagesSeen;
-    this.resumedFrom = { epoch: this.epoch, step: this.step };
-    this.weightsDirty = true;
+    this.loop.position = copyPosition({
+      epoch: snapshot.epoch,
+      step: snapshot.step,
+      globalStep: snapshot.globalStep,
+      perEpoch: snapshot.perEpoch,
+      perEpochTasks: snapshot.perEpochHeads,
+      epochLossSum: snapshot.epochLossSum,
+      epochTaskSums: snapshot.epochHeadSums,
+      epochImages: snapshot.epochImages,
+      seconds: snapshot.elapsedSeconds,
+      imagesSeen: snapshot.imagesSeen,
+      rule: null,
+    });
+    this.resumedFrom = { epoch: snapshot.epoch, step: snapshot.step };
   }
 
   dispose(): void {
     this.adam.dispose();
-    this.net.dispose();
+    this.method.dispose();
   }
 }
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+/**
+ * Settings a checkpoint must share with the run continuing it ("name: theirs vs ours").
+ * The epoch count may grow, and a run keeps its own micro-batch (the caller passes it on).
+ */
+export function snapshotMismatch(theirs: SsmtlConfig, ours: SsmtlConfig): string[] {
+  const method = (c: SsmtlConfig) => c.method ?? 'ssmtl';
+  const normalized = (c: SsmtlConfig) => ({
+    method: method(c),
+    backbone: c.backbone ?? defaultBackbone(method(c)),
+    size: c.size,
+    width: c.width,
+    batch: c.batch,
+    lr: c.lr,
+    seed: c.seed,
+    ts: c.ts.join(','),
+    lambda: method(c) === 'ssmtl+' ? (c.lambda ?? 1) : null,
+    moco: method(c) === 'mocov2' ? JSON.stringify(c.moco ?? PAPER_MOCO) : null,
+    // batch statistics are per micro-batch: another size would normalize over other groups
+    microBatch: (c.backbone ?? defaultBackbone(method(c))) === 'unet' ? null : c.microBatch,
+  });
+  const a = normalized(theirs);
+  const b = normalized(ours);
+  return (Object.keys(a) as (keyof typeof a)[])
+    .filter((k) => a[k] !== b[k])
+    .map((k) => `${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`);
 }
 
-function now(): number {
-  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+/** Named variables read back from the backend. */
+async function recordsOf(entries: NamedVariable[]): Promise<TensorRecord[]> {
+  const out: TensorRecord[] = [];
+  for (const { name, variable } of entries) out.push({ name, shape: [...variable.shape], data: (await variable.data()) as Float32Array });
+  return out;
 }

@@ -28,7 +28,8 @@ export function parseDicomBytes(bytes: Uint8Array): { dataSet: DataSet; truncate
     ...(hasPreamble ? {} : { TransferSyntaxUID: bareDataSetSyntax(bytes) }),
   };
   try {
-    return { dataSet: dicomParser.parseDicom(bytes, options), truncated: false };
+    const dataSet = dicomParser.parseDicom(bytes, options);
+    return { dataSet, truncated: cutOverrunningElements(dataSet, bytes.length) };
   } catch (thrown) {
     // dicom-parser throws strings, or objects carrying the partial data set.
     const partial = (thrown as { dataSet?: DataSet } | undefined)?.dataSet;
@@ -43,6 +44,7 @@ export function parseDicomBytes(bytes: Uint8Array): { dataSet: DataSet; truncate
           // the meta header itself is cut: nothing to merge
         }
       }
+      cutOverrunningElements(partial, bytes.length);
       return { dataSet: partial, truncated: true };
     }
     throw new NotDicomError(`truncated or corrupt DICOM (${message.replace(/^dicomParser[.:][A-Za-z0-9.]*:\s*/, '')})`);
@@ -75,6 +77,9 @@ export function parseDicomHeader(head: Uint8Array): DataSet | null {
   } catch {
     return null;
   }
+  // Elements before the pixel data that run past these bytes: a header too long or too
+  // broken to judge from them.
+  if (cutOverrunningElements(dataSet, head.length, PIXEL_DATA)) return null;
   const syntax = dataSet.string('x00020010')?.replace(/\0/g, '').trim();
   if (!dataSet.elements[PIXEL_DATA] || !syntax || !NATIVE_SYNTAXES.has(syntax)) return null;
   return dataSet;
@@ -110,4 +115,24 @@ function describeThrown(thrown: unknown): string {
   if (typeof exception === 'string') return exception;
   if (exception instanceof Error) return exception.message;
   return String(thrown);
+}
+
+/**
+ * dicom-parser can return elements (or items of sequences) whose declared length runs
+ * past the end of the bytes without saying so, e.g. a body parsed with the wrong VR
+ * rule; reading such an element's value then throws. Cuts each one to the bytes present
+ * (pixel data is left as it is: its readers compare its length with the file) and says
+ * whether any ran past the end, not counting `tolerated` (pixel data that continues
+ * beyond the head of a file).
+ */
+function cutOverrunningElements(dataSet: DataSet, end: number, tolerated?: string): boolean {
+  let overran = false;
+  for (const [tag, element] of Object.entries(dataSet.elements)) {
+    if (element.dataOffset + element.length > end) {
+      if (tag !== tolerated) overran = true;
+      if (tag !== PIXEL_DATA) element.length = Math.max(0, end - element.dataOffset);
+    }
+    for (const item of element.items ?? []) if (item.dataSet && cutOverrunningElements(item.dataSet, end, tolerated)) overran = true;
+  }
+  return overran;
 }

@@ -142,6 +142,15 @@ function checkPixelDataLength(element: Element, layout: PixelLayout, truncated: 
   const available = Math.max(0, fileSize - element.dataOffset);
   if (syntax?.encapsulated) {
     if (truncated) throw new UnusableImageError(`truncated file: it ends inside the compressed pixel data (${available} bytes there)`);
+    // Each frame is one fragment or more (PS3.5 A.4): a frame count beyond the fragments
+    // is a damaged header, and believing it would build a header per frame (2e9 of them).
+    const fragments = element.encapsulatedPixelData ? (element.fragments?.length ?? 0) : 0;
+    if (fragments === 0)
+      throw new UnusableImageError(`the transfer syntax is ${syntax.name}, but the pixel data holds no compressed fragments`);
+    if (layout.numberOfFrames > fragments)
+      throw new UnusableImageError(
+        `NumberOfFrames is ${layout.numberOfFrames}, but the compressed pixel data has only ${fragments} fragment(s)`,
+      );
     return;
   }
   const expected = (layout.rows * layout.cols * layout.numberOfFrames * layout.bitsAllocated) / 8;

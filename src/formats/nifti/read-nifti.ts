@@ -43,17 +43,45 @@ const DATATYPES: Record<number, { name: string; bytes: number; read: Reader }> =
 };
 
 const MAX_VOXELS = 2 ** 31;
+/** Deflate cannot expand data more than 1032-fold (RFC 1951: at most 258 bytes per 2 bits). */
+const DEFLATE_MAX_RATIO = 1032;
+
+/**
+ * A gzip file states its uncompressed size (mod 2^32) in its last four bytes, and the
+ * decompressor allocates that much before inflating anything: a corrupt or hostile
+ * trailer would make a few bytes allocate gigabytes. A size deflate cannot reach from
+ * the compressed bytes present is refused first.
+ */
+function checkGzipSize(bytes: Uint8Array): void {
+  if (bytes.length < 18) throw new NiftiError(`corrupt gzip stream (only ${bytes.length} bytes)`);
+  const end = bytes.byteOffset + bytes.length;
+  const declared = new DataView(bytes.buffer, end - 4, 4).getUint32(0, true);
+  const reachable = (bytes.length - 18) * DEFLATE_MAX_RATIO + 1024;
+  if (declared > reachable)
+    throw new NiftiError(
+      `corrupt gzip stream (it declares ${declared} uncompressed bytes, more than its ${bytes.length} bytes can hold): truncated or damaged`,
+    );
+}
 
 /** Parses a .nii or .nii.gz file's bytes. 4-D volumes keep their first volume, with a warning. */
 export function readNifti(bytes: Uint8Array): NiftiVolume {
   let buffer: ArrayBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  try {
-    if (nifti.isCompressed(buffer)) buffer = nifti.decompress(buffer) as ArrayBuffer;
-  } catch (error) {
-    throw new NiftiError(`corrupt gzip stream (${(error as Error).message ?? error})`);
+  if (bytes.length >= 2 && nifti.isCompressed(buffer)) {
+    checkGzipSize(bytes);
+    try {
+      buffer = nifti.decompress(buffer) as ArrayBuffer;
+    } catch (error) {
+      throw new NiftiError(`corrupt gzip stream (${(error as Error).message ?? error})`);
+    }
   }
-  if (!nifti.isNIFTI(buffer)) throw new NiftiError('not a NIfTI-1/2 file (bad header size or magic)');
-  const header = nifti.readHeader(buffer);
+  if (buffer.byteLength < 4 || !nifti.isNIFTI(buffer)) throw new NiftiError('not a NIfTI-1/2 file (bad header size or magic)');
+  let header: ReturnType<typeof nifti.readHeader>;
+  try {
+    header = nifti.readHeader(buffer);
+  } catch (error) {
+    throw new NiftiError(`unreadable NIfTI header (${(error as Error).message ?? error})`);
+  }
+  if (!header) throw new NiftiError('unreadable NIfTI header');
   const warnings: string[] = [];
   const [rank, ni, nj, nk = 1, nt = 1] = header.dims;
   if (!(rank >= 2 && rank <= 7) || !(ni > 0 && nj > 0 && nk > 0)) {

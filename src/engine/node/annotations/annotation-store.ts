@@ -45,6 +45,12 @@ export function unknownValues(workspace: Workspace, labels: Uint16Array): number
   return [...present].filter((v) => !known.has(v)).sort((a, b) => a - b);
 }
 
+/** Refuses a slice index the series does not have (before any file or row is touched). */
+function requireSliceIndex(series: SeriesRecord, index: number): void {
+  if (!Number.isInteger(index) || index < 0 || index >= series.slices)
+    throw new InputError(`slice ${index} is outside series ${series.id} (0..${series.slices - 1})`);
+}
+
 /**
  * Saves the label maps of some slices of a series at once: every file first, then one
  * transaction, so the set is all-or-nothing. Values outside the label set are refused.
@@ -52,8 +58,7 @@ export function unknownValues(workspace: Workspace, labels: Uint16Array): number
 export function saveSliceAnnotations(workspace: Workspace, series: SeriesRecord, maps: { index: number; labels: Uint16Array }[]): void {
   const plane = series.rows * series.cols;
   for (const { index, labels } of maps) {
-    if (!Number.isInteger(index) || index < 0 || index >= series.slices)
-      throw new InputError(`slice ${index} is outside series ${series.id} (0..${series.slices - 1})`);
+    requireSliceIndex(series, index);
     if (labels.length !== plane)
       throw new InputError(
         `label map of slice ${index} has ${labels.length} values; series ${series.id} slices are ${series.rows} × ${series.cols} = ${plane}`,
@@ -95,8 +100,12 @@ export function saveSliceAnnotations(workspace: Workspace, series: SeriesRecord,
   for (const file of replaced) rmSync(join(workspace.dir, file), { force: true });
 }
 
-/** Removes slices from the annotated set (their maps are deleted after the commit). */
+/**
+ * Removes slices from the annotated set (their maps are deleted after the commit). An
+ * index the series does not have is refused like a save to it (an empty mask saved is a delete).
+ */
 export function deleteSliceAnnotations(workspace: Workspace, series: SeriesRecord, indices: number[]): void {
+  for (const index of indices) requireSliceIndex(series, index);
   const files: string[] = [];
   workspace.db.transaction(() => {
     const get = workspace.db.prepare('SELECT label_file FROM annotations WHERE series_key = ? AND idx = ?');

@@ -8,6 +8,7 @@ import { writeNifti } from '../../../formats/nifti/write-nifti.ts';
 import { importScanned } from '../import/import-series.ts';
 import { scanPaths } from '../import/scan-paths.ts';
 import { Workspace } from '../workspace/workspace.ts';
+import { StudioService } from '../studio/studio-service.ts';
 import { deleteSliceAnnotations, readSliceAnnotation, readSliceAnnotations, saveSliceAnnotations } from './annotation-store.ts';
 import { importAnnotations } from './import-annotations.ts';
 import { readLabelSet } from './label-set.ts';
@@ -91,6 +92,25 @@ describe('annotation store', () => {
     );
     expect(() => saveSliceAnnotations(workspace, series, [{ index: 1, labels: new Uint16Array(3) }])).toThrow(InputError);
     expect(workspace.annotatedSlices(series.key)).toEqual([]);
+  });
+
+  it('refuses a slice index outside the series, also for an empty mask (a delete), through the interface call', async () => {
+    const { workspace, series } = await fixture();
+    const service = new StudioService({ workspace: workspace.dir, transport: 'serve' });
+    try {
+      const empty = new Uint8Array(ROWS * COLS * 2);
+      const painted = new Uint8Array(new Uint16Array(ROWS * COLS).fill(500).buffer);
+      for (const index of [SLICES, SLICES + 1, 100_000])
+        for (const mask of [empty, painted])
+          await expect(service.call('saveAnnotation', [series.id, index, mask])).rejects.toThrow(
+            `slice ${index} is outside series ${series.id} (0..${SLICES - 1})`,
+          );
+      expect(() => deleteSliceAnnotations(workspace, series, [-1])).toThrow(InputError);
+      expect(await service.call('saveAnnotation', [series.id, SLICES - 1, empty])).toMatchObject({ annotatedSlices: [] });
+      expect(workspace.annotatedSlices(series.key)).toEqual([]);
+    } finally {
+      await service.close();
+    }
   });
 
   it('notices a label map damaged on disk', async () => {

@@ -159,6 +159,31 @@ describe('training and segmenting in a GPU worker page', () => {
     expect((await service.workspace()).backend.gpuWorker).toBeNull();
   }, 120_000);
 
+  it.each(['ssmtl+', 'mocov2'] as const)(
+    'trains %s there (ResNet50-FCN) with the losses the job process gets',
+    async (method) => {
+      const gpu = await page();
+      const settings = { ...SETTINGS, method, epochs: 1, size: 64, width: 2 };
+      const job = await finished(await service.startPretrain({ ...settings, name: `gpu-${method}` }));
+      expect(job.state, job.message ?? '').toBe('done');
+      expect(job.backend).toBe('webgpu');
+      const local = await runPretrain({
+        ...settings,
+        ts: method === 'mocov2' ? [] : [settings.t],
+        backbone: 'resnet50-fcn',
+        lr: 0.001,
+        seed: 0,
+        backend: 'wasm',
+        workspace,
+        name: `local-${method}`,
+        resume: false,
+      });
+      expect(epochLosses(`gpu-${method}`)).toEqual(local.loss.perEpoch);
+      await gpu.close();
+    },
+    120_000,
+  );
+
   it('fine-tunes there from the pre-trained backbone with the losses the job process gets', async () => {
     const [series] = await service.listSeries();
     // Two annotated slices: the brightest blob as label 500.

@@ -10,9 +10,9 @@ import type {
   GpuUploadPart,
 } from '../../../shared/gpu-worker.ts';
 import { InputError } from '../../../shared/errors.ts';
-import type { BackendChoice } from '../../../shared/job.ts';
+import { defaultBackbone, type BackendChoice } from '../../../shared/job.ts';
 import { chooseMicroBatch, webgpuActivationBudget } from '../../backends/backend-names.ts';
-import { headNames, stepsPerEpoch } from '../../data/sampler.ts';
+import { stepsPerEpoch } from '../../data/sampler.ts';
 import type { SliceSource } from '../../data/slice-source.ts';
 import { concatChunks, encodeCheckpoint } from '../../train/checkpoint-codec.ts';
 import { encodeFinetunePayload } from '../../segmentation/finetune-payload.ts';
@@ -22,7 +22,7 @@ import type { PlacedPredictor, PredictRequest } from '../../segmentation/predict
 import { decodePrediction } from '../../segmentation/prediction-bytes.ts';
 import type { JobControl } from '../../train/control.ts';
 import type { PlacedTrainer, PlacementRequest } from '../../train/placed-trainer.ts';
-import { planTraining } from '../../train/ssmtl-trainer.ts';
+import { planTraining, taskNames } from '../../train/ssmtl-trainer.ts';
 import { RemoteRun } from './remote-run.ts';
 import { remoteFinetuner, remotePretrainer } from './remote-trainers.ts';
 
@@ -82,11 +82,18 @@ export class GpuWorkers {
     const worker = this.idle(workerId);
     const { config } = request;
     const plan = planTraining(source, config, request.seriesIds);
-    const heads = headNames(config.ts);
+    const heads = taskNames(config);
     const microBatch =
       request.resume?.config.microBatch ??
       request.microBatch ??
-      chooseMicroBatch(config.batch, config.size, config.width, heads.length, webgpuActivationBudget(worker.adapter.software));
+      chooseMicroBatch(
+        config.batch,
+        config.size,
+        config.width,
+        heads.length,
+        webgpuActivationBudget(worker.adapter.software),
+        config.backbone ?? defaultBackbone(config.method ?? 'ssmtl'),
+      );
     const used = new Set(plan.used);
     const payload = request.resume ? concatChunks(encodeCheckpoint(snapshotHeader(request.resume), request.resume.tensors)) : null;
     const task: GpuPretrainTask = {
@@ -115,13 +122,20 @@ export class GpuWorkers {
     const worker = this.idle(workerId);
     const microBatch =
       request.microBatch ??
-      chooseMicroBatch(request.batch, request.size, request.width, request.classes.length, webgpuActivationBudget(worker.adapter.software));
+      chooseMicroBatch(
+        request.batch,
+        request.size,
+        request.width,
+        request.classes.length,
+        webgpuActivationBudget(worker.adapter.software),
+        request.network ?? 'unet',
+      );
     const payload = encodeFinetunePayload(request);
-    const { size, width, batch, lr, seed, epochs } = request;
+    const { network, size, width, batch, lr, seed, epochs } = request;
     const task: GpuFinetuneTask = {
       type: 'finetune',
       jobId: randomUUID(),
-      config: { size, width, batch, lr, seed, epochs, microBatch },
+      config: { network, size, width, batch, lr, seed, epochs, microBatch },
       payloadBytes: payload.length,
       checkpointIntervalMs,
     };
@@ -136,9 +150,9 @@ export class GpuWorkers {
   /** Segments a series on the page `workerId`; the model's weights travel as the payload. */
   placePredict(workerId: string, request: PredictRequest, control?: JobControl): PlacedPredictor {
     const worker = this.idle(workerId);
-    const { name, classes, size, width, seed } = request.model;
+    const { name, network, classes, size, width, seed } = request.model;
     const payload = concatChunks(
-      encodeCheckpoint({ kind: 'ssmtl-segmentation-weights', name, classes, size, width, seed }, request.weights),
+      encodeCheckpoint({ kind: 'ssmtl-segmentation-weights', name, network, classes, size, width, seed }, request.weights),
     );
     const task: GpuPredictTask = { type: 'predict', jobId: randomUUID(), series: request.series, payloadBytes: payload.length };
     const run = this.attach(workerId, worker, task, payload);

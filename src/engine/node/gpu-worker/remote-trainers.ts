@@ -3,7 +3,14 @@ import type { FinetuneEvent, FinetuneProgress, FinetuneRunResult } from '../../s
 import type { PlacedFinetuner } from '../../segmentation/placed-finetuner.ts';
 import type { CheckpointHeader } from '../../train/checkpoint-codec.ts';
 import type { PlacedTrainer } from '../../train/placed-trainer.ts';
-import type { RunHooks, RunResult, SsmtlConfig, TensorRecord, TrainerSnapshot } from '../../train/ssmtl-trainer.ts';
+import {
+  snapshotMismatch,
+  type RunHooks,
+  type RunResult,
+  type SsmtlConfig,
+  type TensorRecord,
+  type TrainerSnapshot,
+} from '../../train/ssmtl-trainer.ts';
 import type { RemoteRun } from './remote-run.ts';
 
 /**
@@ -54,9 +61,7 @@ export function remoteFinetuner(
 function pretrainSnapshot(header: CheckpointHeader, tensors: TensorRecord[], expected: SsmtlConfig): TrainerSnapshot {
   const { tensors: _index, ...rest } = header;
   const snapshot = { ...rest, tensors } as unknown as TrainerSnapshot;
-  const same =
-    (['size', 'width', 'batch', 'lr', 'seed'] as const).every((k) => snapshot.config?.[k] === expected[k]) &&
-    snapshot.config?.ts?.join() === expected.ts.join();
+  const same = Array.isArray(snapshot.config?.ts) && snapshotMismatch(snapshot.config, expected).length === 0;
   const counters = [snapshot.epoch, snapshot.step, snapshot.globalStep, snapshot.adamStep].every((n) => Number.isInteger(n) && n >= 0);
   if (snapshot.version !== 1 || !same || !counters || !Array.isArray(snapshot.perEpoch) || !Array.isArray(snapshot.perEpochHeads)) {
     throw new InputError("the GPU worker's checkpoint does not belong to this run");

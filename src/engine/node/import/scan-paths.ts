@@ -74,7 +74,8 @@ export function scanPaths(paths: string[], onProgress?: ProgressListener): ScanO
       if (bytes.length < fileSize) bytes = readFileSync(path);
       const { dataSet, truncated } = parseDicomBytes(bytes);
       if (isDicomdir(dataSet)) {
-        const listed = referencedFiles(dataSet).map((relative) => resolveCaseInsensitive(dirname(path), relative));
+        const references = referencedFiles(dataSet);
+        const listed = references.files.map((relative) => resolveCaseInsensitive(dirname(path), relative));
         let added = 0;
         for (const file of listed) {
           if (!existsSync(file)) skipped.push({ path: file, reason: `listed in DICOMDIR ${path} but missing` });
@@ -84,9 +85,12 @@ export function scanPaths(paths: string[], onProgress?: ProgressListener): ScanO
             added++;
           }
         }
+        const refused = references.refused.length
+          ? `; ${references.refused.length} reference(s) that are no file inside its folder ignored (${references.refused.slice(0, 3).join(', ')})`
+          : '';
         skipped.push({
           path,
-          reason: `DICOMDIR: a directory index listing ${listed.length} file(s), which are read directly${added ? ` (${added} found only through it)` : ''}`,
+          reason: `DICOMDIR: a directory index listing ${listed.length} file(s), which are read directly${added ? ` (${added} found only through it)` : ''}${refused}`,
         });
         continue;
       }

@@ -2,6 +2,7 @@ import type { JobEvent, PretrainSummary } from '../../../shared/job.ts';
 import type { Progress } from '../../../shared/progress.ts';
 import type { PredictSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
 import type { ImportResult } from '../../../shared/series.ts';
+import type { PacsConnection } from '../pacs/pacs-peer.ts';
 import type { PretrainOptions } from '../pretrain-job.ts';
 import { startJobProcess, type JobProcess } from '../process/start-job-process.ts';
 import type { FinetuneOptions, FinetuneOutcome } from '../segmentation/finetune-job.ts';
@@ -28,6 +29,18 @@ export interface ImportRequest {
 /** An import of files and folders, or of the built-in sample, with its progress. */
 export function startImportProcess(request: ImportRequest, onProgress: (progress: Progress) => void): JobProcess<ImportResult> {
   return startJobProcess('import-job', request, onProgress, 'import');
+}
+
+export interface PacsGetRequest {
+  workspace: string;
+  /** the entry and its secret: they travel to the job over IPC and are written nowhere */
+  connection: PacsConnection;
+  seriesUids: string[];
+}
+
+/** Series retrieved from a PACS into the workspace, then imported as a folder is (its progress; its answer is an import's). */
+export function startPacsGetProcess(request: PacsGetRequest, onProgress: (progress: Progress) => void): JobProcess<ImportResult> {
+  return startJobProcess('pacs-get-job', request, onProgress, 'PACS retrieval');
 }
 
 /** A fine-tuning run of the interface. */

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The processes the engine runs apart: one per job, and the Electron app's engine host. */
-export type EngineProcess = 'pretrain-job' | 'import-job' | 'finetune-job' | 'predict-job' | 'engine-host';
+export type EngineProcess = 'pretrain-job' | 'import-job' | 'pacs-get-job' | 'finetune-job' | 'predict-job' | 'engine-host';
 
 /** Entry files, relative to src/engine/node. */
 const ENTRY_FILES: Record<EngineProcess, string> = {
   'pretrain-job': 'jobs/pretrain-child.ts',
   'import-job': 'jobs/import-child.ts',
+  'pacs-get-job': 'jobs/pacs-get-child.ts',
   'finetune-job': 'jobs/finetune-child.ts',
   'predict-job': 'jobs/predict-child.ts',
   // A utilityProcess takes no loader flag: its bootstrap registers tsx itself.

@@ -5,7 +5,9 @@ import type { BackendChoice } from '../../../shared/job.ts';
 import type { FinetuneSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
 import { BackendUnavailableError } from '../../backends/backend-names.ts';
 import { preprocessSlice } from '../../data/preprocess.ts';
-import { UNet } from '../../networks/unet.ts';
+import { checkNetworkSize } from '../../networks/create-network.ts';
+import { isBackboneName } from '../../networks/dense-network.ts';
+import type { Backbone } from '../../../shared/job.ts';
 import type { FinetuneSnapshot, SegmentationExample } from '../../segmentation/finetune-trainer.ts';
 import type { FinetuneRequest, PlacedFinetuner } from '../../segmentation/placed-finetuner.ts';
 import { readCheckpointFile, writeCheckpointFile } from '../checkpoint-file.ts';
@@ -38,6 +40,8 @@ export interface FinetuneOptions {
   /** only with init 'none' (otherwise they must match the pre-trained model's) */
   size?: number;
   width?: number;
+  /** only with init 'none' (otherwise the pre-trained model's): unet or resnet50-fcn */
+  backbone?: Backbone;
   /** empty: every series */
   seriesIds?: string[];
   microBatch?: number;
@@ -55,6 +59,7 @@ export type FinetuneOutcome = FinetuneSummary & { status: 'done' | 'cancelled' }
 interface FinetuneCheckpointMeta {
   kind: 'ssmtl-finetune-checkpoint';
   init: string;
+  network?: Backbone;
   size: number;
   width: number;
   seed: number;
@@ -134,11 +139,17 @@ export async function runFinetune(
     }
     let size: number;
     let width: number;
+    let network: Backbone;
     if (initRecord) {
       const meta = initRecord.meta as { size?: number; width?: number; network?: string; backbone?: string };
       if (!meta.size || !meta.width) throw new InputError(`--init ${initRecord.name}: the model does not record its size and width`);
-      if ((meta.backbone ?? meta.network ?? 'unet') !== 'unet')
-        throw new InputError(`--init ${initRecord.name}: a ${meta.backbone} backbone cannot start a U-Net segmentation model`);
+      const recorded = meta.backbone ?? meta.network ?? 'unet';
+      if (!isBackboneName(recorded))
+        throw new InputError(`--init ${initRecord.name}: its network '${recorded}' is not one this version builds`);
+      if (options.backbone !== undefined && options.backbone !== recorded)
+        throw new InputError(
+          `--backbone ${options.backbone} does not match the pre-trained model '${initRecord.name}' (a ${recorded}): leave --backbone out`,
+        );
       for (const [flag, asked, has] of [
         ['size', options.size, meta.size],
         ['width', options.width, meta.width],
@@ -150,14 +161,17 @@ export async function runFinetune(
       }
       size = meta.size;
       width = meta.width;
+      network = recorded;
     } else {
       // From scratch: by default the architecture of the newest pre-trained model, so that scratch and pre-trained compare like for like.
-      const reference = workspace.listModels().filter(isFinishedPretrained).at(-1)?.meta as { size?: number; width?: number } | undefined;
+      const reference = workspace.listModels().filter(isFinishedPretrained).at(-1)?.meta as
+        { size?: number; width?: number; backbone?: Backbone } | undefined;
       size = options.size ?? reference?.size ?? DEFAULT_FINETUNE.size;
       width = options.width ?? reference?.width ?? DEFAULT_FINETUNE.width;
+      network = options.backbone ?? reference?.backbone ?? 'unet';
     }
     try {
-      UNet.checkSize(size);
+      checkNetworkSize(network, size);
     } catch (error) {
       throw new InputError(`--size: ${(error as Error).message}`);
     }
@@ -176,12 +190,13 @@ export async function runFinetune(
     const init = initRecord?.name ?? 'none';
     const seriesUsed = annotated.map((a) => ({ id: a.series.id, slices: a.maps.map((m) => m.index) }));
     const checkpointPath = join(modelFolder, FINETUNE_CHECKPOINT);
-    const settings = { init, size, width, seed: options.seed, batch: options.batch, lr: options.lr };
+    const settings = { init, network, size, width, seed: options.seed, batch: options.batch, lr: options.lr };
     let resume: FinetuneSnapshot | null = null;
     if (options.resume) {
       const { header, tensors } = readCheckpointFile(checkpointPath);
       const meta = header as unknown as FinetuneCheckpointMeta;
       const changed = (Object.keys(settings) as (keyof typeof settings)[]).filter((k) => meta[k] !== settings[k]);
+      meta.network ??= 'unet';
       if (JSON.stringify(meta.classes) !== JSON.stringify(classes) || JSON.stringify(meta.series) !== JSON.stringify(seriesUsed))
         changed.push('annotated slices' as never);
       if (changed.length > 0)
@@ -191,6 +206,7 @@ export async function runFinetune(
       resume = { progress: meta.progress, adamStep: meta.adamStep, tensors };
     }
     const request: FinetuneRequest = {
+      network,
       size,
       width,
       batch: options.batch,
@@ -203,7 +219,7 @@ export async function runFinetune(
       backbone: initRecord
         ? {
             tensors: readModelWeights(workspace, initRecord),
-            source: `pre-trained model '${initRecord.name}' (size ${size}, width ${width})`,
+            source: `pre-trained model '${initRecord.name}' (${network}, size ${size}, width ${width})`,
           }
         : null,
       resume,
@@ -264,7 +280,7 @@ export async function runFinetune(
     };
     if (result.status === 'done') {
       saveSegmentationModel(workspace, options.name, await trainer.weights(), {
-        network: 'unet',
+        network,
         size,
         width,
         classes,

@@ -8,7 +8,15 @@ import { loadBackend } from '../load-backend.ts';
 export async function placeFinetuneLocally(choice: BackendChoice, request: FinetuneRequest): Promise<PlacedFinetuner> {
   const backend = await loadBackend(choice);
   const microBatch =
-    request.microBatch ?? chooseMicroBatch(request.batch, request.size, request.width, request.classes.length, backend.maxActivationBytes);
+    request.microBatch ??
+    chooseMicroBatch(
+      request.batch,
+      request.size,
+      request.width,
+      request.classes.length,
+      backend.maxActivationBytes,
+      request.network ?? 'unet',
+    );
   const { net, trainer } = buildFinetuner(request, microBatch);
   return {
     backend,

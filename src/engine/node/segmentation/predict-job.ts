@@ -36,7 +36,7 @@ export async function runPredict(
     const { record, meta } = requireSegmentationModel(workspace, options.model);
     const request: PredictRequest = {
       weights: readModelWeights(workspace, record),
-      model: { name: options.model, classes: meta.classes, size: meta.size, width: meta.width, seed: meta.seed },
+      model: { name: options.model, network: meta.network, classes: meta.classes, size: meta.size, width: meta.width, seed: meta.seed },
       series: { id: series.id, slices: series.slices, rows: series.rows, cols: series.cols },
     };
     let predictor: PlacedPredictor;
@@ -86,7 +86,7 @@ export async function runPredict(
 async function predictLocally(workspace: Workspace, choice: BackendChoice, request: PredictRequest): Promise<PlacedPredictor> {
   const backend = await loadBackend(choice);
   const { model, series } = request;
-  const net = createSegmentationNet(model.width, model.classes, model.seed);
+  const net = createSegmentationNet(model.network ?? 'unet', model.width, model.classes, model.seed);
   try {
     loadAll(net, request.weights, `model '${model.name}'`);
   } catch (error) {

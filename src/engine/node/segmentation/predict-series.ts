@@ -1,4 +1,4 @@
-import type { UNet } from '../../networks/unet.ts';
+import type { DenseNetwork } from '../../networks/dense-network.ts';
 import { predictSlices, type SeriesPrediction } from '../../segmentation/predict.ts';
 import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
 import type { SegmentationMeta } from './segmentation-model.ts';
@@ -6,7 +6,7 @@ import type { SegmentationMeta } from './segmentation-model.ts';
 /** Every slice of a stored series through a segmentation model (engine/segmentation/predict.ts). */
 export function predictSeries(
   workspace: Workspace,
-  net: UNet,
+  net: DenseNetwork,
   meta: SegmentationMeta,
   series: SeriesRecord,
   onSlice?: (done: number, total: number) => void,

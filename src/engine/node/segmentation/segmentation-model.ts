@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../../shared/errors.ts';
-import type { UNet } from '../../networks/unet.ts';
+import type { Backbone } from '../../../shared/job.ts';
+import type { DenseNetwork } from '../../networks/dense-network.ts';
 import { createSegmentationNet, IncompatibleWeightsError, loadAll } from '../../segmentation/segmentation-net.ts';
 import type { TensorRecord } from '../../train/ssmtl-trainer.ts';
 import { readCheckpointFile, writeCheckpointFile } from '../checkpoint-file.ts';
@@ -14,7 +15,7 @@ import type { ModelRecord, Workspace } from '../workspace/workspace.ts';
  * `models` row of kind 'segmentation' whose meta says how to rebuild the network.
  */
 export interface SegmentationMeta {
-  network: 'unet';
+  network: Backbone;
   size: number;
   width: number;
   classes: number[];
@@ -64,10 +65,10 @@ export function requireSegmentationModel(workspace: Workspace, name: string): { 
   return { record, meta: record.meta as SegmentationMeta };
 }
 
-export function loadSegmentationNet(workspace: Workspace, name: string): { net: UNet; meta: SegmentationMeta } {
+export function loadSegmentationNet(workspace: Workspace, name: string): { net: DenseNetwork; meta: SegmentationMeta } {
   const { record, meta } = requireSegmentationModel(workspace, name);
   const tensors = readModelWeights(workspace, record);
-  const net = createSegmentationNet(meta.width, meta.classes, meta.seed);
+  const net = createSegmentationNet(meta.network ?? 'unet', meta.width, meta.classes, meta.seed);
   try {
     loadAll(net, tensors, `model '${name}'`);
   } catch (error) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type {
   AnnotationSaved,
@@ -7,6 +7,7 @@ import type {
   FinetuneSettings,
   JobKind,
   JobSummary,
+  PacsStatus,
   PaletteLabel,
   PredictSettings,
   PredictionStatus,
@@ -19,19 +20,17 @@ import type {
 } from '../../../shared/api.ts';
 import { validateCall } from '../../../shared/api-validation.ts';
 import { InputError, errorMessage, quoteSome } from '../../../shared/errors.ts';
-import type { BackendChoice, JobCommand, JobEvent, PretrainSummary } from '../../../shared/job.ts';
+import { defaultBackbone, type BackendChoice, type JobCommand, type JobEvent, type PretrainSummary } from '../../../shared/job.ts';
+import { backboneProblem } from '../../../shared/pretrain-methods.ts';
 import type { ImportResult } from '../../../shared/series.ts';
+import type { PacsEchoResult, PacsEntry, PacsFindResult, PacsQuery, PacsStoreResult } from '../../../shared/pacs.ts';
+import type { Progress } from '../../../shared/progress.ts';
 import type { PixelRoute } from '../../../shared/pixel-urls.ts';
 import { MMWHS_LABELS } from '../../../shared/labels.ts';
 import type { PredictSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
-import {
-  deleteSliceAnnotations,
-  readSliceAnnotation,
-  readSliceAnnotations,
-  saveSliceAnnotations,
-} from '../annotations/annotation-store.ts';
+import { deleteSliceAnnotations, readSliceAnnotation, saveSliceAnnotations } from '../annotations/annotation-store.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
-import { exportLabels } from '../segmentation/export-labels.ts';
+import { compactTimestamp, exportToWorkspace } from '../segmentation/export-request.ts';
 import {
   DEFAULT_FINETUNE,
   FINETUNE_CHECKPOINT,
@@ -46,12 +45,20 @@ import { readPrediction, type PredictionMeta } from '../segmentation/prediction-
 import type { GpuAdapterSummary, GpuReport, GpuUploadPart } from '../../../shared/gpu-worker.ts';
 import { GpuWorkers } from '../gpu-worker/gpu-workers.ts';
 import { startOnGpuWorker } from '../gpu-worker/start-on-gpu-worker.ts';
-import { startFinetuneProcess, startImportProcess, startPredictProcess, startPretrainProcess } from '../jobs/job-processes.ts';
+import {
+  startFinetuneProcess,
+  startImportProcess,
+  startPacsGetProcess,
+  startPredictProcess,
+  startPretrainProcess,
+} from '../jobs/job-processes.ts';
+import type { JobProcess } from '../process/start-job-process.ts';
 import { JobFailedError } from '../process/job-failed-error.ts';
 import { tensorflowInstalled } from '../load-backend.ts';
 import { defaultModelName, runPretrain, type PretrainOptions } from '../pretrain-job.ts';
 import { seriesInfo } from '../workspace/series-info.ts';
 import { CATALOGUE_FILE, Workspace, type SeriesRecord } from '../workspace/workspace.ts';
+import { PacsService } from '../pacs/pacs-service.ts';
 import { JobRegistry, type JobControls } from './job-registry.ts';
 
 /** Fine-tuning from scratch (no pre-trained model to match): small enough for a workstation CPU. */
@@ -92,6 +99,10 @@ export class StudioService {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** pages that lend their WebGPU adapter to training */
   private readonly gpuWorkers = new GpuWorkers((workerId, task) => this.emit({ type: 'gpu-task', workerId, task }));
+  /** configured PACS: configuring one is the first thing a workspace may see, so it creates the workspace */
+  private readonly pacs = new PacsService(
+    () => this.workspaceOrNull() ?? (this.workspaceHandle = Workspace.open(this.dir, { create: true })),
+  );
 
   constructor(private readonly options: StudioServiceOptions) {
     this.dir = resolve(options.workspace);
@@ -187,17 +198,20 @@ export class StudioService {
     const absolute = paths.map((p) => resolve(p.trim()));
     for (const path of absolute)
       if (!existsSync(path)) throw new InputError(`nothing at ${path}: check the folder's path (the full path on this computer)`);
-    return this.runImport(`Importing ${absolute.length === 1 ? absolute[0] : `${absolute.length} paths`}`, absolute, false);
+    const title = `Importing ${absolute.length === 1 ? absolute[0] : `${absolute.length} paths`}`;
+    return this.runImport(title, (onProgress) => startImportProcess({ workspace: this.dir, paths: absolute, sample: false }, onProgress));
   }
 
   async startImportSample(): Promise<JobSummary> {
-    return this.runImport('Importing the built-in sample (synthetic chest CT)', [], true);
+    const title = 'Importing the built-in sample (synthetic chest CT)';
+    return this.runImport(title, (onProgress) => startImportProcess({ workspace: this.dir, paths: [], sample: true }, onProgress));
   }
 
-  private runImport(title: string, paths: string[], sample: boolean): JobSummary {
+  /** An import job: a folder, the sample, or series retrieved from a PACS, each in its own process. */
+  private runImport(title: string, start: (onProgress: (progress: Progress) => void) => JobProcess<ImportResult>): JobSummary {
     if (this.jobs.running().some((j) => j.kind === 'import')) throw new InputError('an import is already running: wait for it to finish');
     return this.launchJob<ImportResult>('import', title, (jobId) => {
-      const handle = startImportProcess({ workspace: this.dir, paths, sample }, (progress) => {
+      const handle = start((progress) => {
         this.jobs.update(jobId(), {
           state: 'running',
           fraction: progress.total > 0 ? progress.done / progress.total : 0,
@@ -232,8 +246,12 @@ export class StudioService {
     if (this.jobs.running().some((j) => j.kind === 'pretrain' || j.kind === 'finetune')) {
       throw new InputError('a training job is already running: pause or cancel it first');
     }
-    const ts = [settings.t];
-    const derived = defaultModelName({ method: 'ssmtl', ts, size: settings.size, width: settings.width, seed: 0 });
+    const method = settings.method;
+    const backbone = settings.backbone ?? defaultBackbone(method);
+    const problem = backboneProblem(method, backbone);
+    if (problem) throw new InputError(problem);
+    const ts = method === 'mocov2' ? [] : [settings.t];
+    const derived = defaultModelName({ method, backbone, ts, size: settings.size, width: settings.width, seed: 0 });
     const finished = (candidate: string) => (workspace.getModel(candidate)?.meta as { complete?: boolean } | undefined)?.complete === true;
     const hasCheckpoint = (candidate: string) => existsSync(join(workspace.dir, 'models', candidate, 'checkpoint.bin'));
     let name = settings.name || derived;
@@ -248,8 +266,8 @@ export class StudioService {
     const options: PretrainOptions = {
       workspace: workspace.dir,
       seriesIds: settings.seriesIds,
-      method: 'ssmtl',
-      backbone: 'unet',
+      method,
+      backbone,
       ts,
       epochs: settings.epochs,
       batch: settings.batch,
@@ -527,40 +545,42 @@ export class StudioService {
   }
 
   async exportSegmentation(request: ExportRequest): Promise<ExportResult> {
-    const workspace = this.requireWorkspace();
-    const series = workspace.requireSeries(request.seriesId);
-    let labels: Uint16Array;
-    let description: string;
-    let algorithm: string | null = null;
-    if (request.model) {
-      const prediction = readPrediction(workspace, series, request.model);
-      if (!prediction) throw new InputError(`model ${request.model} has not segmented this series yet: segment it first`);
-      labels = prediction.labels;
-      description = `SSMTL Studio segmentation by model ${request.model}`;
-      algorithm = `SSMTL Studio U-Net ${request.model}`;
-    } else {
-      const annotations = readSliceAnnotations(workspace, series);
-      if (annotations.length === 0) throw new InputError('this series has no annotated slices to export');
-      const plane = series.rows * series.cols;
-      labels = new Uint16Array(plane * series.slices);
-      for (const a of annotations) labels.set(a.labels, a.index * plane);
-      description = `SSMTL Studio manual annotations (${annotations.length} slices)`;
-    }
-    const present = new Set(labels);
-    const segments = readLabelSet(workspace).filter((l) => present.has(l.value));
-    if (segments.length === 0) {
-      throw new InputError(
-        request.model
-          ? `model ${request.model} found no structure in this series: there is nothing to export`
-          : 'the annotations hold no label of the palette: there is nothing to export',
-      );
-    }
-    const folder = join(workspace.dir, 'exports');
-    mkdirSync(folder, { recursive: true });
-    const base = `${(series.patientId ?? 'series').replace(/[^A-Za-z0-9._-]/g, '_')}-${request.model ?? 'annotations'}-${compactTimestamp()}`;
-    const out = join(folder, `${base}${request.format === 'dicom-seg' ? '.dcm' : '.nii.gz'}`);
-    const path = exportLabels(workspace, series, labels, segments, out, { description, algorithm });
-    return { path, bytes: statSync(path).size };
+    return exportToWorkspace(this.requireWorkspace(), request);
+  }
+
+  async listPacs(): Promise<PacsStatus[]> {
+    return this.workspaceOrNull() ? this.pacs.list() : [];
+  }
+
+  async savePacs(entry: PacsEntry, secret: string | null): Promise<PacsStatus> {
+    return this.pacs.save(entry, secret);
+  }
+
+  async removePacs(name: string): Promise<void> {
+    this.pacs.remove(name);
+  }
+
+  async unlockPacs(name: string, secret: string): Promise<PacsStatus> {
+    return this.pacs.unlock(name, secret);
+  }
+
+  async echoPacs(name: string): Promise<PacsEchoResult> {
+    return this.pacs.echo(name);
+  }
+
+  async findInPacs(name: string, query: PacsQuery): Promise<PacsFindResult> {
+    return this.pacs.find(name, query);
+  }
+
+  async startPacsGet(name: string, seriesUids: string[]): Promise<JobSummary> {
+    if (seriesUids.length === 0) throw new InputError('choose at least one series to retrieve');
+    const request = { workspace: this.dir, connection: this.pacs.connection(name), seriesUids };
+    const title = `Retrieving ${seriesUids.length === 1 ? 'a series' : `${seriesUids.length} series`} from PACS ${name}`;
+    return this.runImport(title, (onProgress) => startPacsGetProcess(request, onProgress));
+  }
+
+  async storeToPacs(name: string, seriesId: string, model: string): Promise<PacsStoreResult> {
+    return this.pacs.store(name, seriesId, model);
   }
 
   async chooseFolder(): Promise<string | null> {
@@ -703,10 +723,6 @@ function predictionsBySeries(workspace: Workspace): Map<string, PredictionStatus
 }
 
 /** e.g. 20261126-071502: sortable, and valid in model and file names. */
-function compactTimestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
-
 /** The controls of a job that can pause (a training job's handle, in a process or on a GPU worker). */
 function pausable(handle: { pause(): void; resume(): void; cancel(): void }): JobControls {
   return { pause: () => handle.pause(), resume: () => handle.resume(), cancel: () => handle.cancel() };

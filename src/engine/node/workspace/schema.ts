@@ -86,6 +86,16 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (series_key, model)
   );
   `,
+  // 3: configured PACS (issue 15). The entry as JSON (shared/pacs.ts PacsEntry): addresses,
+  // AE titles, TLS, the kind of login and the *names* of the environment variables that
+  // hold secrets. Never a password or token: those live in the environment or the OS keychain.
+  `
+  CREATE TABLE pacs_entries (
+    name TEXT PRIMARY KEY,
+    entry TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -32,4 +32,15 @@ describe('training settings checks', () => {
     expect(pretrainProblems({ ...paper, size: 4096 }).size).toBe('The image size is from 16 to 2,048.');
     expect(finetuneProblems({ epochs: Number.NaN }).epochs).toBe('Enter the number of epochs.');
   });
+
+  it('hold the ResNet50 (SSMTL+, MoCo v2) to its own sizes: multiples of 32, at least 64', () => {
+    expect(pretrainProblems({ ...paper, method: 'mocov2', size: 224 })).toEqual({});
+    expect(pretrainProblems({ ...paper, method: 'ssmtl+', size: 240 }).size).toBe(
+      'The image size is a multiple of 32 (the network halves it five times): 256 is the nearest.',
+    );
+    expect(pretrainProblems({ ...paper, method: 'ssmtl', backbone: 'resnet50-fcn', size: 32 }).size).toBe(
+      'The image size is from 64 to 2,048.',
+    );
+    expect(pretrainProblems({ ...paper, method: 'ssmtl', backbone: 'unet', size: 48 })).toEqual({});
+  });
 });

@@ -1,4 +1,5 @@
 import type { FinetuneSettings, PretrainSettings } from '../../../shared/api.ts';
+import { defaultBackbone } from '../../../shared/job.ts';
 
 /**
  * The training forms' values, checked before they are sent, in the words of the form:
@@ -18,8 +19,11 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** The U-Net halves the image four times. */
-const SIZE_UNIT = 16;
+/** The U-Net halves the image four times (a multiple of 16); the ResNet50 five times, and needs at least 64. */
+const SIZE_RULES = {
+  unet: { unit: 16, min: 16, halvings: 'four' },
+  'resnet50-fcn': { unit: 32, min: 64, halvings: 'five' },
+} as const;
 
 export function pretrainProblems(settings: PretrainSettings): Problems<PretrainSettings> {
   const problems: Problems<PretrainSettings> = {};
@@ -27,10 +31,11 @@ export function pretrainProblems(settings: PretrainSettings): Problems<PretrainS
   if (t) problems.t = t;
   const epochs = wholeNumber(settings.epochs, 1, 100_000, 'the number of epochs');
   if (epochs) problems.epochs = epochs;
-  const size = wholeNumber(settings.size, SIZE_UNIT, 2048, 'the image size');
+  const rule = SIZE_RULES[settings.backbone ?? defaultBackbone(settings.method)];
+  const size = wholeNumber(settings.size, rule.min, 2048, 'the image size');
   if (size) problems.size = size;
-  else if (settings.size % SIZE_UNIT !== 0)
-    problems.size = `The image size is a multiple of ${SIZE_UNIT} (the network halves it four times): ${Math.max(SIZE_UNIT, Math.round(settings.size / SIZE_UNIT) * SIZE_UNIT)} is the nearest.`;
+  else if (settings.size % rule.unit !== 0)
+    problems.size = `The image size is a multiple of ${rule.unit} (the network halves it ${rule.halvings} times): ${Math.max(rule.min, Math.round(settings.size / rule.unit) * rule.unit)} is the nearest.`;
   const width = wholeNumber(settings.width, 1, 512, 'the network width');
   if (width) problems.width = width;
   const batch = wholeNumber(settings.batch, 1, 4096, 'the batch');
