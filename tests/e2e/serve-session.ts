@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser } from 'playwright-core';
+import { writeSample } from '../../src/sample/write-sample.ts';
 
 /**
  * What every end-to-end test starts from: `ssmtl serve` on a fresh empty workspace
@@ -34,9 +35,9 @@ export interface ServeSession {
   stop(): Promise<number | null>;
 }
 
-export async function startServe(): Promise<ServeSession> {
+/** `workspace`: one made beforehand (smallSampleWorkspace), inside a folder of its own that stop() removes. */
+export async function startServe(workspace = join(mkdtempSync(join(tmpdir(), 'ssmtl-e2e-')), 'workspace')): Promise<ServeSession> {
   mkdirSync(SHOTS, { recursive: true });
-  const workspace = join(mkdtempSync(join(tmpdir(), 'ssmtl-e2e-')), 'workspace');
   const server = spawn(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'serve', '--workspace', workspace, '--json'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,6 +90,31 @@ export async function probeWebGpu(extraArgs: string[]): Promise<string | null> {
     await browser.close();
     server.close();
   }
+}
+
+function ssmtl(args: string[]): string {
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), ...args], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`ssmtl ${args[0]} failed: ${run.stderr}`);
+  return run.stdout;
+}
+
+/**
+ * A workspace with one small series of the built-in sample (written and imported by the
+ * CLI, for tests about the viewer rather than about importing), `annotated` of its
+ * slices annotated from the sample's ground truth. Serve it with startServe(workspace).
+ */
+export function smallSampleWorkspace(
+  slices: number,
+  annotated: number,
+): { workspace: string; seriesId: string; annotatedSlices: number[] } {
+  const folder = mkdtempSync(join(tmpdir(), 'ssmtl-e2e-'));
+  const workspace = join(folder, 'workspace');
+  const [sample] = writeSample({ outDir: join(folder, 'sample'), subjects: 1, slices }).series;
+  const seriesId = (JSON.parse(ssmtl(['import', sample.dicomDir, '--workspace', workspace, '--json'])) as { imported: { id: string }[] })
+    .imported[0].id;
+  const args = ['annotations', 'import', '--workspace', workspace, '--series', seriesId, '--labels', sample.labelsPath];
+  const { annotatedSlices } = JSON.parse(ssmtl([...args, '--slices', String(annotated), '--json'])) as { annotatedSlices: number[] };
+  return { workspace, seriesId, annotatedSlices };
 }
 
 /** `ssmtl info --workspace …` as JSON. */
