@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { writeSample } from '../../src/sample/write-sample.ts';
 
 /**
@@ -112,6 +112,7 @@ export function smallSampleWorkspace(
   const [sample] = writeSample({ outDir: join(folder, 'sample'), subjects: 1, slices }).series;
   const seriesId = (JSON.parse(ssmtl(['import', sample.dicomDir, '--workspace', workspace, '--json'])) as { imported: { id: string }[] })
     .imported[0].id;
+  if (annotated === 0) return { workspace, seriesId, annotatedSlices: [] };
   const args = ['annotations', 'import', '--workspace', workspace, '--series', seriesId, '--labels', sample.labelsPath];
   const { annotatedSlices } = JSON.parse(ssmtl([...args, '--slices', String(annotated), '--json'])) as { annotatedSlices: number[] };
   return { workspace, seriesId, annotatedSlices };
@@ -149,4 +150,41 @@ export function annotateFromSampleTruth(workspace: string, slices: number): stri
   const imported = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), ...args], { encoding: 'utf8' });
   if (imported.status !== 0) throw new Error(`ssmtl annotations import failed: ${imported.stderr}`);
   return series;
+}
+
+/** A page in Chromium on `serve`, showing the Annotate screen of a small sample series (smallSampleWorkspace). */
+export interface SmallSeriesSession {
+  serve: ServeSession;
+  browser: Browser;
+  page: Page;
+  seriesId: string;
+  annotatedSlices: number[];
+  /** the page's uncaught errors */
+  errors: string[];
+  /** closes the browser and stops serve: its exit code */
+  close(): Promise<number | null>;
+}
+
+export async function openSmallSeries(slices: number, annotated: number): Promise<SmallSeriesSession> {
+  const { workspace, seriesId, annotatedSlices } = smallSampleWorkspace(slices, annotated);
+  const serve = await startServe(workspace);
+  const browser = await launchChromium(['--disable-gpu']);
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(serve.url);
+  await page.getByTestId('series-item').first().click();
+  await page.locator('[data-testid=viewport][data-ready=true]').waitFor({ timeout: 60_000 });
+  return {
+    serve,
+    browser,
+    page,
+    seriesId,
+    annotatedSlices,
+    errors,
+    close: async () => {
+      await browser.close();
+      return serve.stop();
+    },
+  };
 }

@@ -19,10 +19,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { SPEED_MEASURES } from '../../src/renderer/src/viewer/speed-measures.ts';
 import { ViewerCanvas, totalLabelled, type Point } from './viewer-canvas.ts';
-import { SHOTS, hasChromium, launchChromium, smallSampleWorkspace, startServe, type ServeSession } from './serve-session.ts';
+import { SHOTS, hasChromium, openSmallSeries, type SmallSeriesSession } from './serve-session.ts';
 
 type Tool = 'brush' | 'eraser' | 'threshold' | 'scissors' | 'fill' | 'windowLevel' | 'pan' | 'zoom';
 type ViewTool = 'pan' | 'zoom' | 'windowLevel';
@@ -39,27 +39,19 @@ const KEYS: Record<Tool, string> = {
 const PAINT_LABEL = 500;
 
 describe.skipIf(!hasChromium)('every tool after a switch', () => {
-  let serve: ServeSession;
-  let browser: Browser;
+  let session: SmallSeriesSession;
   let page: Page;
   let canvas: ViewerCanvas;
   let seriesId: string;
   let annotatedSlices: number[];
   let slice = 0;
   let switches = 0;
-  const errors: string[] = [];
+  let errors: string[];
 
   beforeAll(async () => {
-    const small = smallSampleWorkspace(24, 12);
-    ({ seriesId, annotatedSlices } = small);
-    serve = await startServe(small.workspace);
-    browser = await launchChromium(['--disable-gpu']);
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    session = await openSmallSeries(24, 12);
+    ({ page, seriesId, annotatedSlices, errors } = session);
     canvas = new ViewerCanvas(page);
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(serve.url);
-    await page.getByTestId('series-item').first().click();
-    await page.locator('[data-testid=viewport][data-ready=true]').waitFor({ timeout: 60_000 });
     await page.getByTestId('label-500').click();
     // The threshold brush paints whatever lies under it here (its own range is tested elsewhere).
     await page.getByTestId('tool-threshold').click();
@@ -68,8 +60,7 @@ describe.skipIf(!hasChromium)('every tool after a switch', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (serve) expect(await serve.stop()).toBe(0);
+    if (session) expect(await session.close()).toBe(0);
   }, 60_000);
 
   const savedCounts = () => canvas.savedCounts(seriesId, slice);

@@ -8,37 +8,28 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ViewerCanvas } from './viewer-canvas.ts';
-import { SHOTS, hasChromium, launchChromium, smallSampleWorkspace, startServe, workspaceInfo, type ServeSession } from './serve-session.ts';
+import { SHOTS, hasChromium, openSmallSeries, workspaceInfo, type SmallSeriesSession } from './serve-session.ts';
 
 describe.skipIf(!hasChromium)('the viewer', () => {
-  let serve: ServeSession;
-  let browser: Browser;
+  let session: SmallSeriesSession;
   let page: Page;
   let canvas: ViewerCanvas;
   let seriesId: string;
   let annotatedSlices: number[];
   let slice = 0;
-  const errors: string[] = [];
+  let errors: string[];
 
   beforeAll(async () => {
-    const small = smallSampleWorkspace(24, 12);
-    ({ seriesId, annotatedSlices } = small);
-    serve = await startServe(small.workspace);
-    browser = await launchChromium(['--disable-gpu']);
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    session = await openSmallSeries(24, 12);
+    ({ page, seriesId, annotatedSlices, errors } = session);
     canvas = new ViewerCanvas(page);
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(serve.url);
-    await page.getByTestId('series-item').first().click();
-    await page.locator('[data-testid=viewport][data-ready=true]').waitFor({ timeout: 60_000 });
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (serve) expect(await serve.stop()).toBe(0);
-  }, 120_000);
+    if (session) expect(await session.close()).toBe(0);
+  }, 60_000);
 
   const savedCounts = () => canvas.savedCounts(seriesId, slice);
   const eventually = (check: () => Promise<boolean>, what: string, timeoutMs?: number) => canvas.eventually(check, what, timeoutMs);
@@ -57,7 +48,7 @@ describe.skipIf(!hasChromium)('the viewer', () => {
     const at10 = await position();
     await goToSlice(11);
     expect(await text('slice-index')).toBe('12');
-    const spacing = workspaceInfo(serve.workspace).series[0].spacing[2];
+    const spacing = workspaceInfo(session.serve.workspace).series[0].spacing[2];
     // Positions are shown to 0.1 mm.
     expect(Math.abs(Math.abs((await position()) - at10) - spacing)).toBeLessThanOrEqual(0.11);
     // The sample is an axial CT: the patient's right on the screen's left, anterior at the top.

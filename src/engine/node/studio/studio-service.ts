@@ -30,6 +30,7 @@ import { MMWHS_LABELS } from '../../../shared/labels.ts';
 import type { PredictSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
 import { deleteSliceAnnotations, readSliceAnnotation, saveSliceAnnotations } from '../annotations/annotation-store.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
+import { replaceLabelSet } from '../annotations/edit-label-set.ts';
 import { compactTimestamp, exportToWorkspace } from '../segmentation/export-request.ts';
 import {
   DEFAULT_FINETUNE,
@@ -187,6 +188,12 @@ export class StudioService {
   async listLabels(): Promise<PaletteLabel[]> {
     const workspace = this.workspaceOrNull();
     return workspace ? readLabelSet(workspace) : [...MMWHS_LABELS];
+  }
+
+  async saveLabels(labels: PaletteLabel[]): Promise<PaletteLabel[]> {
+    const saved = replaceLabelSet(this.requireWorkspace(), labels);
+    this.emit({ type: 'labels-changed' });
+    return saved;
   }
 
   async listJobs(): Promise<JobSummary[]> {

@@ -53,6 +53,11 @@ export const useStudioStore = defineStore('studio', () => {
     models.value = await studioApi().listModels();
   }
 
+  /** A new label set only when it differs: the viewer reopens its series on a change. */
+  function setLabels(next: PaletteLabel[]): void {
+    if (JSON.stringify(next) !== JSON.stringify(labels.value)) labels.value = next;
+  }
+
   async function refresh(): Promise<void> {
     const api = studioApi();
     if (!subscribed) {
@@ -61,7 +66,7 @@ export const useStudioStore = defineStore('studio', () => {
     }
     await attempt(async () => {
       await Promise.all([refreshSeries(), refreshModels()]);
-      labels.value = await api.listLabels();
+      setLabels(await api.listLabels());
       jobs.value = await api.listJobs();
     });
   }
@@ -100,11 +105,14 @@ export const useStudioStore = defineStore('studio', () => {
       case 'series-changed':
         void attempt(async () => {
           await refreshSeries();
-          labels.value = await studioApi().listLabels();
+          setLabels(await studioApi().listLabels());
         });
         break;
       case 'models-changed':
         void attempt(refreshModels);
+        break;
+      case 'labels-changed':
+        void attempt(async () => setLabels(await studioApi().listLabels()));
         break;
       case 'compute-changed':
         void attempt(async () => {
@@ -128,6 +136,7 @@ export const useStudioStore = defineStore('studio', () => {
     series,
     models,
     labels,
+    setLabels,
     jobs,
     error,
     requests,

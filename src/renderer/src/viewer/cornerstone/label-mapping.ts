@@ -1,4 +1,5 @@
 import type { PaletteLabel } from '../../../../shared/api.ts';
+import { labelRgb } from '../../../../shared/labels.ts';
 
 /**
  * A labelmap holds segment indices 1..255; the palette's order maps segment index i to
@@ -49,10 +50,7 @@ export function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean 
   return true;
 }
 
-export function hexColor(color: string): [number, number, number] {
-  const match = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
-  return match ? [parseInt(match[1], 16), parseInt(match[2], 16), parseInt(match[3], 16)] : [255, 0, 0];
-}
+export const hexColor = (color: string): [number, number, number] => labelRgb(color);
 
 /**
  * The 4-connected region of equal, non-zero label values around `start` (a pixel index),
