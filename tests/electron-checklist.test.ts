@@ -134,6 +134,12 @@ describe('Electron security checklist (built main process)', () => {
     expect(readFileSync(join(OUT, 'main', 'index.js'), 'utf8')).not.toContain('openExternal');
   });
 
+  it('turns on WebGPU for the hidden GPU window before the app is ready, on Linux only (Windows and macOS have it by default)', () => {
+    const expected = process.platform === 'linux' ? ['enable-unsafe-webgpu', 'enable-features=Vulkan'] : [];
+    expect(recorded.switches.map((s) => (s.value === undefined ? s.name : `${s.name}=${s.value}`))).toEqual(expected);
+    expect(recorded.switches.every((s) => !s.afterReady)).toBe(true);
+  });
+
   it('grants no permission', () => {
     for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'fullscreen', 'hid', 'serial']) {
       const callback = vi.fn();

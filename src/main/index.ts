@@ -9,6 +9,7 @@ import { EngineHost } from './engine-host.ts';
 import { GPU_WINDOW_METHODS, createGpuWindow } from './gpu-window.ts';
 import { SECURE_WEB_PREFERENCES } from './web-preferences.ts';
 import { PacsKeychain } from './pacs-keychain.ts';
+import { webGpuSwitches } from './webgpu-switches.ts';
 
 /**
  * Electron main: one window, the app protocol, validated IPC, and the engine host
@@ -25,6 +26,8 @@ let engine: EngineHost | null = null;
 let keychain: PacsKeychain | null = null;
 
 registerAppScheme();
+// Before 'ready': WebGPU's adapter for the hidden GPU window (webgpu-switches.ts).
+for (const [name, value] of webGpuSwitches(process.platform)) app.commandLine.appendSwitch(name, value);
 
 function createWindow(): void {
   mainWindow = new BrowserWindow({
@@ -63,6 +66,8 @@ function startGpuWindow(): void {
     release();
     if (gpuWindow === window) gpuWindow = null;
   });
+  // Its title names the adapter it lends, or why there is none: worth a line in the log.
+  window.on('page-title-updated', (_event, title) => console.log(title));
   gpuRegistrations.set(window.webContents.id, registered);
 }
 

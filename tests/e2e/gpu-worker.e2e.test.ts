@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { Workspace } from '../../src/engine/node/workspace/workspace.ts';
+import { asArguments, webGpuSwitches } from '../../src/main/webgpu-switches.ts';
 import {
   SHOTS,
   annotateFromSampleTruth,
@@ -20,7 +21,8 @@ import {
   type ServeSession,
 } from './serve-session.ts';
 
-const WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
+// The switches Electron's main sets on Linux (src/main/webgpu-switches.ts), tried on Debian's Chromium.
+const WEBGPU_ARGS = asArguments(webGpuSwitches('linux'));
 const adapter = hasChromium ? await probeWebGpu(WEBGPU_ARGS) : null;
 if (hasChromium && !adapter) console.warn('e2e: WebGPU tests skipped, this Chromium offers no WebGPU adapter (not even SwiftShader)');
 

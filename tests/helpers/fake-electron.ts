@@ -73,7 +73,11 @@ export const recorded = {
   utilities: [] as FakeUtilityProcess[],
   exposed: new Map<string, unknown>(),
   invoked: [] as unknown[][],
+  /** Chromium switches appended, and whether the app was ready by then (too late to count) */
+  switches: [] as { name: string; value?: string; afterReady: boolean }[],
 };
+let isReady = false;
+void ready.then(() => (isReady = true));
 
 export const userData = mkdtempSync(join(tmpdir(), 'ssmtl-fake-electron-'));
 
@@ -84,6 +88,9 @@ export const app = Object.assign(new EventEmitter(), {
   /** a throwaway folder for every name (userData holds the PACS secrets file) */
   getPath: () => userData,
   quit: vi.fn(),
+  commandLine: {
+    appendSwitch: (name: string, value?: string) => recorded.switches.push({ name, value, afterReady: isReady }),
+  },
 });
 
 export const shell = { openExternal: vi.fn(async () => {}), openPath: vi.fn(async () => '') };

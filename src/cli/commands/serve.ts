@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { APP_ROOT } from '../../engine/node/app-root.ts';
 import { defaultWorkspace } from '../../engine/node/studio/default-workspace.ts';
 import { StudioService } from '../../engine/node/studio/studio-service.ts';
 import { InputError } from '../../shared/errors.ts';
@@ -7,8 +7,6 @@ import type { Command } from '../command.ts';
 import { optionalNumber, optionalString } from '../options.ts';
 import { ensureRendererBuilt } from '../serve/build-renderer.ts';
 import { startStudioServer } from '../serve/studio-server.ts';
-
-const REPOSITORY_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** `ssmtl serve`: the desktop interface for a browser on this machine (CONTRACT.md). */
 export const serveCommand: Command = {
@@ -24,7 +22,7 @@ export const serveCommand: Command = {
     if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
       context.log(`warning: --host ${host} makes the interface reachable from other machines (the token still protects it)`);
     }
-    const webRoot = await ensureRendererBuilt(REPOSITORY_ROOT, context.log);
+    const webRoot = await ensureRendererBuilt(APP_ROOT, context.log);
     const service = new StudioService({ workspace, transport: 'serve' });
     let server;
     try {

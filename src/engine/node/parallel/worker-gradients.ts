@@ -1,7 +1,9 @@
 import { loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../../../shared/job.ts';
 import type { ParallelGradients } from '../../train/batch-gradients.ts';
+import { processEntry } from '../process/process-entry.ts';
 import type { GradientWorkerData } from './gradient-worker.ts';
 
 /**
@@ -20,13 +22,12 @@ export class WorkerGradients implements ParallelGradients {
   private failure: Error | null = null;
 
   /**
-   * `entry` is the worker script; the default runs the TypeScript through tsx (CLI, tests).
-   * A bundled app (Electron) passes the URL of its built gradient-worker instead.
+   * `entry` is the worker script; by default the bundle's or the sources' (process-entry.ts).
    */
   constructor(
     readonly workers: number,
     options: GradientWorkerData,
-    entry: URL = new URL('./gradient-worker-bootstrap.mjs', import.meta.url),
+    entry: URL = pathToFileURL(processEntry('gradient-worker').path),
   ) {
     const readies: Promise<void>[] = [];
     for (let i = 0; i < workers; i++) {

@@ -1,23 +1,31 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { APP_ROOT } from '../app-root.ts';
 
 /** The processes the engine runs apart: one per job, and the Electron app's engine host. */
 export type EngineProcess = 'pretrain-job' | 'import-job' | 'pacs-get-job' | 'finetune-job' | 'predict-job' | 'engine-host';
 
-/** Entry files, relative to src/engine/node. */
-const ENTRY_FILES: Record<EngineProcess, string> = {
+/** Entry files, relative to src/engine/node; the bundle in out/node names each by its base name (.mjs). */
+const ENTRY_FILES: Record<EngineProcess | 'gradient-worker', string> = {
   'pretrain-job': 'jobs/pretrain-child.ts',
   'import-job': 'jobs/import-child.ts',
   'pacs-get-job': 'jobs/pacs-get-child.ts',
   'finetune-job': 'jobs/finetune-child.ts',
   'predict-job': 'jobs/predict-child.ts',
-  // A utilityProcess takes no loader flag: its bootstrap registers tsx itself.
-  'engine-host': 'studio/host-bootstrap.mjs',
+  'engine-host': 'studio/host-process.ts',
+  'gradient-worker': 'parallel/gradient-worker.ts',
 };
 
-/** The application's root folder (package.json's), from this file's place in src/engine/node/process. */
-const APP_ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
+/** Bootstraps that register tsx themselves, for starts that take no loader flag (a utilityProcess, a worker thread). */
+const SOURCE_BOOTSTRAPS: Partial<Record<EngineProcess | 'gradient-worker', string>> = {
+  'engine-host': 'studio/host-bootstrap.mjs',
+  'gradient-worker': 'parallel/gradient-worker-bootstrap.mjs',
+};
+
+/** Defined as true by scripts/build-node.mjs in out/node's bundle; absent when the sources run through tsx. */
+declare const __SSMTL_BUNDLED__: boolean | undefined;
+const BUNDLED = typeof __SSMTL_BUNDLED__ !== 'undefined' && __SSMTL_BUNDLED__;
 
 export interface ProcessEntry {
   /** the module to fork */
@@ -27,12 +35,17 @@ export interface ProcessEntry {
 }
 
 /**
- * Which file starts an engine process, and through which loader: the one place that
- * knows. Today every entry is TypeScript run through tsx, as the CLI runs (no build
- * step); a build that compiles the engine changes this function only. `appRoot` is
- * given by a caller bundled elsewhere (Electron's main process: app.getAppPath()).
+ * Which file starts an engine process or worker thread, and through which loader: the
+ * one place that knows. Code running from the bundle (the `ssmtl` command after
+ * `npm install`, see bin/ssmtl.mjs) starts the bundle's entries, plain JavaScript; code
+ * running from the sources (tests, development, Electron's main) starts the sources
+ * through tsx. `appRoot` is given by a caller bundled elsewhere (Electron's main process:
+ * app.getAppPath()).
  */
-export function processEntry(name: EngineProcess, appRoot = APP_ROOT): ProcessEntry {
+export function processEntry(name: EngineProcess | 'gradient-worker', appRoot = APP_ROOT): ProcessEntry {
+  if (BUNDLED) return { path: join(appRoot, 'out', 'node', ENTRY_FILES[name].replace(/^.*\//, '').replace(/\.ts$/, '.mjs')), execArgv: [] };
+  const bootstrap = SOURCE_BOOTSTRAPS[name];
+  if (bootstrap) return { path: join(appRoot, 'src', 'engine', 'node', bootstrap), execArgv: [] };
   return sourceEntry(join(appRoot, 'src', 'engine', 'node', ENTRY_FILES[name]));
 }
 

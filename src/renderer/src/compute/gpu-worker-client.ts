@@ -30,16 +30,27 @@ interface NavigatorGpu {
   requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<GpuAdapterLike | null>;
 }
 
-export async function offerGpu(api: StudioApi): Promise<GpuOffer | null> {
+/** Why this page lends no GPU, in words for the compute badge (the usual fix included). */
+export interface NoGpu {
+  reason: string;
+}
+
+export async function offerGpu(api: StudioApi): Promise<GpuOffer | NoGpu> {
   const gpu = (navigator as unknown as { gpu?: NavigatorGpu }).gpu;
-  if (!gpu) return null;
+  if (!gpu)
+    return {
+      reason:
+        'this browser has WebGPU turned off (on Linux, Chrome and Chromium need --enable-unsafe-webgpu --enable-features=Vulkan); the engine trains without it',
+    };
   let adapter: GpuAdapterSummary;
   try {
     const found = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (!found) return null;
+    if (!found) return { reason: 'WebGPU found no usable GPU adapter (a missing or blocklisted driver); the engine trains without it' };
     adapter = describeAdapter(found);
-  } catch {
-    return null;
+  } catch (error) {
+    return {
+      reason: `WebGPU failed to open an adapter (${error instanceof Error ? error.message : String(error)}); the engine trains without it`,
+    };
   }
   let workerId = (await api.registerGpuWorker(adapter)).workerId;
   const running = new Map<string, Worker>();
