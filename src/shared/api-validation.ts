@@ -1,6 +1,7 @@
 import { STUDIO_METHODS, type StudioMethod } from './api.ts';
 import { GPU_UPLOAD_MAX_BYTES, GPU_UPLOAD_PART_BYTES } from './gpu-worker.ts';
 import { InputError } from './errors.ts';
+import { MAX_LABEL_VALUE } from './labels.ts';
 import { BACKBONES, PRETRAIN_METHODS } from './job.ts';
 import { isValidStudyDate, isValidUid, pacsEntryProblem, type PacsEntry } from './pacs.ts';
 
@@ -56,6 +57,17 @@ const finite: Check = (v, name) => {
 const boolean: Check = (v, name) => {
   if (typeof v !== 'boolean') fail(name, 'expected true or false');
 };
+/** A label of the palette: its value, a name of at most 64 characters (a DICOM SEG's segment label), a '#rrggbb' colour. */
+const paletteLabel: Check = (v, name) =>
+  record({
+    value: integer(1, MAX_LABEL_VALUE),
+    name: (n, field) => {
+      if (typeof n !== 'string' || !n.trim() || n.length > 64) fail(field, 'expected a name of 1 to 64 characters');
+    },
+    color: (c, field) => {
+      if (typeof c !== 'string' || !/^#[0-9a-fA-F]{6}$/.test(c)) fail(field, "expected a colour '#rrggbb'");
+    },
+  })(v, name);
 /** Loss per head name: a few entries of finite numbers. */
 const lossesByName: Check = (v, name) => {
   if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).length > 64)
@@ -201,6 +213,7 @@ const SIGNATURES: Record<StudioMethod, Check[]> = {
   listSeries: [],
   listModels: [],
   listLabels: [],
+  saveLabels: [list(paletteLabel, MAX_LABEL_VALUE)],
   listJobs: [],
   startImport: [list(text, 1000)],
   startImportSample: [],

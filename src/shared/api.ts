@@ -2,7 +2,7 @@ import type { GpuAdapterSummary, GpuReport, GpuTask, GpuUploadPart } from './gpu
 import type { Backbone, BackendChoice, JobCommand, JobState, PretrainMethod } from './job.ts';
 import type { LabelDefinition } from './labels.ts';
 import type { PacsEchoResult, PacsEntry, PacsFindResult, PacsQuery, PacsStoreResult } from './pacs.ts';
-import type { ModelInfo, SeriesInfo, SkippedFile } from './series.ts';
+import type { ModelInfo, SeriesInfo, SeriesPlane, SkippedFile } from './series.ts';
 
 /**
  * The one API contract between the interface and the engine. Electron exposes it
@@ -21,6 +21,11 @@ export interface StudioApi {
   listModels(): Promise<StudioModel[]>;
   /** The workspace's label palette, in order (the MM-WHS heart structures by default). */
   listLabels(): Promise<PaletteLabel[]>;
+  /**
+   * Replaces the label palette (names, colours, values, in order) and returns it as
+   * stored. A value still painted in some annotation cannot be left out (rename it instead).
+   */
+  saveLabels(labels: PaletteLabel[]): Promise<PaletteLabel[]>;
   /** Every job of this session, newest first, with progress and loss history. */
   listJobs(): Promise<JobSummary[]>;
   /** Imports DICOM/NIfTI files or folders (a path typed or chosen in the native dialog). */
@@ -104,6 +109,8 @@ export interface SeriesStatus extends SeriesInfo {
   /** segmentation models that have predictions stored for this series, oldest first */
   predictedBy: string[];
   predictions: PredictionStatus[];
+  /** where the slices lie in the patient; null when the source does not say (e.g. a secondary capture) */
+  plane: SeriesPlane | null;
 }
 
 /** A configured PACS and where its secret comes from (never the secret). */
@@ -213,12 +220,15 @@ export interface ExportResult {
   /** where the file was written, inside the workspace's exports folder */
   path: string;
   bytes: number;
+  /** a NIfTI's label names and colours, beside it (ITK-SNAP's label description format, which 3D Slicer reads too) */
+  labelTable?: string;
 }
 
 export type StudioEvent =
   | { type: 'job'; job: JobSummary }
   | { type: 'series-changed' }
   | { type: 'models-changed' }
+  | { type: 'labels-changed' }
   | { type: 'annotation-saved'; saved: AnnotationSaved }
   /** what training can run on changed (a page offered or withdrew its GPU) */
   | { type: 'compute-changed' }
@@ -231,6 +241,7 @@ export const API_CHANNELS = {
   listSeries: 'studio:list-series',
   listModels: 'studio:list-models',
   listLabels: 'studio:list-labels',
+  saveLabels: 'studio:save-labels',
   listJobs: 'studio:list-jobs',
   startImport: 'studio:start-import',
   startImportSample: 'studio:start-import-sample',

@@ -54,6 +54,12 @@ function hslToRgb(h: number, s: number, l: number): [number, number, number] {
   return [channel(h + 1 / 3), channel(h), channel(h - 1 / 3)];
 }
 
+/** '#rrggbb' → [r, g, b] (0..255); `fallback` for anything else. */
+export function labelRgb(color: string, fallback: [number, number, number] = [255, 0, 0]): [number, number, number] {
+  const match = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+  return match ? [parseInt(match[1], 16), parseInt(match[2], 16), parseInt(match[3], 16)] : fallback;
+}
+
 export function isValidLabelValue(value: number): boolean {
   return Number.isInteger(value) && value >= 1 && value <= MAX_LABEL_VALUE;
 }

@@ -67,6 +67,21 @@ export interface SeriesInfo {
   stats?: SliceStats[];
 }
 
+/** A direction or a point in the patient's space: DICOM LPS (x to the patient's left, y posterior, z superior), mm. */
+export type PatientVector = [number, number, number];
+
+/** Where a series' slices lie in the patient, for orientation markers, slice positions and reformatted views. */
+export interface SeriesPlane {
+  /** unit vectors along increasing column index and increasing row index */
+  rowDirection: PatientVector;
+  columnDirection: PatientVector;
+  normal: PatientVector;
+  /** mm along `normal` of each slice, in slice order */
+  positions: number[];
+  /** the first voxel of each slice, when known */
+  origins: (PatientVector | null)[];
+}
+
 export type ModelKind = 'pretrained' | 'segmentation';
 
 export interface ModelInfo {

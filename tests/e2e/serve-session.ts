@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { writeSample } from '../../src/sample/write-sample.ts';
 
 /**
  * What every end-to-end test starts from: `ssmtl serve` on a fresh empty workspace
@@ -34,9 +35,9 @@ export interface ServeSession {
   stop(): Promise<number | null>;
 }
 
-export async function startServe(): Promise<ServeSession> {
+/** `workspace`: one made beforehand (smallSampleWorkspace), inside a folder of its own that stop() removes. */
+export async function startServe(workspace = join(mkdtempSync(join(tmpdir(), 'ssmtl-e2e-')), 'workspace')): Promise<ServeSession> {
   mkdirSync(SHOTS, { recursive: true });
-  const workspace = join(mkdtempSync(join(tmpdir(), 'ssmtl-e2e-')), 'workspace');
   const server = spawn(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'serve', '--workspace', workspace, '--json'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -91,13 +92,39 @@ export async function probeWebGpu(extraArgs: string[]): Promise<string | null> {
   }
 }
 
+function ssmtl(args: string[]): string {
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), ...args], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`ssmtl ${args[0]} failed: ${run.stderr}`);
+  return run.stdout;
+}
+
+/**
+ * A workspace with one small series of the built-in sample (written and imported by the
+ * CLI, for tests about the viewer rather than about importing), `annotated` of its
+ * slices annotated from the sample's ground truth. Serve it with startServe(workspace).
+ */
+export function smallSampleWorkspace(
+  slices: number,
+  annotated: number,
+): { workspace: string; seriesId: string; annotatedSlices: number[] } {
+  const folder = mkdtempSync(join(tmpdir(), 'ssmtl-e2e-'));
+  const workspace = join(folder, 'workspace');
+  const [sample] = writeSample({ outDir: join(folder, 'sample'), subjects: 1, slices }).series;
+  const seriesId = (JSON.parse(ssmtl(['import', sample.dicomDir, '--workspace', workspace, '--json'])) as { imported: { id: string }[] })
+    .imported[0].id;
+  if (annotated === 0) return { workspace, seriesId, annotatedSlices: [] };
+  const args = ['annotations', 'import', '--workspace', workspace, '--series', seriesId, '--labels', sample.labelsPath];
+  const { annotatedSlices } = JSON.parse(ssmtl([...args, '--slices', String(annotated), '--json'])) as { annotatedSlices: number[] };
+  return { workspace, seriesId, annotatedSlices };
+}
+
 /** `ssmtl info --workspace …` as JSON. */
-export function workspaceInfo(workspace: string): { series: { id: string; annotatedSlices: number[] }[] } {
+export function workspaceInfo(workspace: string): { series: { id: string; annotatedSlices: number[]; spacing: number[] }[] } {
   const info = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), 'info', '--workspace', workspace, '--json'], {
     encoding: 'utf8',
   });
   if (info.status !== 0) throw new Error(`ssmtl info failed: ${info.stderr}`);
-  return JSON.parse(info.stdout) as { series: { id: string; annotatedSlices: number[] }[] };
+  return JSON.parse(info.stdout) as { series: { id: string; annotatedSlices: number[]; spacing: number[] }[] };
 }
 
 /**
@@ -123,4 +150,41 @@ export function annotateFromSampleTruth(workspace: string, slices: number): stri
   const imported = spawnSync(process.execPath, [join(ROOT, 'bin', 'ssmtl.mjs'), ...args], { encoding: 'utf8' });
   if (imported.status !== 0) throw new Error(`ssmtl annotations import failed: ${imported.stderr}`);
   return series;
+}
+
+/** A page in Chromium on `serve`, showing the Annotate screen of a small sample series (smallSampleWorkspace). */
+export interface SmallSeriesSession {
+  serve: ServeSession;
+  browser: Browser;
+  page: Page;
+  seriesId: string;
+  annotatedSlices: number[];
+  /** the page's uncaught errors */
+  errors: string[];
+  /** closes the browser and stops serve: its exit code */
+  close(): Promise<number | null>;
+}
+
+export async function openSmallSeries(slices: number, annotated: number): Promise<SmallSeriesSession> {
+  const { workspace, seriesId, annotatedSlices } = smallSampleWorkspace(slices, annotated);
+  const serve = await startServe(workspace);
+  const browser = await launchChromium(['--disable-gpu']);
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(serve.url);
+  await page.getByTestId('series-item').first().click();
+  await page.locator('[data-testid=viewport][data-ready=true]').waitFor({ timeout: 60_000 });
+  return {
+    serve,
+    browser,
+    page,
+    seriesId,
+    annotatedSlices,
+    errors,
+    close: async () => {
+      await browser.close();
+      return serve.stop();
+    },
+  };
 }

@@ -18,6 +18,7 @@ import {
   workspaceInfo,
   type ServeSession,
 } from './serve-session.ts';
+import { ViewerCanvas, countLabels } from './viewer-canvas.ts';
 
 describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
   let serve: ServeSession;
@@ -115,7 +116,7 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
   }
 
   async function sliceIndex(): Promise<number> {
-    return Number(await page.getByTestId('slice-index').textContent());
+    return Number(await page.getByTestId('slice-index').getAttribute('data-index'));
   }
 
   it('refuses requests without the token or from another origin', async () => {
@@ -171,7 +172,7 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     await page.getByTestId('series-item').first().waitFor();
     await openFirstSeries();
     // The slice strip marks the painted slice as annotated; go there through it.
-    const tick = page.locator(`[data-testid=slice-strip] button[title^="Slice ${paintedSlice} "]`);
+    const tick = page.locator(`[data-testid=slice-strip] button[data-index="${paintedSlice}"]`);
     expect(await tick.getAttribute('class')).toContain('annotated');
     await tick.click();
     await expect.poll(sliceIndex, { timeout: 5000 }).toBe(paintedSlice);
@@ -215,7 +216,7 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     expect(await redPointAt(ring.x + ring.r, ring.y)).toBe(true);
     await expect.poll(savedCount, { timeout: 5000 }).toBe(withRing);
     await page.getByTestId('tool-brush').click();
-  }, 180_000);
+  }, 300_000);
 
   it('pre-trains a tiny model from the interface', async () => {
     await page.getByTestId('nav-train').click();
@@ -238,6 +239,8 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
       .poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000, interval: 100 })
       .toBe('running');
     await page.getByTestId('job-pause').click();
+    // The click shows at once, before the run reaches a point where it can pause.
+    expect(await page.getByTestId('job-progress').textContent()).toMatch(/^(pausing…|paused)/);
     await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 30_000 }).toBe('paused');
     await page.getByTestId('job-resume').click();
     await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 300_000, interval: 1000 }).toBe('done');
@@ -259,6 +262,7 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
       .poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000, interval: 100 })
       .toBe('running');
     await page.getByTestId('job-cancel').click();
+    expect(await page.getByTestId('job-progress').first().textContent()).toMatch(/^(cancelling…|cancelled)/);
     await page.getByTestId('finetune-stopped').waitFor({ timeout: 60_000 });
     await shot('07a-finetune-stopped');
     await page.getByTestId('finetune-resume').click();
@@ -285,9 +289,7 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     for (const k of annotated) counts[k] = 0;
     const best = counts.indexOf(Math.max(...counts));
     expect(counts[best]).toBeGreaterThan(0);
-    await page
-      .locator(`[data-testid=slice-strip] button[title="Slice ${best}"], [data-testid=slice-strip] button[title^="Slice ${best} "]`)
-      .click();
+    await page.locator(`[data-testid=slice-strip] button[data-index="${best}"]`).click();
     await expect.poll(sliceIndex, { timeout: 5000 }).toBe(best);
     await page.waitForTimeout(1500);
     const withOverlay = await viewportPixels();
@@ -297,6 +299,101 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     const withoutOverlay = await viewportPixels();
     expect(withOverlay.colored).toBeGreaterThan(withoutOverlay.colored + 50);
   }, 540_000);
+
+  it('reviews as a clinician: hides a predicted label, accepts and undoes, erases, shows the prediction, takes a region', async () => {
+    const canvas = new ViewerCanvas(page);
+    const seriesId = await page.getByTestId('series-picker').inputValue();
+    const model = (await page.locator('[data-testid=overlay-model] option').nth(1).getAttribute('value'))!;
+    await page.getByTestId('overlay-model').selectOption(model);
+    const predictions = (await page.evaluate(`(async () => {
+      const all = [];
+      for (let k = 0; k < 64; k++) {
+        const response = await fetch('api/series/${encodeURIComponent(seriesId)}/predictions/${encodeURIComponent(model)}/' + k);
+        all.push(Array.from(new Uint16Array(await response.arrayBuffer())));
+      }
+      return all;
+    })()`)) as number[][];
+    // Unannotated slices, the most predicted first: there the overlay is the model's alone.
+    const annotatedNow = new Set(workspaceInfo(workspace).series[0].annotatedSlices);
+    const predictedCount = (k: number) => predictions[k].filter((v) => v !== 0).length;
+    const ranked = predictions.map((_, k) => k).filter((k) => !annotatedNow.has(k) && predictedCount(k) > 0);
+    ranked.sort((a, b) => predictedCount(b) - predictedCount(a));
+    expect(ranked.length).toBeGreaterThanOrEqual(2);
+    const [first, second] = ranked;
+    const goTo = async (k: number) => {
+      await page.locator(`[data-testid=slice-strip] button[data-index="${k}"]`).click();
+      await expect.poll(sliceIndex, { timeout: 5000 }).toBe(k);
+      await page.waitForTimeout(800);
+    };
+    await goTo(first);
+    const saved = () => canvas.saved(seriesId, first);
+    const count = async () => Number(await page.getByTestId('annotated-count').textContent());
+
+    // Hiding a label hides it in the prediction too.
+    const top = [...countLabels(predictions[first])].sort((a, b) => b[1] - a[1])[0][0];
+    const shownBefore = await canvas.labelColourCount(top);
+    expect(shownBefore, `predicted label ${top} shows`).toBeGreaterThan(50);
+    await page.getByTestId(`label-visible-${top}`).uncheck();
+    await canvas.eventually(async () => (await canvas.labelColourCount(top)) < shownBefore * 0.05, `predicted label ${top} hides`);
+    await shot('09a-review-label-hidden');
+    await page.getByTestId(`label-visible-${top}`).check();
+    await canvas.eventually(async () => (await canvas.labelColourCount(top)) > shownBefore * 0.8, `predicted label ${top} shows again`);
+
+    // Accepting the slice's prediction is an edit like any other: saved, undone, redone.
+    const annotatedBefore = await count();
+    await page.getByTestId('accept-prediction').click();
+    await canvas.eventually(
+      async () => JSON.stringify(await saved()) === JSON.stringify(predictions[first]),
+      'the accepted prediction is saved',
+    );
+    await expect.poll(count).toBe(annotatedBefore + 1);
+    expect(await page.getByTestId('undo').isDisabled(), 'accepting can be undone').toBe(false);
+    await page.getByTestId('undo').click();
+    await canvas.eventually(async () => (await saved()).every((v) => v === 0), 'undo takes the accepted prediction back');
+    await expect.poll(count).toBe(annotatedBefore);
+    await page.getByTestId('redo').click();
+    await canvas.eventually(async () => JSON.stringify(await saved()) === JSON.stringify(predictions[first]), 'redo accepts it again');
+
+    // Erasing part of it shows as erased: the prediction stays hidden under an annotated slice…
+    await page.getByTestId('tool-eraser').click();
+    const inside = (await canvas.findPoint('colored'))!;
+    expect(inside, 'a point inside the accepted labels').not.toBeNull();
+    await canvas.drag(inside, { x: inside.x + 4, y: inside.y });
+    await canvas.eventually(async () => (await canvas.pointState(inside)).clear, 'the erased point shows no label');
+    await canvas.eventually(
+      async () => countLabels(await saved()).size > 0 && (await saved()).filter((v) => v !== 0).length < predictedCount(first),
+      'the erase is saved',
+    );
+    await shot('09b-review-erased');
+    // …unless asked for: "show prediction here".
+    await page.getByTestId('show-prediction').check();
+    await canvas.eventually(
+      async () => (await canvas.pointState(inside)).colored,
+      'the prediction shows under the erased point when asked',
+    );
+    await page.getByTestId('show-prediction').uncheck();
+    await canvas.eventually(async () => (await canvas.pointState(inside)).clear, 'and hides again');
+
+    // Take: a click on a predicted region takes that connected region, undoably.
+    await goTo(second);
+    const takenSaved = () => canvas.saved(seriesId, second);
+    await page.getByTestId('tool-pan').click();
+    await page.getByTestId('tool-take').click();
+    const region = (await canvas.findPoint('colored'))!;
+    expect(region, 'a predicted region on screen').not.toBeNull();
+    await canvas.click(region);
+    await canvas.eventually(async () => (await takenSaved()).some((v) => v !== 0), 'the taken region is saved');
+    const taken = await takenSaved();
+    expect(
+      taken.every((v, i) => v === 0 || v === predictions[second][i]),
+      'only predicted labels are taken',
+    ).toBe(true);
+    expect(taken.filter((v) => v !== 0).length).toBeLessThanOrEqual(predictedCount(second));
+    await shot('09c-review-region-taken');
+    await page.getByTestId('undo').click();
+    await canvas.eventually(async () => (await takenSaved()).every((v) => v === 0), 'undo gives the region back');
+    await page.getByTestId('tool-brush').click();
+  }, 180_000);
 
   it('exports a DICOM SEG', async () => {
     await page.getByTestId('nav-export').click();

@@ -1,3 +1,4 @@
+import { labelRgb } from '../../shared/labels.ts';
 /**
  * What each segment is, in the coded terms a DICOM Segmentation must carry (Segmented
  * Property Category and Type, PS3.3 C.8.20.2; SNOMED CT codes as DICOM CID 7150/7151
@@ -31,9 +32,8 @@ export function segmentCodes(value: number): { category: CodedConcept; type: Cod
 
 /** sRGB '#rrggbb' → DICOM's CIELab encoding (PS3.3 C.10.7.1.1: L 0..100, a/b −128..127, scaled to 0..65535). */
 export function rgbToDicomLab(color: string): [number, number, number] {
-  const hex = /^#?([0-9a-f]{6})$/i.exec(color)?.[1] ?? '808080';
-  const linear = [0, 2, 4].map((i) => {
-    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+  const linear = labelRgb(color, [128, 128, 128]).map((channel) => {
+    const c = channel / 255;
     return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
   });
   const [r, g, b] = linear;

@@ -1,5 +1,8 @@
 import { lpsGeometryToRasAffine, type Vec3 } from '../../../formats/nifti/affine.ts';
+import type { SeriesPlane } from '../../../shared/series.ts';
 import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
+
+export type { SeriesPlane };
 
 /**
  * Where a series' voxels are: its voxel (i = column, j = row, k = slice) → RAS mm affine
@@ -33,17 +36,6 @@ export function seriesAffine(series: SeriesRecord): { affine: number[][]; exact:
     ],
     exact: false,
   };
-}
-
-export interface SeriesPlane {
-  /** LPS unit vectors along increasing column index and increasing row index */
-  rowDirection: Vec3;
-  columnDirection: Vec3;
-  normal: Vec3;
-  /** mm along `normal` of each slice, in slice order */
-  positions: number[];
-  /** LPS of the first voxel of each slice, when known */
-  origins: (Vec3 | null)[];
 }
 
 export function seriesPlane(workspace: Workspace, series: SeriesRecord): SeriesPlane | null {

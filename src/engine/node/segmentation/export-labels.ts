@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { InputError } from '../../../shared/errors.ts';
 import type { LabelDefinition } from '../../../shared/labels.ts';
+import { itkSnapLabelTable, labelTablePath } from '../../../formats/nifti/label-table.ts';
 import { writeNifti } from '../../../formats/nifti/write-nifti.ts';
 import { writeFileAtomically } from '../atomic-file.ts';
 import { seriesAffine } from '../annotations/series-grid.ts';
@@ -10,8 +11,9 @@ import { writeSegForSeries } from './export-seg.ts';
 /**
  * Writes a label volume of a series (slices × rows × cols, slice-major) to `out`:
  * `.nii` / `.nii.gz` as NIfTI-1 on the series' grid (the source NIfTI's affine, or the
- * DICOM geometry turned from LPS to RAS), `.dcm` as a DICOM Segmentation referencing the
- * source series.
+ * DICOM geometry turned from LPS to RAS) with the labels' names and colours in a label
+ * table beside it, `.dcm` as a DICOM Segmentation referencing the source series (its
+ * segments carry the names and colours).
  */
 export type ExportFormat = 'nifti' | 'nifti-gz' | 'dicom-seg';
 
@@ -46,6 +48,7 @@ export function exportLabels(
       : niftiBytes(series, labels, format === 'nifti-gz', info.description);
   try {
     writeFileAtomically(path, bytes);
+    if (format !== 'dicom-seg') writeFileAtomically(labelTablePath(path), Buffer.from(itkSnapLabelTable(segments)));
   } catch (error) {
     throw new InputError(`--out ${out}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExportRequest, ExportResult } from '../../../shared/api.ts';
 import { InputError } from '../../../shared/errors.ts';
+import { labelTablePath } from '../../../formats/nifti/label-table.ts';
 import { readSliceAnnotations } from '../annotations/annotation-store.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
 import type { Workspace } from '../workspace/workspace.ts';
@@ -49,7 +50,7 @@ export function exportToWorkspace(workspace: Workspace, request: ExportRequest):
   let out = join(folder, `${base}${extension}`);
   for (let n = 2; existsSync(out); n++) out = join(folder, `${base}-${n}${extension}`);
   const path = exportLabels(workspace, series, labels, segments, out, { description, algorithm });
-  return { path, bytes: statSync(path).size };
+  return { path, bytes: statSync(path).size, ...(request.format === 'nifti' ? { labelTable: labelTablePath(path) } : {}) };
 }
 
 /** e.g. 20250101-123456: sorts by time, fits in a file name. */

@@ -4,6 +4,7 @@ import { readLabelSet } from '../annotations/label-set.ts';
 import { listPredictions } from '../segmentation/prediction-store.ts';
 import { interruptedFinetunes, isFinished, readModels, segmentationMethod } from '../workspace/model-state.ts';
 import { seriesInfo } from '../workspace/series-info.ts';
+import { seriesPlaneOf } from './series-plane.ts';
 import type { StudioSession } from './studio-session.ts';
 
 /**
@@ -40,7 +41,7 @@ export function listSeries(session: StudioSession): SeriesStatus[] {
       suggestedSlices: meta.suggestedSlices ?? [],
     }));
     const pretrainedBy = pretrained.filter((m) => m.series.includes(info.id)).map((m) => m.name);
-    return { ...info, pretrainedBy, predictedBy: predictions.map((p) => p.model), predictions };
+    return { ...info, pretrainedBy, predictedBy: predictions.map((p) => p.model), predictions, plane: seriesPlaneOf(workspace, info.id) };
   });
 }
 

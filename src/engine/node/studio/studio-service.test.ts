@@ -44,6 +44,13 @@ describe('StudioService', () => {
     const series = await service.listSeries();
     expect(series).toHaveLength(4);
     const { id, rows, cols } = series[0];
+    // The sample is axial CT: rows run to the patient's left, columns to the back, slices upward or downward.
+    const plane = series[0].plane!;
+    expect(plane.rowDirection.map(Math.round)).toEqual([1, 0, 0]);
+    expect(plane.columnDirection.map(Math.round)).toEqual([0, 1, 0]);
+    expect(Math.abs(plane.normal[2])).toBeCloseTo(1);
+    expect(plane.positions).toHaveLength(series[0].slices);
+    expect(plane.positions[1] - plane.positions[0]).toBeCloseTo(series[0].spacing[2]);
 
     const labels = new Uint16Array(rows * cols);
     labels.fill(500, 10 * cols, 12 * cols);

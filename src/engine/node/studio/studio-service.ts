@@ -30,6 +30,7 @@ import { launchPredict } from './launch-predict.ts';
 import { launchPretrain } from './launch-pretrain.ts';
 import type { PixelAnswer } from './pixel-reads.ts';
 import { saveAnnotation } from './save-annotation.ts';
+import { saveLabels } from './save-labels.ts';
 import { StudioSession, type StudioServiceOptions } from './studio-session.ts';
 import { storageErrorOf } from '../workspace/storage-problem.ts';
 
@@ -83,6 +84,10 @@ export class StudioService implements StudioApi {
 
   async listLabels(): Promise<PaletteLabel[]> {
     return listLabels(this.session);
+  }
+
+  async saveLabels(labels: PaletteLabel[]): Promise<PaletteLabel[]> {
+    return saveLabels(this.session, labels);
   }
 
   async listJobs(): Promise<JobSummary[]> {

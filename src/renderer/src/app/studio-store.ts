@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { JobSummary, PaletteLabel, SeriesStatus, StudioEvent, StudioModel, WorkspaceStatus } from '../../../shared/api.ts';
+import type { JobCommand } from '../../../shared/job.ts';
 import { studioApi } from '../api/studio-api.ts';
 
 /**
@@ -14,6 +15,11 @@ export const useStudioStore = defineStore('studio', () => {
   const labels = ref<PaletteLabel[]>([]);
   const jobs = ref<JobSummary[]>([]);
   const error = ref<string | null>(null);
+  /**
+   * Pause, resume or cancel asked of a job and not yet answered by its state: shown at
+   * once ("cancelling…"), however long the job takes to reach a point where it can stop.
+   */
+  const requests = ref<Record<string, JobCommand['type']>>({});
   let subscribed = false;
 
   // Only finished runs can start a fine-tune; a stopped one is resumed from the Pre-train screen.
@@ -47,6 +53,11 @@ export const useStudioStore = defineStore('studio', () => {
     models.value = await studioApi().listModels();
   }
 
+  /** A new label set only when it differs: the viewer reopens its series on a change. */
+  function setLabels(next: PaletteLabel[]): void {
+    if (JSON.stringify(next) !== JSON.stringify(labels.value)) labels.value = next;
+  }
+
   async function refresh(): Promise<void> {
     const api = studioApi();
     if (!subscribed) {
@@ -55,9 +66,29 @@ export const useStudioStore = defineStore('studio', () => {
     }
     await attempt(async () => {
       await Promise.all([refreshSeries(), refreshModels()]);
-      labels.value = await api.listLabels();
+      setLabels(await api.listLabels());
       jobs.value = await api.listJobs();
     });
+  }
+
+  /** Whether a job's state answers what was asked of it (an ended job answers everything). */
+  function answered(job: JobSummary, command: JobCommand['type']): boolean {
+    if (['done', 'failed', 'cancelled'].includes(job.state)) return true;
+    return command === 'pause' ? job.state === 'paused' : command === 'resume' ? job.state === 'running' : false;
+  }
+
+  async function controlJob(job: JobSummary, command: JobCommand['type']): Promise<void> {
+    requests.value = { ...requests.value, [job.id]: command };
+    const result = await attempt(() => studioApi().controlJob(job.id, command));
+    const current = jobs.value.find((j) => j.id === job.id);
+    if (!result || (current && answered(current, command))) forgetRequest(job.id, command);
+  }
+
+  function forgetRequest(jobId: string, command?: JobCommand['type']): void {
+    if (!(jobId in requests.value) || (command && requests.value[jobId] !== command)) return;
+    const rest = { ...requests.value };
+    delete rest[jobId];
+    requests.value = rest;
   }
 
   function onEvent(event: StudioEvent): void {
@@ -66,17 +97,22 @@ export const useStudioStore = defineStore('studio', () => {
         const at = jobs.value.findIndex((j) => j.id === event.job.id);
         if (at >= 0) jobs.value.splice(at, 1, event.job);
         else jobs.value.unshift(event.job);
+        const request = requests.value[event.job.id];
+        if (request && answered(event.job, request)) forgetRequest(event.job.id);
         if (event.job.state === 'done' || event.job.state === 'failed' || event.job.state === 'cancelled') void attempt(refreshSeries);
         break;
       }
       case 'series-changed':
         void attempt(async () => {
           await refreshSeries();
-          labels.value = await studioApi().listLabels();
+          setLabels(await studioApi().listLabels());
         });
         break;
       case 'models-changed':
         void attempt(refreshModels);
+        break;
+      case 'labels-changed':
+        void attempt(async () => setLabels(await studioApi().listLabels()));
         break;
       case 'compute-changed':
         void attempt(async () => {
@@ -100,8 +136,11 @@ export const useStudioStore = defineStore('studio', () => {
     series,
     models,
     labels,
+    setLabels,
     jobs,
     error,
+    requests,
+    controlJob,
     pretrainedModels,
     segmentationModels,
     stoppedFinetunes,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { toolBindings, type BoundTool, type MouseInput } from './tool-bindings.ts';
-import type { ToolName } from './viewer-store.ts';
+import { TOOLS, type ToolName } from './tools.ts';
 
-const SELECTABLE: ToolName[] = ['brush', 'eraser', 'threshold', 'scissors', 'fill', 'windowLevel', 'pan', 'zoom'];
+const SELECTABLE: ToolName[] = TOOLS.map((t) => t.id);
 
 /** Which tools answer to an input: with more than one, the tool group picks whichever it finds first. */
 function owners(bindings: Record<BoundTool, MouseInput[]>, input: MouseInput): BoundTool[] {

@@ -1,4 +1,4 @@
-import type { ToolName } from './viewer-store.ts';
+import type { ToolName } from './tools.ts';
 
 /** A mouse input a tool can answer to. */
 export type MouseInput = 'left' | 'middle' | 'right' | 'wheel';
@@ -6,7 +6,7 @@ export type MouseInput = 'left' | 'middle' | 'right' | 'wheel';
 /** The tools a viewer binds: the selectable ones, plus slice scrolling. */
 export type BoundTool = ToolName | 'scroll';
 
-const ALL_TOOLS: BoundTool[] = ['brush', 'eraser', 'threshold', 'scissors', 'fill', 'windowLevel', 'pan', 'zoom', 'scroll'];
+const ALL_TOOLS: BoundTool[] = ['brush', 'eraser', 'threshold', 'scissors', 'fill', 'take', 'windowLevel', 'pan', 'zoom', 'scroll'];
 
 /** What a button does whatever tool is selected. */
 const FIXED: Partial<Record<BoundTool, MouseInput>> = { scroll: 'wheel', pan: 'middle', zoom: 'right' };

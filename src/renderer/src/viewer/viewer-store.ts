@@ -1,16 +1,26 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
+import type { ToolName } from './tools.ts';
 
-export type ToolName = 'brush' | 'eraser' | 'threshold' | 'scissors' | 'fill' | 'windowLevel' | 'pan' | 'zoom';
-
-/** Window presets (center, width in HU); 'auto' uses the slice's own range (MR). */
+/**
+ * Window presets (center, width in HU for CT); 'auto' takes the slice's own range (1st to
+ * 99th percentile), for MR and anything whose values have no fixed meaning.
+ */
 export const WINDOW_PRESETS = {
   soft: { label: 'CT soft tissue', center: 40, width: 400 },
   lung: { label: 'CT lung', center: -600, width: 1500 },
   bone: { label: 'CT bone', center: 400, width: 1800 },
-  auto: { label: 'Auto (MR)', center: 0, width: 0 },
+  brain: { label: 'CT brain', center: 40, width: 80 },
+  auto: { label: "Auto (this slice's range)", center: 0, width: 0 },
+  /** a window set by dragging: nothing to apply */
+  custom: { label: 'Custom (window/level drag)', center: 0, width: -1 },
 } as const;
 export type PresetName = keyof typeof WINDOW_PRESETS;
+
+/** The window a series opens with: CT in soft tissue, everything else on its own range (MR is not in HU). */
+export function defaultPreset(modality: string | null): PresetName {
+  return modality === 'CT' ? 'soft' : 'auto';
+}
 
 /** What the viewer shows and how it edits: plain state, no Cornerstone objects. */
 export const useViewerStore = defineStore('viewer', () => {
@@ -27,8 +37,8 @@ export const useViewerStore = defineStore('viewer', () => {
   const overlay = ref<string | null>(null);
   const overlayOpacity = ref(0.5);
   const hiddenLabels = ref<number[]>([]);
-  const saving = ref(0);
-  const lastSaveError = ref<string | null>(null);
+  /** show the model's prediction on annotated slices too (and while annotating) */
+  const showPredictionHere = ref(false);
 
   return {
     seriesId,
@@ -42,7 +52,6 @@ export const useViewerStore = defineStore('viewer', () => {
     overlay,
     overlayOpacity,
     hiddenLabels,
-    saving,
-    lastSaveError,
+    showPredictionHere,
   };
 });

@@ -1,13 +1,15 @@
 import { imageLoader, metaData, utilities, type Types } from '@cornerstonejs/core';
-import type { SeriesInfo } from '../../../../shared/series.ts';
+import type { PatientVector, SeriesInfo, SeriesPlane } from '../../../../shared/series.ts';
 import { fetchSlice } from '../../api/pixels.ts';
+import { valueRange } from '../orientation.ts';
 
 /**
  * Cornerstone's view of workspace slices: image ids `ssmtl:<series>:<k>`, a loader that
  * fetches a slice's float32 values by URL (no DICOM parsing in the renderer: the engine
  * stored modality values at import), and the metadata Cornerstone asks for.
- * Geometry is the series' grid (spacing from the import; slices stacked along z), which
- * is all a 2D stack viewer and its labelmaps need.
+ * Geometry is the series' place in the patient (its plane: row and column directions,
+ * each slice's first voxel), so views, orientation letters and reformats are anatomical;
+ * a series whose source gave no position is stacked along z on its own grid.
  */
 export const IMAGE_SCHEME = 'ssmtl';
 
@@ -17,12 +19,20 @@ interface SeriesGrid {
   cols: number;
   spacing: [number, number, number];
   modality: string;
+  plane: SeriesPlane | null;
 }
 
 const grids = new Map<string, SeriesGrid>();
 
-export function imageIdsFor(series: SeriesInfo): string[] {
-  grids.set(series.id, { id: series.id, rows: series.rows, cols: series.cols, spacing: series.spacing, modality: series.modality ?? 'OT' });
+export function imageIdsFor(series: SeriesInfo & { plane?: SeriesPlane | null }): string[] {
+  grids.set(series.id, {
+    id: series.id,
+    rows: series.rows,
+    cols: series.cols,
+    spacing: series.spacing,
+    modality: series.modality ?? 'OT',
+    plane: series.plane && series.plane.positions.length === series.slices ? series.plane : null,
+  });
   return Array.from({ length: series.slices }, (_, k) => `${IMAGE_SCHEME}:${encodeURIComponent(series.id)}:${k}`);
 }
 
@@ -37,13 +47,7 @@ function loadSliceImage(imageId: string): { promise: Promise<Types.IImage> } {
     const grid = parsed && grids.get(parsed.seriesId);
     if (!parsed || !grid) throw new Error(`unknown image ${imageId}`);
     const values = await fetchSlice(parsed.seriesId, parsed.index);
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
+    const { min, max } = valueRange(values);
     const voxelManager = utilities.VoxelManager.createImageVoxelManager({
       width: grid.cols,
       height: grid.rows,
@@ -90,21 +94,23 @@ function provideMetadata(type: string, imageId: string): unknown {
   const grid = parsed && grids.get(parsed.seriesId);
   if (!parsed || !grid) return undefined;
   switch (type) {
-    case 'imagePlaneModule':
+    case 'imagePlaneModule': {
+      const { row, column, position, location } = slicePlacement(grid, parsed.index);
       return {
         frameOfReferenceUID: frameOfReference(grid),
         rows: grid.rows,
         columns: grid.cols,
-        imageOrientationPatient: [1, 0, 0, 0, 1, 0],
-        rowCosines: [1, 0, 0],
-        columnCosines: [0, 1, 0],
-        imagePositionPatient: [0, 0, parsed.index * grid.spacing[2]],
+        imageOrientationPatient: [...row, ...column],
+        rowCosines: row,
+        columnCosines: column,
+        imagePositionPatient: position,
         sliceThickness: grid.spacing[2],
-        sliceLocation: parsed.index * grid.spacing[2],
+        sliceLocation: location,
         pixelSpacing: [grid.spacing[1], grid.spacing[0]],
         rowPixelSpacing: grid.spacing[1],
         columnPixelSpacing: grid.spacing[0],
       };
+    }
     case 'imagePixelModule':
       return {
         samplesPerPixel: 1,
@@ -125,6 +131,23 @@ function provideMetadata(type: string, imageId: string): unknown {
     default:
       return undefined;
   }
+}
+
+/** Slice k's orientation and first voxel (LPS mm), and its position along the normal. */
+function slicePlacement(
+  grid: SeriesGrid,
+  k: number,
+): { row: PatientVector; column: PatientVector; position: PatientVector; location: number } {
+  const plane = grid.plane;
+  if (!plane) return { row: [1, 0, 0], column: [0, 1, 0], position: [0, 0, k * grid.spacing[2]], location: k * grid.spacing[2] };
+  const location = plane.positions[k];
+  const n = plane.normal;
+  return {
+    row: plane.rowDirection,
+    column: plane.columnDirection,
+    position: plane.origins[k] ?? [n[0] * location, n[1] * location, n[2] * location],
+    location,
+  };
 }
 
 let registered = false;

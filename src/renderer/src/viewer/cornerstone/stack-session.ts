@@ -1,11 +1,10 @@
-import { cache, Enums, eventTarget, imageLoader, init as initCore, RenderingEngine, utilities, type Types } from '@cornerstonejs/core';
+import { Enums, eventTarget, imageLoader, init as initCore, RenderingEngine, utilities, cache, type Types } from '@cornerstonejs/core';
 import {
   addTool,
   BrushTool,
   CircleScissorsTool,
   Enums as ToolEnums,
   init as initTools,
-  PaintFillTool,
   PanTool,
   segmentation,
   StackScrollTool,
@@ -15,63 +14,52 @@ import {
 } from '@cornerstonejs/tools';
 import type { PaletteLabel } from '../../../../shared/api.ts';
 import type { SeriesInfo } from '../../../../shared/series.ts';
-import { fetchAnnotation, fetchPrediction } from '../../api/pixels.ts';
+import { fetchAnnotation } from '../../api/pixels.ts';
+import { recordMeasure, SPEED_MEASURES } from '../speed-measures.ts';
+import type { ToolName } from '../tools.ts';
+import { connectedRegion, hexColor, LabelMapping, sameValues } from './label-mapping.ts';
+import { labelmapData, labelmapHistory, recordLabelmapEdit } from './labelmap-history.ts';
+import { PredictionOverlay } from './prediction-overlay.ts';
+import { limitSoftwareRenderResolution } from './render-resolution.ts';
 import { imageIdsFor, registerSliceImages } from './slice-images.ts';
-import type { ToolName } from '../viewer-store.ts';
-import { applyToolBindings, FILL_TOOL_NAME, TOOL_INSTANCES } from './tool-group-bindings.ts';
+import { ViewportSpeedMarks } from './speed-marks.ts';
+import { readMarkers, readWindow, valueAt, type ViewReadout } from './view-readout.ts';
+import { autoWindow } from '../orientation.ts';
+import { TAKE_TOOL_NAME, TakeRegionTool, type TakeRegionConfiguration } from './take-region-tool.ts';
+import { applyToolBindings, TOOL_INSTANCES } from './tool-group-bindings.ts';
+import { UndoableFillTool } from './undoable-fill-tool.ts';
 
 /**
- * One series on screen: Cornerstone's rendering engine, a stack viewport, a tool group
- * and two labelmaps (the annotations being edited, the predictions being reviewed).
+ * One series on screen: Cornerstone's rendering engine, a stack viewport, a tool group,
+ * the annotation labelmap being edited and the prediction overlay (prediction-overlay.ts).
  * Everything Cornerstone-owned lives here, outside Vue's reactivity (the component
  * holds this object with markRaw): Vue proxies would break Cornerstone's identity
- * checks and make every render walk huge typed arrays.
- *
- * Labels: a labelmap holds segment indices 1..255; the palette's order maps segment
- * index i to label value labels[i - 1].value, both ways, when loading and saving.
+ * checks and make every render walk huge typed arrays. It reports what changed through
+ * its callbacks; it never touches a store.
  */
-const LABELMAP_TYPE = ToolEnums.SegmentationRepresentations.Labelmap;
-const ANNOTATION_SEGMENTATION = 'annotations';
-const PREDICTION_SEGMENTATION = 'predictions';
-/**
- * Cornerstone's PaintFillTool writes the labelmap without recording an undo step, so
- * Ctrl+Z after a fill undid the stroke before it and left the fill. This one takes the
- * slice's labelmap before and after the fill and records the difference; the session
- * that owns the tool group supplies the hooks.
- */
-interface FillHooks {
-  before(): unknown;
-  after(token: unknown): void;
-}
-const fillHooks = new Map<string, FillHooks>();
-
-class UndoablePaintFillTool extends PaintFillTool {
-  static override toolName = FILL_TOOL_NAME;
-
-  constructor(...args: ConstructorParameters<typeof PaintFillTool>) {
-    super(...args);
-    const fill = this.preMouseDownCallback;
-    this.preMouseDownCallback = (evt) => {
-      const hooks = fillHooks.get(this.toolGroupId);
-      const token = hooks?.before();
-      const result = fill(evt);
-      hooks?.after(token);
-      return result;
-    };
-  }
-}
+const LABELMAP = ToolEnums.SegmentationRepresentations.Labelmap;
 
 let initialized: Promise<void> | null = null;
 let sessionCount = 0;
 
 function initializeCornerstone(): Promise<void> {
   initialized ??= (async () => {
+    limitSoftwareRenderResolution();
     // One viewport on screen at a time: one WebGL context per rendering engine, not the
     // default pool of 7 (a browser keeps about 16 and drops the oldest, live or not).
     await initCore({ rendering: { webGlContextCount: 1 }, debug: {} });
     initTools();
     registerSliceImages();
-    for (const tool of [BrushTool, CircleScissorsTool, UndoablePaintFillTool, PanTool, ZoomTool, WindowLevelTool, StackScrollTool])
+    for (const tool of [
+      BrushTool,
+      CircleScissorsTool,
+      UndoableFillTool,
+      TakeRegionTool,
+      PanTool,
+      ZoomTool,
+      WindowLevelTool,
+      StackScrollTool,
+    ])
       addTool(tool);
   })();
   return initialized;
@@ -79,48 +67,79 @@ function initializeCornerstone(): Promise<void> {
 
 export interface SessionCallbacks {
   onSliceChange(index: number): void;
-  /** a slice's annotation changed (a stroke, an undo): its label values, to be saved */
+  /** a slice's annotation changed (a stroke, an undo, an accepted prediction): its label values, to be saved */
   onAnnotationEdited(index: number, labels: Uint16Array): void;
+  /** what Undo and Redo can do changed */
+  onHistoryChange(): void;
+  /** the window, orientation letters or the value under the pointer changed */
+  onReadout(readout: ViewReadout): void;
 }
 
 export class StackSession {
   private readonly id = ++sessionCount;
   private readonly engine: RenderingEngine;
-  private readonly viewportId: string;
+  readonly viewportId: string;
   private readonly toolGroupId: string;
   private readonly imageIds: string[];
+  private readonly annotationSegmentationId: string;
   private annotationImageIds: string[] = [];
-  private predictionImageIds: string[] = [];
-  private predictionModel: string | null = null;
-  private readonly predictionLoaded = new Set<number>();
+  private readonly mapping: LabelMapping;
+  private readonly overlay: PredictionOverlay;
   private suppressEdits = false;
   private readonly removeListeners: (() => void)[] = [];
-  private labels: PaletteLabel[] = [];
   private destroyed = false;
+  private speedMarks: ViewportSpeedMarks | null = null;
   /** each slice's labels as last loaded or reported */
   private readonly knownLabels = new Map<number, Uint16Array>();
+  /**
+   * Slices holding any label: there the annotation is what counts, and the prediction
+   * stays hidden unless asked for (an erase would otherwise look undone by the prediction
+   * under it). Undoing an accepted prediction brings it back.
+   */
+  private readonly annotatedSlices = new Set<number>();
+  private predictionsEverywhere = false;
+  private readout: ViewReadout = { window: null, markers: null, cursor: null };
+  /** the window a preset set last (a drag departs from it) */
+  private presetRange: { lower: number; upper: number } | null = null;
+  private predictionsOnUnannotated = false;
 
   private constructor(
     private readonly element: HTMLDivElement,
     readonly series: SeriesInfo,
+    labels: readonly PaletteLabel[],
     private readonly callbacks: SessionCallbacks,
   ) {
     this.engine = new RenderingEngine(`ssmtl-engine-${this.id}`);
     this.viewportId = `ssmtl-viewport-${this.id}`;
     this.toolGroupId = `ssmtl-tools-${this.id}`;
+    this.annotationSegmentationId = `annotations-${this.id}`;
     this.imageIds = imageIdsFor(series);
+    this.mapping = new LabelMapping(labels);
+    this.overlay = new PredictionOverlay(
+      {
+        viewportId: this.viewportId,
+        seriesId: series.id,
+        imageIds: this.imageIds,
+        mapping: this.mapping,
+        shownOn: (index) => this.predictionShownOn(index),
+        render: () => !this.destroyed && this.viewport.render(),
+      },
+      `predictions-${this.id}`,
+    );
   }
 
   static async open(
     element: HTMLDivElement,
     series: SeriesInfo,
-    labels: PaletteLabel[],
+    labels: readonly PaletteLabel[],
     startIndex: number,
     callbacks: SessionCallbacks,
   ): Promise<StackSession> {
+    const started = performance.now();
     await initializeCornerstone();
-    const session = new StackSession(element, series, callbacks);
-    await session.start(labels, Math.min(Math.max(0, startIndex), series.slices - 1));
+    const session = new StackSession(element, series, labels, callbacks);
+    await session.start(Math.min(Math.max(0, startIndex), series.slices - 1));
+    element.addEventListener(Enums.Events.IMAGE_RENDERED, () => recordMeasure(SPEED_MEASURES.openSeries, started), { once: true });
     return session;
   }
 
@@ -128,118 +147,114 @@ export class StackSession {
     return this.engine.getViewport(this.viewportId) as Types.IStackViewport;
   }
 
-  private async start(labels: PaletteLabel[], startIndex: number): Promise<void> {
-    clearHistory();
+  private async start(startIndex: number): Promise<void> {
+    labelmapHistory.clear();
     this.engine.enableElement({
       viewportId: this.viewportId,
       type: Enums.ViewportType.STACK,
       element: this.element,
       defaultOptions: { background: [0, 0, 0] },
     });
-    await this.viewport.setStack(this.imageIds, startIndex);
+    await Promise.all([this.viewport.setStack(this.imageIds, startIndex), this.loadAnnotations()]);
     this.setupTools();
-    await this.setupAnnotations(labels);
-    const onNewImage = () => {
+    await this.showAnnotations();
+    this.listen(this.element, Enums.Events.STACK_NEW_IMAGE, () => {
       const index = this.viewport.getCurrentImageIdIndex();
       this.callbacks.onSliceChange(index);
-      void this.loadPredictionSlice(index);
-    };
-    this.element.addEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
-    this.removeListeners.push(() => this.element.removeEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage));
-    const onModified = (event: Event) => {
+      void this.overlay.refresh(index);
+    });
+    this.listen(eventTarget, ToolEnums.Events.SEGMENTATION_DATA_MODIFIED, (event) => {
       const detail = (event as CustomEvent<{ segmentationId: string }>).detail;
-      if (detail.segmentationId === ANNOTATION_SEGMENTATION + this.id && !this.suppressEdits && !this.destroyed)
+      if (detail.segmentationId === this.annotationSegmentationId && !this.suppressEdits && !this.destroyed)
         this.reportEdit(this.viewport.getCurrentImageIdIndex());
-    };
-    eventTarget.addEventListener(ToolEnums.Events.SEGMENTATION_DATA_MODIFIED, onModified);
-    this.removeListeners.push(() => eventTarget.removeEventListener(ToolEnums.Events.SEGMENTATION_DATA_MODIFIED, onModified));
+    });
+    this.speedMarks = new ViewportSpeedMarks(this.element, () => this.viewport.getCurrentImageIdIndex());
+    this.listenForReadouts();
     this.viewport.render();
+  }
+
+  /** The window, the orientation letters and the value under the pointer, as they change. */
+  private listenForReadouts(): void {
+    const update = (changes: Partial<ViewReadout>) => {
+      this.readout = { ...this.readout, ...changes };
+      this.callbacks.onReadout(this.readout);
+    };
+    this.listen(this.element, Enums.Events.VOI_MODIFIED, () => update({ window: readWindow(this.viewport, this.presetRange) }));
+    this.listen(this.element, Enums.Events.CAMERA_MODIFIED, () => update({ markers: readMarkers(this.viewport) }));
+    this.listen(this.element, Enums.Events.IMAGE_RENDERED, () => {
+      if (!this.readout.markers || !this.readout.window)
+        update({ markers: readMarkers(this.viewport), window: readWindow(this.viewport, this.presetRange) });
+    });
+    this.listen(this.element, 'mousemove', (event) => {
+      const rect = this.viewport.canvas.getBoundingClientRect();
+      const { clientX, clientY } = event as MouseEvent;
+      const index = this.viewport.getCurrentImageIdIndex();
+      update({ cursor: valueAt(this.viewport, [clientX - rect.left, clientY - rect.top], this.imageIds[index]) });
+    });
+    this.listen(this.element, 'mouseleave', () => update({ cursor: null }));
+  }
+
+  private listen(target: EventTarget, type: string, listener: (event: Event) => void): void {
+    target.addEventListener(type, listener);
+    this.removeListeners.push(() => target.removeEventListener(type, listener));
   }
 
   private setupTools(): void {
     const group = ToolGroupManager.createToolGroup(this.toolGroupId);
     if (!group) throw new Error('could not create the viewer tool group');
     group.addViewport(this.viewportId, this.engine.id);
-    fillHooks.set(this.toolGroupId, {
-      before: () => {
-        const index = this.viewport.getCurrentImageIdIndex();
-        return { index, labels: this.readLabels(index) };
-      },
-      after: (token) => {
-        const { index, labels: previous } = token as { index: number; labels: Uint16Array };
-        const filled = this.readLabels(index);
-        if (!sameValues(previous, filled)) this.pushLabelsMemo(`fill-${this.id}-${index}`, index, previous, filled);
-      },
-    });
     group.addToolInstance(TOOL_INSTANCES.brush, BrushTool.toolName, { activeStrategy: 'FILL_INSIDE_CIRCLE' });
     group.addToolInstance(TOOL_INSTANCES.eraser, BrushTool.toolName, { activeStrategy: 'ERASE_INSIDE_CIRCLE' });
     group.addToolInstance(TOOL_INSTANCES.threshold, BrushTool.toolName, {
       activeStrategy: 'THRESHOLD_INSIDE_CIRCLE',
       threshold: { range: [100, 700], isDynamic: false },
     });
-    for (const name of [
-      CircleScissorsTool.toolName,
-      UndoablePaintFillTool.toolName,
-      PanTool.toolName,
-      ZoomTool.toolName,
-      WindowLevelTool.toolName,
-      StackScrollTool.toolName,
-    ])
-      group.addTool(name);
+    const take: TakeRegionConfiguration = { take: (_viewportId, world) => void this.takeRegionAt(world) };
+    group.addTool(TAKE_TOOL_NAME, take);
+    for (const tool of [CircleScissorsTool, UndoableFillTool, PanTool, ZoomTool, WindowLevelTool, StackScrollTool])
+      group.addTool(tool.toolName);
     applyToolBindings(group, 'brush');
   }
 
-  private async setupAnnotations(labels: PaletteLabel[]): Promise<void> {
-    this.labels = labels;
+  /** Fetches what is already annotated, before anything is shown, so nothing flickers in later. */
+  private async loadAnnotations(): Promise<void> {
     const images = imageLoader.createAndCacheDerivedLabelmapImages(this.imageIds, {
       getDerivedImageId: (referenced: string) => `${referenced}:annotation:${this.id}`,
     } as never);
     this.annotationImageIds = images.map((image) => image.imageId);
-    // Load what is already annotated before showing it, so nothing flickers in later.
     await Promise.all(
       this.series.annotatedSlices.map(async (index) => {
         const values = await fetchAnnotation(this.series.id, index);
-        if (values) {
-          this.writeLabels(this.annotationImageIds[index], values);
-          this.knownLabels.set(index, values);
-        }
+        const data = labelmapData(this.annotationImageIds[index]);
+        if (!values || !data) return;
+        this.mapping.writeSegments(values, data);
+        this.knownLabels.set(index, values);
+        this.annotatedSlices.add(index);
       }),
     );
+  }
+
+  private async showAnnotations(): Promise<void> {
     segmentation.addSegmentations([
       {
-        segmentationId: ANNOTATION_SEGMENTATION + this.id,
-        representation: { type: LABELMAP_TYPE, data: { imageIds: this.annotationImageIds } },
+        segmentationId: this.annotationSegmentationId,
+        representation: { type: LABELMAP, data: { imageIds: this.annotationImageIds } },
+        config: { segments: this.mapping.segmentsConfig() },
       },
     ]);
-    await segmentation.addLabelmapRepresentationToViewport(this.viewportId, [{ segmentationId: ANNOTATION_SEGMENTATION + this.id }]);
-    segmentation.activeSegmentation.setActiveSegmentation(this.viewportId, ANNOTATION_SEGMENTATION + this.id);
-    this.applyColors(ANNOTATION_SEGMENTATION + this.id);
+    await segmentation.addLabelmapRepresentationToViewport(this.viewportId, [{ segmentationId: this.annotationSegmentationId }]);
+    segmentation.activeSegmentation.setActiveSegmentation(this.viewportId, this.annotationSegmentationId);
+    this.mapping.labels.forEach((label, i) => {
+      const [r, g, b] = hexColor(label.color);
+      segmentation.config.color.setSegmentIndexColor(this.viewportId, this.annotationSegmentationId, i + 1, [r, g, b, 255]);
+    });
     segmentation.config.style.setRenderInactiveSegmentations(this.viewportId, true);
   }
 
-  private applyColors(segmentationId: string): void {
-    this.labels.forEach((label, i) => {
-      const [r, g, b] = hexColor(label.color);
-      segmentation.config.color.setSegmentIndexColor(this.viewportId, segmentationId, i + 1, [r, g, b, 255]);
-    });
-  }
-
-  /** Label values → segment indices, into a labelmap image. */
-  private writeLabels(labelmapImageId: string, values: Uint16Array): void {
-    const image = cache.getImage(labelmapImageId);
-    if (!image?.voxelManager) return;
-    const indexOf = new Map(this.labels.map((l, i) => [l.value, i + 1]));
-    const data = image.voxelManager.getScalarData() as Uint8Array;
-    for (let i = 0; i < data.length; i++) data[i] = values[i] ? (indexOf.get(values[i]) ?? 0) : 0;
-  }
-
-  /** Segment indices → label values of one annotated slice. */
+  /** Segment indices → label values of one slice's annotation. */
   readLabels(index: number): Uint16Array {
-    const image = cache.getImage(this.annotationImageIds[index]);
-    const data = (image?.voxelManager?.getScalarData() ?? new Uint8Array(this.series.rows * this.series.cols)) as Uint8Array;
-    const out = new Uint16Array(data.length);
-    for (let i = 0; i < data.length; i++) out[i] = data[i] ? (this.labels[data[i] - 1]?.value ?? 0) : 0;
-    return out;
+    const data = labelmapData(this.annotationImageIds[index]) ?? new Uint8Array(this.series.rows * this.series.cols);
+    return this.mapping.toValues(data);
   }
 
   /**
@@ -253,6 +268,12 @@ export class StackSession {
     const unchanged = known ? sameValues(known, labels) : labels.every((v) => v === 0);
     if (unchanged) return;
     this.knownLabels.set(index, labels);
+    const annotated = labels.some((v) => v !== 0);
+    if (annotated !== this.annotatedSlices.has(index)) {
+      if (annotated) this.annotatedSlices.add(index);
+      else this.annotatedSlices.delete(index);
+      void this.overlay.refresh(index);
+    }
     this.callbacks.onAnnotationEdited(index, labels);
   }
 
@@ -262,7 +283,9 @@ export class StackSession {
 
   async goToSlice(index: number): Promise<void> {
     const clamped = Math.min(Math.max(0, index), this.imageIds.length - 1);
-    if (clamped !== this.viewport.getCurrentImageIdIndex()) await this.viewport.setImageIdIndex(clamped);
+    if (clamped === this.viewport.getCurrentImageIdIndex()) return;
+    this.speedMarks?.sliceRequested();
+    await this.viewport.setImageIdIndex(clamped);
   }
 
   setTool(tool: ToolName): void {
@@ -276,18 +299,29 @@ export class StackSession {
     }
   }
 
-  setActiveLabel(value: number): void {
-    const index = this.labels.findIndex((l) => l.value === value);
-    if (index >= 0) segmentation.segmentIndex.setActiveSegmentIndex(ANNOTATION_SEGMENTATION + this.id, index + 1);
+  /** The threshold brush paints only pixels whose value (HU for CT) lies in [lower, upper]. */
+  setThresholdRange(lower: number, upper: number): void {
+    ToolGroupManager.getToolGroup(this.toolGroupId)?.setToolConfiguration(TOOL_INSTANCES.threshold, {
+      threshold: { range: [lower, upper], isDynamic: false },
+    });
   }
 
-  /** center/width in HU; width 0 = the slice's own range (MR, unknown units). */
+  setActiveLabel(value: number): void {
+    const segment = this.mapping.segmentOf(value);
+    if (segment) segmentation.segmentIndex.setActiveSegmentIndex(this.annotationSegmentationId, segment);
+  }
+
+  /** center/width in the series' units (HU for CT); width 0: the shown slice's 1st to 99th percentile; width < 0: as it is. */
   setWindow(center: number, width: number): void {
-    if (width <= 0) {
-      this.viewport.resetProperties();
-    } else {
-      this.viewport.setProperties({ voiRange: { lower: center - width / 2, upper: center + width / 2 } });
+    if (width < 0) return;
+    let voiRange = { lower: center - width / 2, upper: center + width / 2 };
+    if (width === 0) {
+      const image = cache.getImage(this.imageIds[this.viewport.getCurrentImageIdIndex()]);
+      if (!image) return;
+      voiRange = autoWindow(image.getPixelData());
     }
+    this.presetRange = voiRange;
+    this.viewport.setProperties({ voiRange });
     this.viewport.render();
   }
 
@@ -297,20 +331,20 @@ export class StackSession {
   }
 
   get canUndo(): boolean {
-    return utilities.HistoryMemo.DefaultHistoryMemo.canUndo;
+    return labelmapHistory.canUndo;
   }
 
   get canRedo(): boolean {
-    return utilities.HistoryMemo.DefaultHistoryMemo.canRedo;
+    return labelmapHistory.canRedo;
   }
 
   undo(): void {
-    utilities.HistoryMemo.DefaultHistoryMemo.undo();
+    labelmapHistory.undo();
     this.afterHistory();
   }
 
   redo(): void {
-    utilities.HistoryMemo.DefaultHistoryMemo.redo();
+    labelmapHistory.redo();
     this.afterHistory();
   }
 
@@ -319,118 +353,96 @@ export class StackSession {
     this.viewport.render();
     const slices = new Set([...this.knownLabels.keys(), this.viewport.getCurrentImageIdIndex()]);
     for (const index of slices) this.reportEdit(index);
+    this.callbacks.onHistoryChange();
   }
 
-  /**
-   * Replaces a slice's annotation (a prediction accepted as-is becomes the annotation);
-   * undoable like a stroke.
-   */
+  /** Replaces a slice's annotation (a prediction accepted as it is), as one undoable edit. */
   setAnnotation(index: number, values: Uint16Array): void {
-    const previous = this.readLabels(index);
-    this.applyLabels(index, values);
-    this.pushLabelsMemo(`accept-${this.id}-${index}`, index, previous, values);
-  }
-
-  /** Writes a slice's labels as an edit of its own (saved, rendered). */
-  private applyLabels(index: number, labels: Uint16Array): void {
+    const imageId = this.annotationImageIds[index];
+    const data = labelmapData(imageId);
+    if (!data) return;
+    const before = data.slice();
     this.suppressEdits = true;
     try {
-      this.writeLabels(this.annotationImageIds[index], labels);
-      segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(ANNOTATION_SEGMENTATION + this.id);
+      this.mapping.writeSegments(values, data);
+      segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.annotationSegmentationId);
     } finally {
       this.suppressEdits = false;
     }
+    if (!sameValues(before, data)) recordLabelmapEdit(this.annotationSegmentationId, imageId, before, data.slice());
     this.reportEdit(index);
     this.viewport.render();
+    this.callbacks.onHistoryChange();
   }
 
-  /** An undo step that sets one slice's labels back to `before` (and forward to `after`). */
-  private pushLabelsMemo(id: string, index: number, before: Uint16Array, after: Uint16Array): void {
-    utilities.HistoryMemo.DefaultHistoryMemo.push({
-      id,
-      operationType: 'labelmap',
-      restoreMemo: (undo) => !this.destroyed && this.applyLabels(index, undo ? before : after),
-    });
-  }
-
-  /** Shows a segmentation model's predictions (null hides them); slices load as they are shown. */
-  async showPredictions(model: string | null): Promise<void> {
-    if (model === this.predictionModel) return;
-    const segmentationId = PREDICTION_SEGMENTATION + this.id;
-    if (this.predictionModel !== null) {
-      segmentation.removeSegmentationRepresentation(this.viewportId, { segmentationId, type: LABELMAP_TYPE });
-      segmentation.removeSegmentation(segmentationId);
-    }
-    this.predictionModel = model;
-    this.predictionLoaded.clear();
-    if (model === null) {
-      this.viewport.render();
-      return;
-    }
-    if (this.predictionImageIds.length === 0) {
-      const images = imageLoader.createAndCacheDerivedLabelmapImages(this.imageIds, {
-        getDerivedImageId: (referenced: string) => `${referenced}:prediction:${this.id}`,
-      } as never);
-      this.predictionImageIds = images.map((image) => image.imageId);
-    } else {
-      for (const id of this.predictionImageIds) (cache.getImage(id)?.voxelManager?.getScalarData() as Uint8Array | undefined)?.fill(0);
-    }
-    segmentation.addSegmentations([
-      { segmentationId, representation: { type: LABELMAP_TYPE, data: { imageIds: this.predictionImageIds } } },
-    ]);
-    await segmentation.addLabelmapRepresentationToViewport(this.viewportId, [{ segmentationId }]);
-    this.applyColors(segmentationId);
-    // Editing stays on the annotations; predictions are only shown.
-    segmentation.activeSegmentation.setActiveSegmentation(this.viewportId, ANNOTATION_SEGMENTATION + this.id);
-    await this.loadPredictionSlice(this.viewport.getCurrentImageIdIndex());
-  }
-
-  private async loadPredictionSlice(index: number): Promise<void> {
-    const model = this.predictionModel;
-    if (model === null || this.predictionLoaded.has(index)) return;
-    this.predictionLoaded.add(index);
-    const values = await fetchPrediction(this.series.id, model, index);
-    if (!values || model !== this.predictionModel || this.destroyed) return;
-    this.writeLabels(this.predictionImageIds[index], values);
-    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(PREDICTION_SEGMENTATION + this.id);
-    this.viewport.render();
-  }
-
-  /** The current slice's prediction, as label values (to accept it as the annotation). */
-  async predictionAt(index: number): Promise<Uint16Array | null> {
-    return this.predictionModel ? fetchPrediction(this.series.id, this.predictionModel, index) : null;
+  /** The slice's prediction by the model shown, as label values (to accept it). */
+  predictionAt(index: number): Promise<Uint16Array | null> {
+    return this.overlay.valuesAt(index);
   }
 
   /**
-   * Opacity applies to the predictions when they are shown (annotations then stay a faint
-   * fill with a solid outline, so the two can be told apart), else to the annotations.
+   * Takes the predicted region under a point (4-connected, one label) into the slice's
+   * annotation, over whatever was there; one undoable edit. Returns how many pixels.
    */
-  setOverlayStyle(opacity: number, hiddenLabels: number[]): void {
-    const reviewing = this.predictionModel !== null;
-    for (const segmentationId of [ANNOTATION_SEGMENTATION + this.id, PREDICTION_SEGMENTATION + this.id]) {
-      const isPrediction = segmentationId.startsWith(PREDICTION_SEGMENTATION);
-      if (isPrediction && !reviewing) continue;
-      const fill = isPrediction || !reviewing ? opacity : Math.min(opacity, 0.15);
-      const outline = isPrediction ? Math.min(1, opacity + 0.2) : 1;
-      segmentation.config.style.setStyle(
-        { viewportId: this.viewportId, segmentationId, type: LABELMAP_TYPE },
-        {
-          fillAlpha: fill,
-          fillAlphaInactive: fill,
-          outlineOpacity: outline,
-          outlineOpacityInactive: outline,
-          outlineWidthInactive: isPrediction ? 1 : 2,
-        },
-      );
-      this.labels.forEach((label, i) => {
-        segmentation.config.visibility.setSegmentIndexVisibility(
-          this.viewportId,
-          { segmentationId, type: LABELMAP_TYPE },
-          i + 1,
-          !hiddenLabels.includes(label.value),
-        );
-      });
-    }
+  async takeRegionAt(world: Types.Point3): Promise<number> {
+    const index = this.viewport.getCurrentImageIdIndex();
+    const predicted = await this.overlay.valuesAt(index);
+    if (!predicted || this.destroyed) return 0;
+    const [col, row] = utilities.worldToImageCoords(this.imageIds[index], world) ?? [-1, -1];
+    const x = Math.floor(col);
+    const y = Math.floor(row);
+    if (x < 0 || y < 0 || x >= this.series.cols || y >= this.series.rows) return 0;
+    const region = connectedRegion(predicted, this.series.cols, this.series.rows, y * this.series.cols + x);
+    if (region.length === 0) return 0;
+    const values = this.readLabels(index);
+    for (const p of region) values[p] = predicted[p];
+    this.setAnnotation(index, values);
+    return region.length;
+  }
+
+  private predictionShownOn(index: number): boolean {
+    return this.predictionsEverywhere || (this.predictionsOnUnannotated && !this.annotatedSlices.has(index));
+  }
+
+  /**
+   * Which slices show the model's prediction: `everywhere`, or only those not annotated
+   * (where the annotation is what counts, so an erase shows as an erase).
+   */
+  async showPredictions(model: string | null, where: { everywhere: boolean; unannotated: boolean }): Promise<void> {
+    this.predictionsEverywhere = where.everywhere;
+    this.predictionsOnUnannotated = where.unannotated;
+    await this.overlay.show(model);
+    if (this.destroyed) return;
+    // Editing stays on the annotations; predictions are only shown.
+    segmentation.activeSegmentation.setActiveSegmentation(this.viewportId, this.annotationSegmentationId);
+    await this.overlay.refresh(this.viewport.getCurrentImageIdIndex());
+  }
+
+  /**
+   * Opacity applies to the annotations and the predictions; where both show on one slice
+   * (show prediction here, the Take tool) the annotations are a faint fill with a solid
+   * outline, so the two can be told apart. Hidden labels hide in both.
+   */
+  setOverlayStyle(opacity: number, hiddenLabels: readonly number[]): void {
+    const overlapping = this.overlay.shownModel !== null && this.predictionsEverywhere;
+    const fill = overlapping ? Math.min(opacity, 0.15) : opacity;
+    const specifier = { viewportId: this.viewportId, segmentationId: this.annotationSegmentationId, type: LABELMAP };
+    segmentation.config.style.setStyle(specifier, {
+      fillAlpha: fill,
+      fillAlphaInactive: fill,
+      outlineOpacity: 1,
+      outlineOpacityInactive: 1,
+      outlineWidthInactive: 2,
+    });
+    this.mapping.labels.forEach((label, i) =>
+      segmentation.config.visibility.setSegmentIndexVisibility(
+        this.viewportId,
+        { segmentationId: this.annotationSegmentationId, type: LABELMAP },
+        i + 1,
+        !hiddenLabels.includes(label.value),
+      ),
+    );
+    this.overlay.setStyle(opacity, hiddenLabels);
     this.viewport.render();
   }
 
@@ -440,27 +452,25 @@ export class StackSession {
 
   destroy(): void {
     this.destroyed = true;
-    clearHistory();
+    labelmapHistory.clear();
     for (const remove of this.removeListeners) remove();
+    this.speedMarks?.dispose();
     // Representations leave the viewport before the viewport goes, then the rest.
-    for (const id of [ANNOTATION_SEGMENTATION + this.id, PREDICTION_SEGMENTATION + this.id]) {
-      try {
-        segmentation.removeSegmentationRepresentation(this.viewportId, { segmentationId: id, type: LABELMAP_TYPE });
-      } catch {
-        // not shown
-      }
+    this.overlay.detach();
+    try {
+      segmentation.removeSegmentationRepresentation(this.viewportId, { segmentationId: this.annotationSegmentationId, type: LABELMAP });
+    } catch {
+      // not shown
     }
     this.engine.destroy();
     ToolGroupManager.destroyToolGroup(this.toolGroupId);
-    fillHooks.delete(this.toolGroupId);
-    for (const id of [ANNOTATION_SEGMENTATION + this.id, PREDICTION_SEGMENTATION + this.id]) {
-      try {
-        segmentation.removeSegmentation(id);
-      } catch {
-        // not added
-      }
+    this.overlay.dispose();
+    try {
+      segmentation.removeSegmentation(this.annotationSegmentationId);
+    } catch {
+      // not added
     }
-    for (const id of [...this.annotationImageIds, ...this.predictionImageIds]) {
+    for (const id of this.annotationImageIds) {
       try {
         cache.removeImageLoadObject(id);
       } catch {
@@ -468,31 +478,4 @@ export class StackSession {
       }
     }
   }
-
-  /** The threshold brush paints only pixels whose value (HU for CT) lies in [lower, upper]. */
-  setThresholdRange(lower: number, upper: number): void {
-    ToolGroupManager.getToolGroup(this.toolGroupId)?.setToolConfiguration(TOOL_INSTANCES.threshold, {
-      threshold: { range: [lower, upper], isDynamic: false },
-    });
-  }
-}
-
-/**
- * Undo history is Cornerstone's one global ring; each series starts with an empty one (the
- * steps of a closed series point at labelmaps that are gone). Setting the size empties it.
- */
-function clearHistory(): void {
-  const history = utilities.HistoryMemo.DefaultHistoryMemo;
-  history.size = history.size;
-}
-
-function sameValues(a: Uint16Array, b: Uint16Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function hexColor(color: string): [number, number, number] {
-  const match = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
-  return match ? [parseInt(match[1], 16), parseInt(match[2], 16), parseInt(match[3], 16)] : [255, 0, 0];
 }

@@ -11,19 +11,23 @@ import {
 } from '@cornerstonejs/tools';
 import { Enums as ToolEnums, type Types } from '@cornerstonejs/tools';
 import { describe, expect, it } from 'vitest';
-import type { ToolName } from '../viewer-store.ts';
-import { FILL_TOOL_NAME, TOOL_INSTANCES, applyToolBindings } from './tool-group-bindings.ts';
+import { TOOLS, type ToolName } from '../tools.ts';
+import { TOOL_INSTANCES, applyToolBindings } from './tool-group-bindings.ts';
+import { TAKE_TOOL_NAME, TakeRegionTool } from './take-region-tool.ts';
+import { FILL_TOOL_NAME } from './undoable-fill-tool.ts';
 
-const SELECTABLE: ToolName[] = ['brush', 'eraser', 'threshold', 'scissors', 'fill', 'windowLevel', 'pan', 'zoom'];
+const SELECTABLE: ToolName[] = TOOLS.map((t) => t.id);
 const { Primary, Auxiliary, Secondary, Wheel } = ToolEnums.MouseBindings;
 
 /** A real Cornerstone tool group with the viewer's tools (no viewport: bindings only). */
 function viewerToolGroup(id: string) {
-  for (const tool of [BrushTool, CircleScissorsTool, PaintFillTool, PanTool, ZoomTool, WindowLevelTool, StackScrollTool]) addTool(tool);
+  for (const tool of [BrushTool, CircleScissorsTool, PaintFillTool, TakeRegionTool, PanTool, ZoomTool, WindowLevelTool, StackScrollTool])
+    addTool(tool);
   const group = ToolGroupManager.createToolGroup(id)!;
   for (const name of [TOOL_INSTANCES.brush, TOOL_INSTANCES.eraser, TOOL_INSTANCES.threshold])
     group.addToolInstance(name, BrushTool.toolName);
   group.addToolInstance(FILL_TOOL_NAME, PaintFillTool.toolName);
+  group.addTool(TAKE_TOOL_NAME);
   for (const tool of [CircleScissorsTool, PanTool, ZoomTool, WindowLevelTool, StackScrollTool]) group.addTool(tool.toolName);
   return group;
 }

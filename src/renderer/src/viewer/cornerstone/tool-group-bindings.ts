@@ -8,10 +8,9 @@ import {
   type Types,
 } from '@cornerstonejs/tools';
 import { toolBindings, type BoundTool, type MouseInput } from '../tool-bindings.ts';
-import type { ToolName } from '../viewer-store.ts';
-
-/** The fill tool's Cornerstone name (our undoable subclass of PaintFillTool). */
-export const FILL_TOOL_NAME = 'SsmtlPaintFill';
+import type { ToolName } from '../tools.ts';
+import { TAKE_TOOL_NAME } from './take-region-tool.ts';
+import { FILL_TOOL_NAME } from './undoable-fill-tool.ts';
 
 /** Cornerstone's tool instances behind our tool names. */
 export const TOOL_INSTANCES: Record<BoundTool, string> = {
@@ -20,6 +19,7 @@ export const TOOL_INSTANCES: Record<BoundTool, string> = {
   threshold: 'SsmtlThresholdBrush',
   scissors: CircleScissorsTool.toolName,
   fill: FILL_TOOL_NAME,
+  take: TAKE_TOOL_NAME,
   windowLevel: WindowLevelTool.toolName,
   pan: PanTool.toolName,
   zoom: ZoomTool.toolName,

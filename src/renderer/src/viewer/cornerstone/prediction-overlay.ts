@@ -1,0 +1,157 @@
+import { cache, imageLoader } from '@cornerstonejs/core';
+import { Enums as ToolEnums, segmentation } from '@cornerstonejs/tools';
+import { fetchPrediction } from '../../api/pixels.ts';
+import { hexColor, type LabelMapping } from './label-mapping.ts';
+import { labelmapData } from './labelmap-history.ts';
+
+const LABELMAP = ToolEnums.SegmentationRepresentations.Labelmap;
+
+/** What the overlay needs of the session that owns the viewport. */
+export interface OverlayHost {
+  readonly viewportId: string;
+  readonly seriesId: string;
+  /** the series' slice image ids, whose derived labelmaps hold the predictions */
+  readonly imageIds: string[];
+  readonly mapping: LabelMapping;
+  /** whether a slice shows its prediction (the session decides: annotated slices hide it) */
+  shownOn(index: number): boolean;
+  render(): void;
+}
+
+/**
+ * A segmentation model's predictions over the series: a labelmap of their own, loaded
+ * slice by slice as slices are shown, only shown, never edited. On a slice where the
+ * prediction is not to be shown, its labelmap holds zeros; the values stay at hand to
+ * show it again, to accept it, or to take one region of it.
+ */
+export class PredictionOverlay {
+  private model: string | null = null;
+  private imageIds: string[] = [];
+  /** each slice's predicted label values, once fetched (null: the model has none for it) */
+  private readonly values = new Map<number, Promise<Uint16Array | null>>();
+
+  constructor(
+    private readonly host: OverlayHost,
+    readonly segmentationId: string,
+  ) {}
+
+  get shownModel(): string | null {
+    return this.model;
+  }
+
+  /** Shows a model's predictions (null: none). */
+  async show(model: string | null): Promise<void> {
+    if (model === this.model) return;
+    if (this.model !== null) {
+      this.detach();
+      this.removeSegmentation();
+    }
+    this.model = model;
+    this.values.clear();
+    if (model === null) {
+      this.host.render();
+      return;
+    }
+    if (this.imageIds.length === 0) {
+      const images = imageLoader.createAndCacheDerivedLabelmapImages(this.host.imageIds, {
+        getDerivedImageId: (referenced: string) => `${referenced}:prediction:${this.segmentationId}`,
+      } as never);
+      this.imageIds = images.map((image) => image.imageId);
+    } else {
+      for (const id of this.imageIds) labelmapData(id)?.fill(0);
+    }
+    segmentation.addSegmentations([
+      {
+        segmentationId: this.segmentationId,
+        representation: { type: LABELMAP, data: { imageIds: this.imageIds } },
+        config: { segments: this.host.mapping.segmentsConfig() },
+      },
+    ]);
+    await segmentation.addLabelmapRepresentationToViewport(this.host.viewportId, [{ segmentationId: this.segmentationId }]);
+    this.host.mapping.labels.forEach((label, i) => {
+      const [r, g, b] = hexColor(label.color);
+      segmentation.config.color.setSegmentIndexColor(this.host.viewportId, this.segmentationId, i + 1, [r, g, b, 255]);
+    });
+  }
+
+  /** The model's label values for a slice (fetched once), or null when there is no model or no prediction. */
+  valuesAt(index: number): Promise<Uint16Array | null> {
+    const model = this.model;
+    if (model === null) return Promise.resolve(null);
+    let values = this.values.get(index);
+    if (!values) {
+      values = fetchPrediction(this.host.seriesId, model, index).catch(() => null);
+      this.values.set(index, values);
+    }
+    return values;
+  }
+
+  /** Draws a slice's prediction, or clears it where the slice is not to show it. */
+  async refresh(index: number): Promise<void> {
+    const model = this.model;
+    if (model === null || index < 0 || index >= this.imageIds.length) return;
+    const shown = this.host.shownOn(index);
+    const values = shown ? await this.valuesAt(index) : null;
+    const data = labelmapData(this.imageIds[index]);
+    if (model !== this.model || !data) return;
+    if (values) this.host.mapping.writeSegments(values, data);
+    else data.fill(0);
+    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.segmentationId);
+    this.host.render();
+  }
+
+  /**
+   * Opacity of the predictions, with a thin outline; hidden labels hide here as in the
+   * annotations.
+   */
+  setStyle(opacity: number, hiddenLabels: readonly number[]): void {
+    if (this.model === null) return;
+    const specifier = { viewportId: this.host.viewportId, segmentationId: this.segmentationId, type: LABELMAP };
+    const outline = Math.min(1, opacity + 0.2);
+    segmentation.config.style.setStyle(specifier, {
+      fillAlpha: opacity,
+      fillAlphaInactive: opacity,
+      outlineOpacity: outline,
+      outlineOpacityInactive: outline,
+      outlineWidthInactive: 1,
+    });
+    this.host.mapping.labels.forEach((label, i) =>
+      segmentation.config.visibility.setSegmentIndexVisibility(
+        this.host.viewportId,
+        { segmentationId: this.segmentationId, type: LABELMAP },
+        i + 1,
+        !hiddenLabels.includes(label.value),
+      ),
+    );
+  }
+
+  /** Takes the overlay off the viewport (before the viewport goes). */
+  detach(): void {
+    try {
+      segmentation.removeSegmentationRepresentation(this.host.viewportId, { segmentationId: this.segmentationId, type: LABELMAP });
+    } catch {
+      // not shown
+    }
+  }
+
+  private removeSegmentation(): void {
+    try {
+      segmentation.removeSegmentation(this.segmentationId);
+    } catch {
+      // not added
+    }
+  }
+
+  /** Frees the segmentation and its images (after detach and the viewport's end). */
+  dispose(): void {
+    if (this.model !== null) this.removeSegmentation();
+    this.model = null;
+    for (const id of this.imageIds) {
+      try {
+        cache.removeImageLoadObject(id);
+      } catch {
+        // already evicted by the cache
+      }
+    }
+  }
+}
