@@ -49,8 +49,8 @@ function timeServe(env) {
 }
 
 /**
- * A job process (import) from fork to its answer (here a failure: an empty import into a
- * workspace that cannot be created), started from its built entry or from its source.
+ * A job process (import) from fork to its answer (here a refusal: an import of nothing,
+ * into a fresh workspace), started from its built entry or from its source.
  */
 function timeJob(built) {
   const entry = built
@@ -60,7 +60,9 @@ function timeJob(built) {
     const { startJobProcess } = await import(${JSON.stringify(join(root, 'src/engine/node/process/start-job-process.ts'))});
     const entry = ${entry};
     const t0 = performance.now();
-    await startJobProcess(entry, { workspace: '/proc/no-such-workspace', paths: [], sample: false }, () => {}, 'import').result.catch(() => {});
+    const workspace = (await import('node:fs')).mkdtempSync((await import('node:path')).join((await import('node:os')).tmpdir(), 'ssmtl-startup-'));
+    await startJobProcess(entry, { workspace, paths: [], sample: false }, () => {}, 'import').result.catch(() => {});
+    (await import('node:fs')).rmSync(workspace, { recursive: true, force: true });
     process.stdout.write(String(performance.now() - t0));`;
   const r = spawnSync(process.execPath, ['--import', 'tsx/esm', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
   const ms = Number(r.stdout);
