@@ -8,6 +8,9 @@ const ELECTRON_NODE_TARGET = 'node22';
 export default defineConfig({
   main: {
     plugins: [externalizeDepsPlugin()],
+    // The engine host and its job processes start from out/node (scripts/build-node.mjs),
+    // plain JavaScript, not the TypeScript sources (src/engine/node/process/process-entry.ts).
+    define: { __SSMTL_BUNDLED__: 'true' },
     build: { target: ELECTRON_NODE_TARGET, rollupOptions: { input: { index: resolve('src/main/index.ts') } } },
   },
   preload: {

@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { nodeBuildState } from './node-build.mjs';
 
 const root = join(import.meta.dirname, '..');
 const home = process.env.SSMTL_HOME ?? join(homedir(), '.ssmtl-studio');
@@ -68,11 +69,13 @@ if (!electron) {
   process.exit(0);
 }
 
-const build = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
-  cwd: root,
-  stdio: 'inherit',
-});
-if (build.status !== 0) process.exit(build.status ?? 1);
+function run(script, args = []) {
+  const result = spawnSync(process.execPath, [script, ...args], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+// The engine host and its jobs start from out/node: rebuilt here when a source changed since.
+if (nodeBuildState(root) !== 'current') run(join(root, 'scripts', 'build-node.mjs'));
+run(join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), ['build']);
 // The engine host runs under this Node (its native modules are built for it; see src/main/engine-host.ts).
 const app = spawnSync(electron, [root, workspace], { cwd: root, stdio: 'inherit', env: { ...process.env, SSMTL_NODE: process.execPath } });
 process.exit(app.status ?? 0);

@@ -140,6 +140,14 @@ describe('Electron security checklist (built main process)', () => {
     expect(recorded.switches.every((s) => !s.afterReady)).toBe(true);
   });
 
+  it('starts its engine host from the built JavaScript in out/node, with no TypeScript loader', () => {
+    expect(recorded.utilities).toHaveLength(1);
+    const [host] = recorded.utilities;
+    expect(host.modulePath).toBe(join(process.cwd(), 'out', 'node', 'host-process.mjs'));
+    expect(host.options.execArgv ?? []).toEqual([]);
+    expect(readFileSync(join(OUT, 'main', 'index.js'), 'utf8')).not.toMatch(/tsx|host-bootstrap/);
+  });
+
   it('grants no permission', () => {
     for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'fullscreen', 'hid', 'serial']) {
       const callback = vi.fn();

@@ -48,6 +48,12 @@ export class FakeBrowserWindow extends EventEmitter {
 
 /** The engine host: answers calls with { method } and pixel requests with "none". */
 export class FakeUtilityProcess extends EventEmitter {
+  constructor(
+    readonly modulePath: string,
+    readonly options: { execArgv?: string[] },
+  ) {
+    super();
+  }
   readonly received: { type: string; method?: string; params?: unknown[] }[] = [];
   postMessage(request: { id: number; type: string; method?: string; params?: unknown[] }): void {
     this.received.push(request);
@@ -119,8 +125,8 @@ export const electron = {
     },
   },
   utilityProcess: {
-    fork: () => {
-      const utility = new FakeUtilityProcess();
+    fork: (modulePath: string, _args: string[], options: { execArgv?: string[] }) => {
+      const utility = new FakeUtilityProcess(modulePath, options);
       recorded.utilities.push(utility);
       return utility;
     },

@@ -17,13 +17,15 @@ const ENTRY_FILES: Record<EngineProcess | 'gradient-worker', string> = {
   'gradient-worker': 'parallel/gradient-worker.ts',
 };
 
-/** Bootstraps that register tsx themselves, for starts that take no loader flag (a utilityProcess, a worker thread). */
+/** Bootstraps that register tsx themselves, for starts that take no loader flag (a worker thread). */
 const SOURCE_BOOTSTRAPS: Partial<Record<EngineProcess | 'gradient-worker', string>> = {
-  'engine-host': 'studio/host-bootstrap.mjs',
   'gradient-worker': 'parallel/gradient-worker-bootstrap.mjs',
 };
 
-/** Defined as true by scripts/build-node.mjs in out/node's bundle; absent when the sources run through tsx. */
+/**
+ * Defined as true in out/node's bundle (scripts/build-node.mjs) and in Electron's main
+ * (electron.vite.config.ts); absent when the sources run through tsx.
+ */
 declare const __SSMTL_BUNDLED__: boolean | undefined;
 const BUNDLED = typeof __SSMTL_BUNDLED__ !== 'undefined' && __SSMTL_BUNDLED__;
 
@@ -38,8 +40,8 @@ export interface ProcessEntry {
  * Which file starts an engine process or worker thread, and through which loader: the
  * one place that knows. Code running from the bundle (the `ssmtl` command after
  * `npm install`, see bin/ssmtl.mjs) starts the bundle's entries, plain JavaScript; code
- * running from the sources (tests, development, Electron's main) starts the sources
- * through tsx. `appRoot` is given by a caller bundled elsewhere (Electron's main process:
+ * running from the sources (tests, development) starts the sources through tsx.
+ * Electron's main, bundled too, starts the engine host from out/node. `appRoot` is given by a caller bundled elsewhere (Electron's main process:
  * app.getAppPath()).
  */
 export function processEntry(name: EngineProcess | 'gradient-worker', appRoot = APP_ROOT): ProcessEntry {
