@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { InputError } from '../../../shared/errors.ts';
 import type { Progress } from '../../../shared/progress.ts';
 import type { ImportResult } from '../../../shared/series.ts';
-import { writeSample } from '../../../sample/write-sample.ts';
 import { importScanned } from '../import/import-series.ts';
 import { scanPaths } from '../import/scan-paths.ts';
 import { serveJob } from '../process/serve-job.ts';
@@ -26,8 +25,11 @@ async function runImport(request: ImportRequest, onProgress: (progress: Progress
     let paths = request.paths;
     if (request.sample) {
       const dir = join(workspace.dir, SAMPLE_FOLDER);
-      if (!existsSync(dir) || readdirSync(dir).length === 0)
+      if (!existsSync(dir) || readdirSync(dir).length === 0) {
+        // Loaded only here: the sample's DICOM writer (dcmjs) takes a fifth of a second to load.
+        const { writeSample } = await import('../../../sample/write-sample.ts');
         writeSample({ outDir: dir, onProgress: (done, total) => onProgress({ stage: 'writing the sample', done, total }) });
+      }
       // Only the scans: the label volumes beside them are ground truth, not images to learn from.
       paths = readdirSync(dir)
         .map((subject) => join(dir, subject, 'dicom'))
