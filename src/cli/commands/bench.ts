@@ -4,6 +4,7 @@ import { BackendUnavailableError, chooseMicroBatch, isBackendChoice } from '../.
 import { InMemorySliceSource } from '../../engine/data/slice-source.ts';
 import { checkNetworkSize } from '../../engine/networks/create-network.ts';
 import { loadBackend } from '../../engine/node/load-backend.ts';
+import { benchJobs, type JobMeasure } from '../../engine/node/bench/jobs-bench.ts';
 import { WorkerGradients } from '../../engine/node/parallel/worker-gradients.ts';
 import { availableParallelism } from 'node:os';
 import { Random } from '../../engine/random.ts';
@@ -16,13 +17,16 @@ import { optionalNumber, optionalString } from '../options.ts';
 /**
  * Times pre-training steps of a method (SSMTL, SSMTL+, MoCo v2) on random data after one
  * warm-up step (CONTRACT.md `bench`). Runs in this process: the number is the engine's
- * speed, with nothing else in the way.
+ * speed, with nothing else in the way. `--jobs` instead runs the four job processes
+ * (import, pre-train, fine-tune, predict) at the paper's sizes and reports each one's
+ * time and peak memory.
  */
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'Time pre-training steps on random data (after one warm-up step).',
   usage:
-    'bench [--method ssmtl|ssmtl+|mocov2] [--backbone unet|resnet50-fcn] [--size 256] [--width 64] [--batch 16] [--steps 5] [--backend auto] [--t 5] [--micro-batch N] [--threads N] [--profile] [--json]',
+    'bench [--method ssmtl|ssmtl+|mocov2] [--backbone unet|resnet50-fcn] [--size 256] [--width 64] [--batch 16] [--steps 5] [--backend auto] [--t 5] [--micro-batch N] [--threads N] [--profile] [--json]\n' +
+    '       bench --jobs [--slices 64] [--image-size 512] [--size 256] [--width 64] [--batch 16] [--backend auto] [--json]',
   options: {
     method: { type: 'string' },
     backbone: { type: 'string' },
@@ -35,8 +39,12 @@ export const benchCommand: Command = {
     'micro-batch': { type: 'string' },
     threads: { type: 'string' },
     profile: { type: 'boolean' },
+    jobs: { type: 'boolean' },
+    slices: { type: 'string' },
+    'image-size': { type: 'string' },
   },
   async run(context) {
+    if (context.values.jobs) return runJobsBench(context);
     const method = optionalString(context, 'method') ?? 'ssmtl';
     if (!(PRETRAIN_METHODS as readonly string[]).includes(method))
       throw new InputError(`--method must be ${PRETRAIN_METHODS.join(', ')}, got '${method}'`);
@@ -158,3 +166,31 @@ export const benchCommand: Command = {
     }
   },
 };
+
+/** `bench --jobs`: time and peak resident memory of each job process at the paper's sizes. */
+async function runJobsBench(context: Parameters<Command['run']>[0]) {
+  const backend = optionalString(context, 'backend') ?? 'auto';
+  if (!isBackendChoice(backend)) throw new InputError(`--backend must be auto, tensorflow, webgpu, wasm or cpu, got '${backend}'`);
+  const options = {
+    slices: optionalNumber(context, 'slices', 64, { integer: true, min: 8, max: 5000 }),
+    imageSize: optionalNumber(context, 'image-size', 512, { integer: true, min: 32, max: 1024 }),
+    size: optionalNumber(context, 'size', 256, { integer: true, min: 16, max: 1024 }),
+    width: optionalNumber(context, 'width', 64, { integer: true, min: 1, max: 512 }),
+    batch: optionalNumber(context, 'batch', 16, { integer: true, min: 1, max: 256 }),
+    backend,
+  };
+  try {
+    checkNetworkSize('unet', options.size);
+  } catch (error) {
+    throw new InputError(`--size: ${(error as Error).message}`);
+  }
+  const jobs = await benchJobs({ ...options, onProgress: (p) => context.progress.update(p) });
+  const row = (m: JobMeasure) => `| ${m.job} | ${m.seconds.toFixed(1)} | ${m.cpuSeconds.toFixed(1)} | ${m.peakRssMb} | ${m.work} |`;
+  const text = [
+    `bench --jobs: two sample scans of ${options.slices} slices, ${options.imageSize} × ${options.imageSize}; each job in its own process`,
+    '| job | seconds | CPU seconds | peak RSS MB | work |',
+    '| --- | ---: | ---: | ---: | --- |',
+    ...jobs.map(row),
+  ].join('\n');
+  return { json: { ...options, jobs }, text };
+}

@@ -146,4 +146,19 @@ describe('ssmtl bench', () => {
     for (const k of ['msPerStep', 'imagesPerSecond', 'peakRssMb']) expect(out[k]).toBeGreaterThan(0);
     expect(ssmtl('bench', '--method', 'mocov2', '--backbone', 'unet').code).toBe(2);
   }, 60_000);
+
+  it('--jobs runs import, pre-training, fine-tuning and predict as processes and reports each one’s time and peak memory', async () => {
+    const r = await ssmtlAsync('bench', '--jobs', '--slices', '12', '--image-size', '64', ...small, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.jobs.map((j: { job: string }) => j.job)).toEqual(['import', 'pretrain', 'finetune', 'predict']);
+    for (const job of out.jobs) {
+      expect(job.seconds, job.job).toBeGreaterThan(0);
+      expect(job.cpuSeconds, job.job).toBeGreaterThan(0);
+      // A Node process with the engine loaded holds tens of MB at least; a job that holds a model, more.
+      expect(job.peakRssMb, job.job).toBeGreaterThan(30);
+    }
+    expect(out.jobs[0].work).toBe('2 series, 24 slices of 64 × 64');
+    expect(out.jobs[3].work).toBe('12 slices');
+  }, 180_000);
 });

@@ -9,14 +9,22 @@ import type { JobFailureKind } from './job-failed-error.ts';
  *   parent ── { type: 'start', request } ──────────────► job     (once)
  *   parent ── { type: 'command', command } ────────────► job     (pause | resume | cancel)
  *   job    ── { type: 'event', event } ────────────────► parent  (any number)
- *   job    ── { type: 'done', result }  or  { type: 'failed', kind, message, hint } ► parent, then it exits
+ *   job    ── { type: 'done', result, usage }  or  { type: 'failed', kind, message, hint, usage } ► parent, then it exits
  *
  * A job whose parent goes away cancels its run (a training run writes its checkpoint)
  * and exits 0.
  */
 export type ToJob<Request> = { type: 'start'; request: Request } | { type: 'command'; command: JobCommand['type'] };
 
+/** What the job process used, measured by itself as it ends (`ssmtl bench --jobs` reports it). */
+export interface JobUsage {
+  /** the process's peak resident memory */
+  peakRssMb: number;
+  /** user + system CPU time */
+  cpuSeconds: number;
+}
+
 export type FromJob<Event, Result> =
   | { type: 'event'; event: Event }
-  | { type: 'done'; result: Result }
-  | { type: 'failed'; kind: JobFailureKind; message: string; hint?: ErrorHint };
+  | { type: 'done'; result: Result; usage?: JobUsage }
+  | { type: 'failed'; kind: JobFailureKind; message: string; hint?: ErrorHint; usage?: JobUsage };

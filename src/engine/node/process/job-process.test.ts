@@ -19,8 +19,13 @@ describe('a job process', () => {
   it('exits only once its last message is delivered, however large', async () => {
     // Far more than the channel takes in the moment before a timed exit would cut it.
     const bytes = 32 * 1024 * 1024;
-    const { text } = await start({ workspace, answer: 'result', bytes }).result;
+    const job = start({ workspace, answer: 'result', bytes });
+    const { text } = await job.result;
     expect(text.length).toBe(bytes);
+    // It says what it used: at least the 32 MB string it built (UTF-16 in V8), and some CPU.
+    const usage = await job.usage;
+    expect(usage!.peakRssMb).toBeGreaterThan(bytes / 2 ** 20);
+    expect(usage!.cpuSeconds).toBeGreaterThan(0);
   }, 180_000);
 
   it('caps a very large failure message, saying how much was cut, and keeps its kind', async () => {
@@ -41,9 +46,13 @@ describe('a job process', () => {
     });
     expect(await job.result).toEqual({ text: 'stopped' });
     expect(ticks.slice(0, 3)).toEqual([0, 1, 2]);
-    await expect(start({ workspace, answer: 'crash' }).result).rejects.toMatchObject({
+    expect((await job.usage)!.peakRssMb).toBeGreaterThan(0);
+    const crashed = start({ workspace, answer: 'crash' });
+    await expect(crashed.result).rejects.toMatchObject({
       kind: 'internal',
       message: 'the test process ended unexpectedly (exit code 3)',
     });
+    // A process that died without answering measured nothing.
+    expect(await crashed.usage).toBeNull();
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { JobControl } from '../../train/control.ts';
 import { storageErrorOf } from '../workspace/storage-problem.ts';
 import { failureOf } from './job-failed-error.ts';
-import type { FromJob, ToJob } from './job-messages.ts';
+import type { FromJob, JobUsage, ToJob } from './job-messages.ts';
 import { connectToParent } from './parent-link.ts';
 
 /** What a job gets to talk back: its events, and the pause / resume / cancel it must obey. */
@@ -37,10 +37,10 @@ export function serveJob<Request extends { workspace: string }, Event, Result>(
   let started = false;
   let ending = false;
 
-  const finish = async (answer: FromJob<Event, Result>): Promise<void> => {
+  const finish = async (answer: FromJob<Event, Result> & { type: 'done' | 'failed' }): Promise<void> => {
     if (ending) return;
     ending = true;
-    await parent.send(answer);
+    await parent.send({ ...answer, usage: usageSoFar() });
     process.exit(0);
   };
   const cancel = () => {
@@ -72,4 +72,9 @@ export function serveJob<Request extends { workspace: string }, Event, Result>(
   parent.onGone(cancel);
   // Ctrl-C in a terminal reaches the whole process group; the parent also sends 'cancel'.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, cancel);
+}
+
+function usageSoFar(): JobUsage {
+  const usage = process.resourceUsage();
+  return { peakRssMb: Math.round(usage.maxRSS / 1024), cpuSeconds: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1e4) / 100 };
 }

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import type { JobCommand } from '../../../shared/job.ts';
 import { JobFailedError } from './job-failed-error.ts';
-import type { FromJob, ToJob } from './job-messages.ts';
+import type { FromJob, JobUsage, ToJob } from './job-messages.ts';
 import { processEntry, type EngineProcess, type ProcessEntry } from './process-entry.ts';
 
 /** A job running in its own process, as its parent (the CLI, `serve`, the engine host) holds it. */
@@ -12,6 +12,8 @@ export interface JobProcess<Result> {
   cancel(): void;
   /** the job's result; rejects with JobFailedError */
   readonly result: Promise<Result>;
+  /** what the process used, once it answered (null if it died without answering) */
+  readonly usage: Promise<JobUsage | null>;
 }
 
 /**
@@ -29,6 +31,8 @@ export function startJobProcess<Request, Event, Result>(
   const { path, execArgv } = typeof job === 'string' ? processEntry(job) : job;
   const child = fork(path, [], { execArgv, stdio: ['ignore', 2, 'inherit', 'ipc'], env: process.env });
   let cancelled = false;
+  let reportUsage: (usage: JobUsage | null) => void = () => {};
+  const usage = new Promise<JobUsage | null>((resolve) => (reportUsage = resolve));
   const result = new Promise<Result>((resolve, reject) => {
     let settled = false;
     const settle = (outcome: () => void) => {
@@ -38,10 +42,12 @@ export function startJobProcess<Request, Event, Result>(
     };
     child.on('message', (raw) => {
       const message = raw as FromJob<Event, Result>;
-      if (message.type === 'event') onEvent(message.event);
-      else if (message.type === 'done') settle(() => resolve(message.result));
+      if (message.type === 'event') return onEvent(message.event);
+      reportUsage(message.usage ?? null);
+      if (message.type === 'done') settle(() => resolve(message.result));
       else settle(() => reject(new JobFailedError(message.kind, message.message, message.hint)));
     });
+    child.on('close', () => reportUsage(null));
     // 'close' comes after the channel has delivered every message the child sent.
     child.on('close', (code, signal) =>
       settle(() =>
@@ -71,5 +77,6 @@ export function startJobProcess<Request, Event, Result>(
     resume: () => command('resume'),
     cancel: () => command('cancel'),
     result,
+    usage,
   };
 }

@@ -8,7 +8,7 @@ import type { JobProcess } from '../../process/start-job-process.ts';
  * record) runs here, in the engine host: it only waits on the page, so it needs no
  * process of its own. The handle is the one a job process gives.
  */
-export function startOnBrowserGpu<T>(run: (control: JobControl) => Promise<T>): Omit<JobProcess<T>, 'pid'> {
+export function startOnBrowserGpu<T>(run: (control: JobControl) => Promise<T>): Omit<JobProcess<T>, 'pid' | 'usage'> {
   const control = new JobControl();
   const result = run(control).catch((error: unknown) => {
     throw failureOf(error);
