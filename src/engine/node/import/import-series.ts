@@ -6,7 +6,7 @@ import type { ImportResult, ImportedSeries, SkippedFile } from '../../../shared/
 import type { DicomSeries, SliceRef } from '../../../formats/dicom/group-series.ts';
 import { parseDicomBytes } from '../../../formats/dicom/parse-part10.ts';
 import { applyModalityLut } from '../../../formats/dicom/modality-lut.ts';
-import { decodeFrame } from '../../../formats/dicom/pixel-data/decode-frame.ts';
+import { decodeFrame, type StoredPixels } from '../../../formats/dicom/pixel-data/decode-frame.ts';
 import { readNifti } from '../../../formats/nifti/read-nifti.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import { storageErrorOf } from '../workspace/storage-problem.ts';
@@ -131,13 +131,23 @@ async function* decodeDicomSlices(
       }
       const stored = await decodeFrame(cachedDataSet, slice.frameIndex, series.layout);
       if (stored.length !== values.length) throw new Error(`decoded ${stored.length} pixels, expected ${values.length}`);
-      const stats = applyModalityLut(stored, slice.rescaleSlope, slice.rescaleIntercept, values);
-      yield { values, stats, position: slice.position, sourceFile: slice.path, sourceFrame: slice.frameIndex };
+      const where = { position: slice.position, sourceFile: slice.path, sourceFrame: slice.frameIndex };
+      if (slice.rescaleSlope === 1 && Number.isInteger(slice.rescaleIntercept) && isNarrowInteger(stored)) {
+        // The usual CT and MR case: the stored integers go to the pixel file in one pass, exactly.
+        yield { values: { stored, intercept: slice.rescaleIntercept }, ...where };
+      } else {
+        const stats = applyModalityLut(stored, slice.rescaleSlope, slice.rescaleIntercept, values);
+        yield { values, stats, ...where };
+      }
     } catch (error) {
       const reason = (error as { reason?: string }).reason ?? errorMessage(error);
       skipped.push({ path: slicePath(series, slice), reason: `pixel data cannot be decoded: ${reason}` });
     }
   }
+}
+
+function isNarrowInteger(stored: StoredPixels): stored is Int16Array | Uint16Array | Int8Array | Uint8Array {
+  return stored instanceof Int16Array || stored instanceof Uint16Array || stored instanceof Int8Array || stored instanceof Uint8Array;
 }
 
 async function* niftiSlices(source: NiftiSource, progress: (detail: string) => void): AsyncGenerator<SliceInput> {

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
 import { writerTag } from '../workspace/sweep.ts';
-import { PixelReader, PixelWriter, type PixelDtype } from '../workspace/pixel-store.ts';
+import { PixelReader, PixelWriter, type PixelDtype, type SliceValues } from '../workspace/pixel-store.ts';
 
 /** What the catalogue keeps of a series, besides what storing its slices decides. */
 export type SeriesDescription = Omit<SeriesRecord, 'key' | 'slices' | 'dtype' | 'pixelFile' | 'importedAt'> & {
@@ -12,8 +12,8 @@ export type SeriesDescription = Omit<SeriesRecord, 'key' | 'slices' | 'dtype' | 
 };
 
 export interface SliceInput {
-  /** consumed before the next slice is asked for, so producers may reuse one buffer */
-  values: Float32Array;
+  /** modality values, or stored integers and an integral offset; consumed before the next slice is asked for, so producers may reuse one buffer */
+  values: SliceValues;
   /** statistics of the exact values, when the producer had them before rounding to float32 */
   stats?: { mean: number; min: number; max: number };
   position: number;

@@ -12,6 +12,23 @@ function typedView(dtype: PixelDtype, bytes: Uint8Array): Int16Array | Uint16Arr
   return new Float32Array(bytes.buffer, bytes.byteOffset, count);
 }
 
+/** The value range each narrow type holds exactly. */
+const RANGE: Record<Exclude<PixelDtype, 'float32'>, [number, number]> = { int16: [-32768, 32767], uint16: [0, 65535] };
+
+/**
+ * A slice as stored integers plus the modality LUT's integral offset (slope 1, the common
+ * case of CT and MR): narrowed and measured straight from the decoded pixels, in one
+ * pass and without rounding through float32.
+ */
+export interface IntegerSlice {
+  stored: Int16Array | Uint16Array | Int8Array | Uint8Array;
+  intercept: number;
+}
+
+export type SliceValues = Float32Array | IntegerSlice;
+
+type SliceStats = { mean: number; min: number; max: number };
+
 /** Appends slices, one after another, to a series' pixel file (little endian, slice-major). */
 export class PixelWriter {
   private readonly fd: number;
@@ -34,8 +51,17 @@ export class PixelWriter {
    * does not survive the narrowing to this file's type: non-integral or out of range.
    * Narrowing, statistics and the check share one pass over the values.
    */
-  tryAppend(values: Float32Array): { mean: number; min: number; max: number } | null {
-    if (values.length !== this.sliceValues) throw new Error(`slice has ${values.length} values, expected ${this.sliceValues}`);
+  tryAppend(values: SliceValues): SliceStats | null {
+    const length = values instanceof Float32Array ? values.length : values.stored.length;
+    if (length !== this.sliceValues) throw new Error(`slice has ${length} values, expected ${this.sliceValues}`);
+    const stats = values instanceof Float32Array ? this.narrowFloats(values) : this.narrowIntegers(values);
+    if (!stats) return null;
+    writeSync(this.fd, this.scratch, 0, this.scratch.byteLength);
+    this.slicesWritten++;
+    return stats;
+  }
+
+  private narrowFloats(values: Float32Array): SliceStats | null {
     const view = this.view;
     const checked = this.dtype !== 'float32';
     let min = Infinity;
@@ -50,10 +76,28 @@ export class PixelWriter {
       if (v > max) max = v;
       sum += v;
     }
-    if (!exact) return null;
-    writeSync(this.fd, this.scratch, 0, this.scratch.byteLength);
-    this.slicesWritten++;
-    return { mean: sum / values.length, min, max };
+    return exact ? { mean: sum / values.length, min, max } : null;
+  }
+
+  /** Integers plus an integral offset are exact in the narrow type whenever the extremes fit. */
+  private narrowIntegers({ stored, intercept }: IntegerSlice): SliceStats | null {
+    if (!Number.isInteger(intercept)) throw new Error(`an integer slice needs an integral intercept, got ${intercept}`);
+    const view = this.view;
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    for (let i = 0; i < stored.length; i++) {
+      const v = stored[i] + intercept;
+      view[i] = v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      sum += v;
+    }
+    if (this.dtype !== 'float32') {
+      const [lowest, highest] = RANGE[this.dtype];
+      if (min < lowest || max > highest) return null;
+    }
+    return { mean: sum / stored.length, min, max };
   }
 
   /** Flushes to the disk before the caller renames the file into place. */
