@@ -185,3 +185,17 @@ describe.skipIf(!canMountPrivately)('a workspace that cannot be written', () => 
     });
   });
 });
+
+describe.skipIf(process.platform !== 'linux')('a workspace inside a kernel file system', () => {
+  it('import refuses /proc at once, exit 2 (Node’s recursive mkdir never returned there)', async () => {
+    const run = await cli(
+      ['timeout', '60'],
+      'import',
+      join(ROOT, 'tests', 'fixtures', 'real', 'CT_small.dcm'),
+      '--workspace',
+      '/proc/ssmtl-nothing/workspace',
+    );
+    expect(run.code, run.stderr).toBe(2);
+    expectOneLine(run.stderr, 'ssmtl import: --workspace /proc/ssmtl-nothing/workspace is inside /proc, ');
+  }, 90_000);
+});

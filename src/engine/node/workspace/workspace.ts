@@ -113,6 +113,11 @@ export class Workspace {
     const catalogue = join(root, CATALOGUE_FILE);
     if (!existsSync(catalogue)) {
       if (!create) throw new InputError(`${dir} is not an SSMTL workspace (no ${CATALOGUE_FILE}): import a series into it first`);
+      const kernelFolder = kernelFileSystemOf(root);
+      if (kernelFolder)
+        throw new InputError(
+          `--workspace ${dir} is inside ${kernelFolder}, which the kernel makes up and which holds no files: choose a folder on a disk`,
+        );
       if (existsSync(root)) {
         if (!statSync(root).isDirectory()) throw new InputError(`--workspace ${dir} is a file, not a folder`);
         if (readdirSync(root).length > 0) {
@@ -301,4 +306,13 @@ function toRecord(row: SeriesRow): SeriesRecord {
     pixelFile: row.pixel_file,
     importedAt: row.imported_at,
   };
+}
+
+/**
+ * Linux's made-up file systems: nothing can be stored there, and Node's recursive mkdir
+ * never returns for some paths under /proc, so a workspace there is refused up front.
+ */
+function kernelFileSystemOf(path: string): string | null {
+  if (process.platform !== 'linux') return null;
+  return ['/proc', '/sys', '/dev'].find((top) => path === top || path.startsWith(`${top}/`)) ?? null;
 }

@@ -1,0 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scanPaths } from '/work/main/src/engine/node/import/scan-paths.ts';
+import { importScanned } from '/work/main/src/engine/node/import/import-series.ts';
+import { Workspace } from '/work/main/src/engine/node/workspace/workspace.ts';
+const data = process.argv[2];
+const t0 = performance.now();
+const scan = scanPaths([data]);
+const t1 = performance.now();
+const ws = Workspace.open(join(mkdtempSync(join(tmpdir(), 'prof-')), 'ws'), { create: true });
+const t2 = performance.now();
+const r = await importScanned(ws, scan);
+const t3 = performance.now();
+console.log({ scan: t1 - t0, open: t2 - t1, import: t3 - t2, slices: r.imported[0]?.slices });
