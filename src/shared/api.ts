@@ -1,5 +1,5 @@
 import type { GpuAdapterSummary, GpuReport, GpuTask, GpuUploadPart } from './gpu-worker.ts';
-import type { Backbone, BackendChoice, JobCommand, JobState, PretrainMethod } from './job.ts';
+import type { Backbone, BackendChoice, JobCommand, JobQueuePlace, JobState, PretrainMethod } from './job.ts';
 import type { LabelDefinition } from './labels.ts';
 import type { PacsEchoResult, PacsEntry, PacsFindResult, PacsQuery, PacsStoreResult } from './pacs.ts';
 import type { ModelInfo, SeriesInfo, SeriesPlane, SkippedFile } from './series.ts';
@@ -166,6 +166,8 @@ export interface JobSummary {
   skipped: SkippedFile[];
   /** pause/resume are offered only when the job can do them */
   canPause: boolean;
+  /** while queued: its place among the waiting jobs of its lane (1: next) and why it waits */
+  queue: JobQueuePlace | null;
 }
 
 export interface PretrainSettings {

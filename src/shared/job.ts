@@ -2,13 +2,32 @@
  * Long-running engine jobs (pre-training first): the events they stream and the commands
  * they obey, the same over every transport (child process, utilityProcess, WebSocket).
  *
- *   starting ──► running ◄──► paused
- *                  │
- *                  ├──► done
- *                  ├──► cancelled   (last checkpoint kept; resumable with --resume)
- *                  └──► failed      (input | nan | internal; last good checkpoint kept)
+ *   queued ──► starting ──► running ◄──► paused
+ *     │                         │
+ *     └──► cancelled            ├──► done
+ *   (waits for a slot or        ├──► cancelled   (last checkpoint kept; resumable with --resume)
+ *    memory: studio/job-queue)  └──► failed      (input | nan | internal; last good checkpoint kept)
  */
-export type JobState = 'starting' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
+export type JobState = 'queued' | 'starting' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
+
+/** A job that has not ended: waiting its turn, or holding a process (or a page's GPU). */
+export function isActiveJob(state: JobState): boolean {
+  return state === 'queued' || state === 'starting' || state === 'running' || state === 'paused';
+}
+
+/** Where a queued job waits: its place among the waiting jobs of its lane (1: next) and why. */
+export interface JobQueuePlace {
+  position: number;
+  /** e.g. "1 training job running", "needs 2.0 GB of free memory, 1.2 GB free" */
+  reason: string;
+}
+
+/** e.g. "queued (next): 1 training job running", "queued (3rd in line): 2 segmentations running" */
+export function queuedWords({ position, reason }: JobQueuePlace): string {
+  const tens = position % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][position % 10] ?? 'th');
+  return `queued (${position === 1 ? 'next' : `${position}${suffix} in line`}): ${reason}`;
+}
 
 export type JobCommand = { type: 'pause' } | { type: 'resume' } | { type: 'cancel' };
 

@@ -1,6 +1,6 @@
 import type { JobKind, JobSummary, LossPoint, StudioEvent } from '../../../shared/api.ts';
 import { InputError } from '../../../shared/errors.ts';
-import type { JobCommand } from '../../../shared/job.ts';
+import { isActiveJob, type JobCommand, type JobQueuePlace } from '../../../shared/job.ts';
 
 /**
  * The jobs of one studio session (imports, pre-training, fine-tuning, predictions):
@@ -27,13 +27,14 @@ export class JobRegistry {
 
   constructor(private readonly emit: (event: StudioEvent) => void) {}
 
-  create(kind: JobKind, title: string, controls: JobControls): JobSummary {
+  /** A new job: starting, or waiting in the queue (`queue`, job-queue.ts) with only a cancel control. */
+  create(kind: JobKind, title: string, controls: JobControls, queue: JobQueuePlace | null = null): JobSummary {
     const id = `${kind}-${this.nextId++}`;
     const summary: JobSummary = {
       id,
       kind,
       title,
-      state: 'starting',
+      state: queue ? 'queued' : 'starting',
       fraction: 0,
       detail: '',
       etaSeconds: null,
@@ -46,6 +47,7 @@ export class JobRegistry {
       produced: [],
       skipped: [],
       canPause: Boolean(controls.pause),
+      queue,
     };
     this.jobs.set(id, { summary, controls, lastPush: 0, pending: null });
     this.emit({ type: 'job', job: { ...summary } });
@@ -65,18 +67,35 @@ export class JobRegistry {
     return this.jobs.get(id)?.controls;
   }
 
+  /** A queued job has left the queue and started: the controls of its process from now on. */
+  started(id: string, controls: JobControls): void {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    job.controls = controls;
+    this.update(id, { state: 'starting', queue: null, canPause: Boolean(controls.pause) }, { urgent: true });
+  }
+
+  /** A queued job's new place in the queue. */
+  waiting(id: string, queue: JobQueuePlace): void {
+    if (this.jobs.get(id)?.summary.state !== 'queued') return;
+    this.update(id, { queue }, { urgent: true });
+  }
+
   /** Passes pause / resume / cancel on to a job; refuses what the job cannot do. */
   command(id: string, command: JobCommand['type']): JobSummary {
     const job = this.jobs.get(id);
     if (!job) throw new InputError(`no job '${id}'`);
+    if (job.summary.state === 'queued' && command !== 'cancel')
+      throw new InputError(`${job.summary.title} is queued and has not started: it can only be cancelled`);
     const action = job.controls[command];
     if (!action) throw new InputError(`${job.summary.title} cannot be ${command === 'pause' ? 'paused' : 'resumed'}`);
     action();
     return { ...job.summary };
   }
 
-  running(): JobSummary[] {
-    return this.list().filter((j) => j.state === 'starting' || j.state === 'running' || j.state === 'paused');
+  /** Jobs that have not ended: queued ones and those running. */
+  active(): JobSummary[] {
+    return this.list().filter((j) => isActiveJob(j.state));
   }
 
   /** Changes a job; `urgent` pushes now (state changes), otherwise the push is throttled. */
@@ -84,7 +103,7 @@ export class JobRegistry {
     const job = this.jobs.get(id);
     if (!job) return;
     Object.assign(job.summary, change);
-    if (change.state && ['done', 'cancelled', 'failed'].includes(change.state)) job.summary.endedAt = new Date().toISOString();
+    if (change.state && !isActiveJob(change.state)) job.summary.endedAt = new Date().toISOString();
     const now = Date.now();
     if (urgent || now - job.lastPush >= PUSH_INTERVAL_MS) {
       this.push(id);
@@ -110,8 +129,9 @@ export class JobRegistry {
     this.emit({ type: 'job', job: { ...job.summary } });
   }
 
-  /** Cancels every running job (shutdown): each writes its checkpoint and stops. */
+  /** Cancels every job (shutdown): queued ones first, so that none starts; each running one writes its checkpoint and stops. */
   cancelAll(): void {
-    for (const job of this.running()) this.jobs.get(job.id)?.controls.cancel();
+    const active = this.active().sort((a, b) => Number(b.state === 'queued') - Number(a.state === 'queued'));
+    for (const job of active) this.jobs.get(job.id)?.controls.cancel();
   }
 }

@@ -24,11 +24,10 @@ const SCRATCH_WIDTH = 16;
  */
 export function launchFinetune(session: StudioSession, settings: FinetuneSettings): JobSummary {
   const workspace = session.requireWorkspace();
-  if (session.jobs.running().some((j) => j.kind === 'pretrain' || j.kind === 'finetune' || j.kind === 'predict')) {
-    throw new InputError('a training job is already running: wait for it, or pause or cancel it');
-  }
   const init = settings.init ?? 'none';
   const name = settings.name || finetuneModelName(init);
+  if (session.jobs.active().some((j) => j.kind === 'finetune' && j.produced.includes(name)))
+    throw new InputError(`a fine-tuning of '${name}' is already queued or running: wait for it`);
   const options: FinetuneOptions = {
     workspace: workspace.dir,
     name,
@@ -45,7 +44,7 @@ export function launchFinetune(session: StudioSession, settings: FinetuneSetting
   };
   const gpu = session.browserGpus.choose(settings.backend, tensorflowInstalled());
   const title = `Fine-tuning ${name} (${init === 'none' ? 'from random weights' : `from ${init}`})${options.resume ? ', resumed' : ''}`;
-  return launchJob<FinetuneOutcome>(session, 'finetune', title, (progress, jobId) => {
+  return launchJob<FinetuneOutcome>(session, { kind: 'finetune', title, produced: [name] }, (progress, jobId) => {
     const emit = (event: SegmentationJobEvent) => progress(finetuneProgress(event));
     const handle = gpu
       ? startOnBrowserGpu((control) =>
@@ -59,7 +58,6 @@ export function launchFinetune(session: StudioSession, settings: FinetuneSetting
     return {
       result: handle.result,
       controls: pausable(handle),
-      produced: [name],
       changes: 'models-changed',
       done: (summary) => {
         if (summary.status === 'done' && settings.predictSeriesId && workspace.findSeries(settings.predictSeriesId)) {

@@ -34,8 +34,7 @@ export function importJob(
   title: string,
   start: (onProgress: (progress: Progress) => void) => JobProcess<ImportResult>,
 ): JobSummary {
-  if (session.jobs.running().some((j) => j.kind === 'import')) throw new InputError('an import is already running: wait for it to finish');
-  return launchJob<ImportResult>(session, 'import', title, (progress) => {
+  return launchJob<ImportResult>(session, { kind: 'import', title }, (progress) => {
     const handle = start((p) => progress(importProgress(p)));
     return {
       result: handle.result,

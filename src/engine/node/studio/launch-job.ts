@@ -8,8 +8,6 @@ import type { StudioSession } from './studio-session.ts';
 export interface LaunchedJob<T> {
   result: Promise<T>;
   controls: JobControls;
-  /** model names or series ids the job makes, shown from the start */
-  produced?: string[];
   /** what a result shows (job-progress.ts), after doing what follows it */
   done: (result: T) => Partial<JobSummary>;
   /** what a failure adds to its message */
@@ -18,27 +16,59 @@ export interface LaunchedJob<T> {
   changes?: 'series-changed' | 'models-changed';
 }
 
+/** What the interface shows of a job before it starts. */
+export interface JobHeading {
+  kind: JobKind;
+  title: string;
+  /** model names the job makes, shown from the start (and taken while it is queued or running) */
+  produced?: string[];
+}
+
 /**
- * Registers a job that `start` starts and settles its summary when the result comes.
- * `start` gets `progress`, which applies a job-progress.ts change to this job: the job's
- * id is known only once it is registered, after `start` returns, but progress comes later.
+ * Registers a job and hands it to the session's queue (job-queue.ts), which calls `start`
+ * at once or when a slot and memory are free; until then the job is "queued" and a cancel
+ * takes it out of the queue without ever starting it. `start` gets `progress`, which
+ * applies a job-progress.ts change to this job, and the job's id.
  */
 export function launchJob<T>(
   session: StudioSession,
-  kind: JobKind,
-  title: string,
+  heading: JobHeading,
   start: (progress: (change: SummaryChange | null) => void, jobId: () => string) => LaunchedJob<T>,
 ): JobSummary {
+  const { kind, title } = heading;
   let id = '';
-  const launched = start(
-    (change) => applyChange(session, id, change),
-    () => id,
-  );
-  const job = session.jobs.create(kind, title, launched.controls);
+  const job = session.jobs.create(kind, title, { cancel: () => cancelQueued(session, id) }, session.queue.placeFor(kind));
   id = job.id;
-  if (launched.produced) session.jobs.update(id, { produced: launched.produced });
+  if (heading.produced) session.jobs.update(id, { produced: heading.produced });
+  session.queue.submit({ id, kind, start: () => run(session, id, start) });
+  return session.jobs.get(id) ?? job;
+}
+
+/** A cancel before the job started: it leaves the queue, no process ever starts. */
+function cancelQueued(session: StudioSession, id: string): void {
+  if (!session.queue.withdraw(id)) return;
+  session.jobs.update(id, { state: 'cancelled', queue: null, message: 'Cancelled before it started.' }, { urgent: true });
+}
+
+/** Starts a job that left the queue; the promise settles once its summary shows how it ended. */
+function run<T>(
+  session: StudioSession,
+  id: string,
+  start: (progress: (change: SummaryChange | null) => void, jobId: () => string) => LaunchedJob<T>,
+): Promise<void> {
+  let launched: LaunchedJob<T>;
+  try {
+    launched = start(
+      (change) => applyChange(session, id, change),
+      () => id,
+    );
+  } catch (error) {
+    session.jobs.update(id, { ...jobFailed(error), queue: null }, { urgent: true });
+    return Promise.resolve();
+  }
+  session.jobs.started(id, launched.controls);
   session.track(launched.result);
-  launched.result
+  return launched.result
     .then(
       (result) => session.jobs.update(id, { etaSeconds: null, ...launched.done(result) }, { urgent: true }),
       (error: unknown) => session.jobs.update(id, { etaSeconds: null, ...jobFailed(error), ...launched.failed?.(error) }, { urgent: true }),
@@ -46,7 +76,6 @@ export function launchJob<T>(
     .finally(() => {
       if (launched.changes) session.emit({ type: launched.changes });
     });
-  return job;
 }
 
 function applyChange(session: StudioSession, id: string, update: SummaryChange | null): void {

@@ -19,7 +19,7 @@ export function launchPredict(session: StudioSession, settings: PredictSettings)
   const backend = settings.backend ?? session.options.backend ?? 'auto';
   const gpu = session.browserGpus.choose(backend, tensorflowInstalled());
   const title = `Segmenting ${series.description ?? series.id} with ${settings.model}`;
-  return launchJob<PredictSummary>(session, 'predict', title, (progress) => {
+  return launchJob<PredictSummary>(session, { kind: 'predict', title, produced: [settings.model] }, (progress) => {
     const options: PredictOptions = { workspace: workspace.dir, model: settings.model, seriesId: series.id, out: null, backend };
     const onSlice = (done: number, total: number) => progress(predictProgress(done, total));
     const handle = gpu
@@ -30,7 +30,6 @@ export function launchPredict(session: StudioSession, settings: PredictSettings)
     return {
       result: handle.result,
       controls: { cancel: () => handle.cancel() },
-      produced: [settings.model],
       changes: 'series-changed',
       done: (summary) => {
         // The viewer asks for the new prediction's slices: the cached volume is stale.

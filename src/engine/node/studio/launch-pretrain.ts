@@ -23,17 +23,18 @@ export function launchPretrain(session: StudioSession, settings: PretrainSetting
   // Refused here, not in the job: no process starts for series that are not there.
   const unknown = workspace.unknownSeries(settings.seriesIds);
   if (unknown.length > 0) throw new InputError(`no series ${quoteSome(unknown)} in this workspace: choose among the imported series`);
-  if (session.jobs.running().some((j) => j.kind === 'pretrain' || j.kind === 'finetune')) {
-    throw new InputError('a training job is already running: pause or cancel it first');
-  }
   const method = settings.method;
   const backbone = settings.backbone ?? defaultBackbone(method);
   const problem = backboneProblem(method, backbone);
   if (problem) throw new InputError(problem);
   const ts = method === 'mocov2' ? [] : [settings.t];
   const finished = (candidate: string) => isFinished(readModel(workspace, candidate));
+  // A model that a queued or running job trains is taken too: two runs must not share its files.
+  const training = session.jobs.active().flatMap((j) => (j.kind === 'pretrain' ? j.produced : []));
+  if (training.includes(settings.name))
+    throw new InputError(`a pre-training of '${settings.name}' is already queued or running: wait for it, or choose another name`);
   const derived = defaultModelName({ method, backbone, ts, size: settings.size, width: settings.width, seed: 0 });
-  const name = pretrainModelName(settings.name, derived, finished);
+  const name = pretrainModelName(settings.name, derived, (candidate) => finished(candidate) || training.includes(candidate));
   // An interrupted or cancelled run of this name continues from its checkpoint.
   const resume = existsSync(modelFiles(workspace.dir, name).checkpoint) && !finished(name);
   const options: PretrainOptions = {
@@ -53,7 +54,8 @@ export function launchPretrain(session: StudioSession, settings: PretrainSetting
     resume,
   };
   const gpu = session.browserGpus.choose(settings.backend, tensorflowInstalled());
-  return launchJob<PretrainSummary>(session, 'pretrain', `Pre-training ${name}${resume ? ' (resumed)' : ''}`, (progress) => {
+  const title = `Pre-training ${name}${resume ? ' (resumed)' : ''}`;
+  return launchJob<PretrainSummary>(session, { kind: 'pretrain', title, produced: [name] }, (progress) => {
     const emit = (event: JobEvent) => progress(pretrainProgress(event));
     const handle = gpu
       ? startOnBrowserGpu((control) =>
@@ -67,7 +69,6 @@ export function launchPretrain(session: StudioSession, settings: PretrainSetting
     return {
       result: handle.result,
       controls: pausable(handle),
-      produced: [name],
       changes: 'models-changed',
       done: pretrainDone,
       failed: pretrainFailed,

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import type { JobSummary, PretrainSettings, StudioEvent } from '../../../shared/api.ts';
+import { isActiveJob } from '../../../shared/job.ts';
 import { StudioService } from './studio-service.ts';
 import { jobEnded } from '../test-fixtures.ts';
 
@@ -11,6 +13,13 @@ import { jobEnded } from '../test-fixtures.ts';
  * process, a stroke saved and read back by URL route, a tiny pre-training run twice
  * with the same settings (the second gets its own name), an export.
  */
+/** The predict processes this test process has forked and that are alive now. */
+function predictChildren(): Set<number> {
+  // ps exits 1 when there is none
+  const lines = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).stdout.split('\n');
+  return new Set(lines.filter((line) => line.includes('predict-child')).map((line) => Number.parseInt(line, 10)));
+}
+
 describe('StudioService', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ssmtl-studio-'));
   const service = new StudioService({ workspace: join(dir, 'workspace'), transport: 'serve', backend: 'wasm' });
@@ -103,6 +112,41 @@ describe('StudioService', () => {
     const models = await service.listModels();
     expect(models.find((m) => m.name === listed!.name)).toMatchObject({ kind: 'segmentation', complete: true });
     expect(models.some((m) => m.resumable)).toBe(false);
+  }, 240_000);
+
+  it('runs two segmentations at a time: the others wait as queued, a cancelled one never starts', async () => {
+    const model = (await service.listModels()).find((m) => m.kind === 'segmentation' && m.complete)!.name;
+    const series = await service.listSeries();
+    const before = predictChildren();
+    const jobs: JobSummary[] = [];
+    for (const s of series) jobs.push((await service.call('startPredict', [{ model, seriesId: s.id, backend: 'wasm' }])) as JobSummary);
+    expect(jobs.map((j) => j.state)).toEqual(['starting', 'starting', 'queued', 'queued']);
+    expect(jobs.slice(2).map((j) => j.queue)).toEqual([
+      { position: 1, reason: '2 segmentations running' },
+      { position: 2, reason: '2 segmentations running' },
+    ]);
+    const children = new Set([...predictChildren()].filter((pid) => !before.has(pid)));
+    expect(children.size).toBe(2);
+
+    // Cancelled while queued: out of the queue, no process; the one ahead of it is not moved.
+    const cancelled = await service.controlJob(jobs[3].id, 'cancel');
+    expect(cancelled).toMatchObject({ state: 'cancelled', message: 'Cancelled before it started.', queue: null });
+    await expect(service.controlJob(jobs[2].id, 'pause')).rejects.toThrow(/queued/);
+
+    let mostRunning = 0;
+    while ((await service.listJobs()).some((j) => jobs.some((k) => k.id === j.id) && isActiveJob(j.state))) {
+      const listed = (await service.listJobs()).filter((j) => jobs.some((k) => k.id === j.id));
+      mostRunning = Math.max(mostRunning, listed.filter((j) => j.state === 'starting' || j.state === 'running').length);
+      for (const pid of predictChildren()) if (!before.has(pid)) children.add(pid);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const ended = await Promise.all(jobs.map((j) => finished(j)));
+    expect(ended.map((j) => j.state)).toEqual(['done', 'done', 'done', 'cancelled']);
+    expect(mostRunning).toBe(2);
+    // the third started when a slot freed; the cancelled fourth never had a process
+    expect(children.size).toBe(3);
+    const segmented = await service.listSeries();
+    expect(segmented.map((s) => s.predictedBy.includes(model))).toEqual([true, true, true, false]);
   }, 240_000);
 
   it('refuses unknown series at the call, in a short message, and starts no job', async () => {

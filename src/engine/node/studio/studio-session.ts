@@ -6,6 +6,8 @@ import type { BackendChoice } from '../../../shared/job.ts';
 import { PacsService } from '../pacs/pacs-service.ts';
 import { BrowserGpuPool } from '../placement/browser-gpu/browser-gpu-pool.ts';
 import { CATALOGUE_FILE, Workspace } from '../workspace/workspace.ts';
+import { jobLimits, type JobLimits } from './job-limits.ts';
+import { JobQueue } from './job-queue.ts';
 import { JobRegistry } from './job-registry.ts';
 import { PixelReads } from './pixel-reads.ts';
 
@@ -13,6 +15,10 @@ export interface StudioServiceOptions {
   workspace: string;
   transport: WorkspaceStatus['transport'];
   backend?: BackendChoice;
+  /** changes to job-limits.ts's defaults: jobs running at once per lane, memory each needs */
+  jobLimits?: { running?: Partial<JobLimits['running']>; memory?: Partial<JobLimits['memory']> };
+  /** the free memory the queue sees (tests); os.freemem otherwise */
+  freeMemory?: () => number;
 }
 
 /**
@@ -23,6 +29,8 @@ export interface StudioServiceOptions {
 export class StudioSession {
   readonly dir: string;
   readonly jobs: JobRegistry;
+  /** which jobs run now and which wait their turn */
+  readonly queue: JobQueue;
   /** pages on this machine that lend their WebGPU adapter to training */
   readonly browserGpus = new BrowserGpuPool((workerId, task) => this.emit({ type: 'gpu-task', workerId, task }));
   readonly pixels = new PixelReads();
@@ -38,6 +46,10 @@ export class StudioSession {
   constructor(readonly options: StudioServiceOptions) {
     this.dir = resolve(options.workspace);
     this.jobs = new JobRegistry((event) => this.emit(event));
+    this.queue = new JobQueue(jobLimits(options.jobLimits), {
+      freeMemory: options.freeMemory,
+      onWaiting: (id, place) => this.jobs.waiting(id, place),
+    });
   }
 
   onEvent(listener: (event: StudioEvent) => void): () => void {
@@ -82,6 +94,7 @@ export class StudioSession {
   /** Stops every job, waits (bounded) until each has written its checkpoint, closes the catalogue. */
   async close({ waitMs = 60_000 }: { waitMs?: number } = {}): Promise<void> {
     this.jobs.cancelAll();
+    this.queue.close();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([Promise.all(this.inFlight), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
     clearTimeout(timer);

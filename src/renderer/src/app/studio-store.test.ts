@@ -76,6 +76,7 @@ function job(id: string, state: JobSummary['state']): JobSummary {
     produced: [],
     skipped: [],
     canPause: false,
+    queue: null,
   };
 }
 

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { JobSummary, PaletteLabel, SeriesStatus, StudioEvent, StudioModel, WorkspaceStatus } from '../../../shared/api.ts';
-import type { JobCommand } from '../../../shared/job.ts';
+import { isActiveJob, type JobCommand } from '../../../shared/job.ts';
 import { studioApi } from '../api/studio-api.ts';
 
 /**
@@ -27,7 +27,8 @@ export const useStudioStore = defineStore('studio', () => {
   const segmentationModels = computed(() => models.value.filter((m) => m.kind === 'segmentation' && m.complete));
   /** fine-tunings stopped before they saved a model, newest last */
   const stoppedFinetunes = computed(() => models.value.filter((m) => m.kind === 'segmentation' && m.resumable));
-  const runningJobs = computed(() => jobs.value.filter((j) => ['starting', 'running', 'paused'].includes(j.state)));
+  /** jobs not yet ended: queued ones too (the interface offers no second start of what is already waiting) */
+  const runningJobs = computed(() => jobs.value.filter((j) => isActiveJob(j.state)));
 
   /** Runs an API call, showing its error in the interface instead of throwing. */
   async function attempt<T>(action: () => Promise<T>): Promise<T | null> {
@@ -73,7 +74,7 @@ export const useStudioStore = defineStore('studio', () => {
 
   /** Whether a job's state answers what was asked of it (an ended job answers everything). */
   function answered(job: JobSummary, command: JobCommand['type']): boolean {
-    if (['done', 'failed', 'cancelled'].includes(job.state)) return true;
+    if (!isActiveJob(job.state)) return true;
     return command === 'pause' ? job.state === 'paused' : command === 'resume' ? job.state === 'running' : false;
   }
 
@@ -99,7 +100,7 @@ export const useStudioStore = defineStore('studio', () => {
         else jobs.value.unshift(event.job);
         const request = requests.value[event.job.id];
         if (request && answered(event.job, request)) forgetRequest(event.job.id);
-        if (event.job.state === 'done' || event.job.state === 'failed' || event.job.state === 'cancelled') void attempt(refreshSeries);
+        if (!isActiveJob(event.job.state)) void attempt(refreshSeries);
         break;
       }
       case 'series-changed':
