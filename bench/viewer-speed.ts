@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { ROOT, launchChromium, startServe } from '../tests/e2e/serve-session.ts';
 import { testUid, writeDicom } from '../tests/helpers/write-dicom.ts';
 import { SPEED_MEASURES } from '../src/renderer/src/viewer/speed-measures.ts';
+import { summarise, type Summary } from './summary.ts';
 
 const { values } = parseArgs({
   options: {
@@ -58,18 +59,6 @@ function writeSeries(dir: string): void {
       }),
     );
   }
-}
-
-interface Summary {
-  n: number;
-  median: number;
-  p95: number;
-  max: number;
-}
-function summarise(durations: number[]): Summary {
-  const sorted = [...durations].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { n: sorted.length, median: at(0.5), p95: at(0.95), max: sorted.at(-1) ?? NaN };
 }
 
 const data = mkdtempSync(join(tmpdir(), 'ssmtl-viewer-bench-'));

@@ -4,7 +4,6 @@ import { readLabelSet } from '../annotations/label-set.ts';
 import { listPredictions } from '../segmentation/prediction-store.ts';
 import { interruptedFinetunes, isFinished, readModels, segmentationMethod } from '../workspace/model-state.ts';
 import { seriesInfo } from '../workspace/series-info.ts';
-import { seriesPlaneOf } from './series-plane.ts';
 import type { StudioSession } from './studio-session.ts';
 
 /**
@@ -33,6 +32,8 @@ export function listSeries(session: StudioSession): SeriesStatus[] {
   if (!workspace) return [];
   const predicted = listPredictions(workspace);
   const pretrained = listModels(session).filter((m) => m.kind === 'pretrained' && m.complete);
+  const records = new Map(workspace.listSeries().map((record) => [record.id, record]));
+  session.planes.keepOnly(new Set(records.keys()));
   return seriesInfo(workspace).map((info) => {
     const predictions = (predicted.get(info.id) ?? []).map(({ model, createdAt, meta }): PredictionStatus => ({
       model,
@@ -41,7 +42,9 @@ export function listSeries(session: StudioSession): SeriesStatus[] {
       suggestedSlices: meta.suggestedSlices ?? [],
     }));
     const pretrainedBy = pretrained.filter((m) => m.series.includes(info.id)).map((m) => m.name);
-    return { ...info, pretrainedBy, predictedBy: predictions.map((p) => p.model), predictions, plane: seriesPlaneOf(workspace, info.id) };
+    const record = records.get(info.id);
+    const plane = record ? session.planes.of(workspace, record) : null;
+    return { ...info, pretrainedBy, predictedBy: predictions.map((p) => p.model), predictions, plane };
   });
 }
 

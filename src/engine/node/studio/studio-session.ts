@@ -10,6 +10,7 @@ import { jobLimits, type JobLimits } from './job-limits.ts';
 import { JobQueue } from './job-queue.ts';
 import { JobRegistry } from './job-registry.ts';
 import { PixelReads } from './pixel-reads.ts';
+import { SeriesPlanes } from './series-plane.ts';
 
 export interface StudioServiceOptions {
   workspace: string;
@@ -34,6 +35,8 @@ export class StudioSession {
   /** pages on this machine that lend their WebGPU adapter to training */
   readonly browserGpus = new BrowserGpuPool((workerId, task) => this.emit({ type: 'gpu-task', workerId, task }));
   readonly pixels = new PixelReads();
+  /** the series list's planes, computed once per import of a series */
+  readonly planes = new SeriesPlanes();
   /** configured PACS: configuring one is the first thing a workspace may see, so it creates the workspace */
   readonly pacs = new PacsService(() => this.workspaceOrNull() ?? (this.workspaceHandle = Workspace.open(this.dir, { create: true })));
   /** what the last job ran on, for the interface's header */

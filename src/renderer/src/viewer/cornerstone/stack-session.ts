@@ -41,6 +41,16 @@ const LABELMAP = ToolEnums.SegmentationRepresentations.Labelmap;
 
 let initialized: Promise<void> | null = null;
 let sessionCount = 0;
+/**
+ * One rendering engine for every series opened in the page: a new engine is a new WebGL
+ * context, whose shaders compile again (on software WebGL about a tenth of a second of
+ * every open). A session enables its viewport on it and disables it when it ends.
+ */
+let sharedEngine: RenderingEngine | null = null;
+function renderingEngine(): RenderingEngine {
+  if (!sharedEngine || sharedEngine.hasBeenDestroyed) sharedEngine = new RenderingEngine('ssmtl-engine');
+  return sharedEngine;
+}
 
 function initializeCornerstone(): Promise<void> {
   initialized ??= (async () => {
@@ -109,7 +119,7 @@ export class StackSession {
     labels: readonly PaletteLabel[],
     private readonly callbacks: SessionCallbacks,
   ) {
-    this.engine = new RenderingEngine(`ssmtl-engine-${this.id}`);
+    this.engine = renderingEngine();
     this.viewportId = `ssmtl-viewport-${this.id}`;
     this.toolGroupId = `ssmtl-tools-${this.id}`;
     this.annotationSegmentationId = `annotations-${this.id}`;
@@ -462,7 +472,7 @@ export class StackSession {
     } catch {
       // not shown
     }
-    this.engine.destroy();
+    this.engine.disableElement(this.viewportId);
     ToolGroupManager.destroyToolGroup(this.toolGroupId);
     this.overlay.dispose();
     try {

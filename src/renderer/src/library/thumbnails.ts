@@ -1,0 +1,54 @@
+import type { SeriesInfo } from '../../../shared/series.ts';
+import { fetchSlice } from '../api/pixels.ts';
+
+/** Thumbnails are drawn at most this many pixels a side (the Library shows them at 96 CSS px). */
+const THUMBNAIL_SIDE = 128;
+
+/**
+ * Series' thumbnails, once made, for the page's lifetime: the middle slice windowed (CT
+ * soft tissue, or the slice's own range for other modalities) and shrunk to at most
+ * THUMBNAIL_SIDE a side (64 KB each, not a full slice). A series imported again with other
+ * dimensions gets a new one.
+ */
+const made = new Map<string, Promise<ImageData>>();
+
+export function thumbnailOf(series: SeriesInfo): Promise<ImageData> {
+  const key = `${series.id}:${series.slices}:${series.rows}×${series.cols}`;
+  let image = made.get(key);
+  if (!image) {
+    image = makeThumbnail(series);
+    made.set(key, image);
+    // A failed fetch may work later (a series being imported again).
+    image.catch(() => made.delete(key));
+  }
+  return image;
+}
+
+async function makeThumbnail(series: SeriesInfo): Promise<ImageData> {
+  const values = await fetchSlice(series.id, Math.floor(series.slices / 2));
+  const [low, high] = series.modality === 'CT' ? [-160, 240] : range(values);
+  const scale = 255 / Math.max(1e-6, high - low);
+  const step = Math.max(1, Math.ceil(Math.max(series.rows, series.cols) / THUMBNAIL_SIDE));
+  const width = Math.ceil(series.cols / step);
+  const height = Math.ceil(series.rows / step);
+  const image = new ImageData(width, height);
+  // Nearest sample of every step-th pixel: a preview, not a diagnostic image.
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const g = Math.max(0, Math.min(255, (values[y * step * series.cols + x * step] - low) * scale));
+      const at = 4 * (y * width + x);
+      image.data[at] = image.data[at + 1] = image.data[at + 2] = g;
+      image.data[at + 3] = 255;
+    }
+  return image;
+}
+
+function range(values: Float32Array): [number, number] {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const v of values) {
+    if (v < low) low = v;
+    if (v > high) high = v;
+  }
+  return [low, high];
+}
