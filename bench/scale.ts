@@ -108,7 +108,8 @@ async function timedImport(data: string, workspace: string): Promise<{ seconds: 
   let done = false;
   void exited.then(() => (done = true));
   while (!done) {
-    samples.push(await treeRssMb(child.pid!));
+    const rss = await treeRssMb(child.pid!);
+    if (rss > 0) samples.push(rss); // 0: it has just exited
     await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
   }
   const code = await exited;
@@ -210,15 +211,25 @@ try {
     if (r === 0) {
       const box = (await page.getByTestId('viewport').boundingBox())!;
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      let step = 100;
+      let turns = 0;
       for (let i = 0; i < scrolls; i++) {
         const before = (await page.evaluate(sliceIndex)) as number;
         const drawn = (await page.evaluate(measureCount(SPEED_MEASURES.sliceToPixels))) as number;
         const t0 = performance.now();
-        await page.mouse.wheel(0, 100);
+        await page.mouse.wheel(0, step);
         const moved = async () =>
           (await page.evaluate(sliceIndex)) !== before &&
           ((await page.evaluate(measureCount(SPEED_MEASURES.sliceToPixels))) as number) > drawn;
-        while (!(await moved())) await page.waitForTimeout(5);
+        while (!(await moved()) && performance.now() - t0 < 3000) await page.waitForTimeout(5);
+        if (!(await moved())) {
+          // the series' first or last slice: the wheel turns back (and this step is not counted)
+          if (++turns > 2) throw new Error(`slice ${before}: no other slice drawn after a wheel step either way`);
+          step = -step;
+          i--;
+          continue;
+        }
+        turns = 0;
         scrollMs.push(performance.now() - t0);
         scrollMeasured.push(await lastMeasure(page, SPEED_MEASURES.sliceToPixels));
       }
