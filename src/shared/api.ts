@@ -166,6 +166,8 @@ export interface JobSummary {
   skipped: SkippedFile[];
   /** pause/resume are offered only when the job can do them */
   canPause: boolean;
+  /** a pre-training's settings as it runs them (the form shows them after a reload) */
+  pretrainSettings?: PretrainSettings;
 }
 
 export interface PretrainSettings {

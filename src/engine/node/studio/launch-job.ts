@@ -10,6 +10,8 @@ export interface LaunchedJob<T> {
   controls: JobControls;
   /** model names or series ids the job makes, shown from the start */
   produced?: string[];
+  /** what the summary carries from the start besides (a pre-training's settings) */
+  extra?: Pick<JobSummary, 'pretrainSettings'>;
   /** what a result shows (job-progress.ts), after doing what follows it */
   done: (result: T) => Partial<JobSummary>;
   /** what a failure adds to its message */
@@ -36,7 +38,7 @@ export function launchJob<T>(
   );
   const job = session.jobs.create(kind, title, launched.controls);
   id = job.id;
-  if (launched.produced) session.jobs.update(id, { produced: launched.produced });
+  if (launched.produced || launched.extra) session.jobs.update(id, { produced: launched.produced ?? [], ...launched.extra });
   session.track(launched.result);
   launched.result
     .then(
@@ -46,7 +48,7 @@ export function launchJob<T>(
     .finally(() => {
       if (launched.changes) session.emit({ type: launched.changes });
     });
-  return job;
+  return session.jobs.get(id) ?? job;
 }
 
 function applyChange(session: StudioSession, id: string, update: SummaryChange | null): void {

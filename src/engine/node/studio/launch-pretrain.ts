@@ -68,6 +68,7 @@ export function launchPretrain(session: StudioSession, settings: PretrainSetting
       result: handle.result,
       controls: pausable(handle),
       produced: [name],
+      extra: { pretrainSettings: { ...settings, seriesIds: [...settings.seriesIds], backbone } },
       changes: 'models-changed',
       done: pretrainDone,
       failed: pretrainFailed,

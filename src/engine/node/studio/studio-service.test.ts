@@ -64,7 +64,11 @@ describe('StudioService', () => {
     expect(events.some((e) => e.type === 'annotation-saved')).toBe(true);
 
     const settings = { ...TINY_PRETRAIN, seriesIds: [id] };
-    const first = await finished(await service.startPretrain(settings));
+    const started = await service.startPretrain(settings);
+    // The settings it runs travel with the job: a reloaded Pre-train form shows them.
+    expect(started.pretrainSettings).toEqual({ ...settings, backbone: 'unet' });
+    expect((await service.listJobs())[0].pretrainSettings?.size).toBe(32);
+    const first = await finished(started);
     expect(first.state, first.message ?? '').toBe('done');
     expect(first.backend).toBe('wasm');
     expect(first.lossHistory.length).toBeGreaterThan(0);
