@@ -3,6 +3,7 @@ import type { Backbone, BackendChoice, JobCommand, JobState, PretrainMethod } fr
 import type { LabelDefinition } from './labels.ts';
 import type { PacsEchoResult, PacsEntry, PacsFindResult, PacsQuery, PacsStoreResult } from './pacs.ts';
 import type { ModelInfo, SeriesInfo, SeriesPlane, SkippedFile } from './series.ts';
+import type { TrainingEstimate } from './training-estimate.ts';
 
 /**
  * The one API contract between the interface and the engine. Electron exposes it
@@ -33,6 +34,11 @@ export interface StudioApi {
   /** Writes the built-in synthetic chest CT sample into the workspace and imports it. */
   startImportSample(): Promise<JobSummary>;
   startPretrain(settings: PretrainSettings): Promise<JobSummary>;
+  /**
+   * How long a pre-training of these settings would take on the compute it would run on,
+   * from one training step timed there (seconds); null where a page's WebGPU would run it.
+   */
+  estimatePretrain(settings: PretrainSettings): Promise<TrainingEstimate | null>;
   startFinetune(settings: FinetuneSettings): Promise<JobSummary>;
   /** Segments every slice of a series with a segmentation model; results appear as overlays. */
   startPredict(settings: PredictSettings): Promise<JobSummary>;
@@ -248,6 +254,7 @@ export const API_CHANNELS = {
   startImport: 'studio:start-import',
   startImportSample: 'studio:start-import-sample',
   startPretrain: 'studio:start-pretrain',
+  estimatePretrain: 'studio:estimate-pretrain',
   startFinetune: 'studio:start-finetune',
   startPredict: 'studio:start-predict',
   controlJob: 'studio:control-job',

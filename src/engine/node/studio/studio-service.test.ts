@@ -64,6 +64,15 @@ describe('StudioService', () => {
     expect(events.some((e) => e.type === 'annotation-saved')).toBe(true);
 
     const settings = { ...TINY_PRETRAIN, seriesIds: [id] };
+    // Before starting: the time of a run, from a training step timed on the chosen compute.
+    const quick = (await service.estimatePretrain({ ...settings, epochs: 2 }))!;
+    const anchors = series[0].slices - 2 * settings.t;
+    expect(quick).toMatchObject({ onCpu: true, stepsPerEpoch: Math.ceil(anchors / settings.batch) });
+    expect(quick.seconds).toBeCloseTo(quick.secondsPerStep * quick.stepsPerEpoch * 2);
+    // 64 times the pixels, 4 times the batch: each step costs many times more.
+    const large = (await service.estimatePretrain({ ...settings, size: 256, batch: 16, epochs: 100 }))!;
+    expect(large.secondsPerStep).toBeGreaterThan(quick.secondsPerStep * 10);
+    await expect(service.call('estimatePretrain', [{ ...settings, size: 1 }])).rejects.toThrow(/size/);
     const started = await service.startPretrain(settings);
     // The settings it runs travel with the job: a reloaded Pre-train form shows them.
     expect(started.pretrainSettings).toEqual({ ...settings, backbone: 'unet' });
