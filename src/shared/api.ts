@@ -107,6 +107,8 @@ export interface StudioModel extends ModelInfo {
   series: string[];
   /** an interrupted fine-tuning: starting a fine-tune with its name and init continues it */
   resumable?: { init: string; epochsDone: number };
+  /** a segmentation model's labels as it learnt them: its predictions are named and coloured by these */
+  labels?: PaletteLabel[];
 }
 
 export interface SeriesStatus extends SeriesInfo {

@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JobSummary, PretrainSettings, StudioEvent } from '../../../shared/api.ts';
 import { StudioService } from './studio-service.ts';
 import { jobEnded } from '../test-fixtures.ts';
+import { savePrediction } from '../segmentation/prediction-store.ts';
+import { Workspace } from '../workspace/workspace.ts';
 
 /**
  * The studio service as the interface drives it: the sample imported in a child
@@ -116,6 +118,32 @@ describe('StudioService', () => {
     const models = await service.listModels();
     expect(models.find((m) => m.name === listed!.name)).toMatchObject({ kind: 'segmentation', complete: true });
     expect(models.some((m) => m.resumable)).toBe(false);
+
+    // The model keeps the labels it learnt (LV, red, 500): renamed and recoloured in the
+    // workspace since, its predictions and their export still say LV in red.
+    const trained = models.find((m) => m.name === listed!.name)!;
+    expect(trained.labels).toEqual([{ value: 500, name: 'LV', color: '#ff0000' }]);
+    const current = await service.listLabels();
+    await service.saveLabels(current.map((l) => (l.value === 500 ? { ...l, name: 'Tumour', color: '#00ff00' } : l)));
+    expect((await service.listModels()).find((m) => m.name === trained.name)!.labels).toEqual(trained.labels);
+    const seriesId = (await service.listSeries())[0].id;
+    const predicted = await finished(await service.startPredict({ model: trained.name, seriesId, backend: 'wasm' }));
+    expect(predicted.state, predicted.message ?? '').toBe('done');
+    // A model of a few epochs on one slice may find nothing: its stored prediction gets a
+    // region of its label, as a better-trained one would find, for the export to carry.
+    const workspace = Workspace.open(join(dir, 'workspace'), { create: false });
+    try {
+      const series = workspace.requireSeries(seriesId);
+      const labels = new Uint16Array(series.rows * series.cols * series.slices);
+      labels.fill(500, 0, series.rows * series.cols);
+      savePrediction(workspace, series, trained.name, labels, { classes: [0, 500], volumesMl: {}, uncertainty: [], suggestedSlices: [] });
+    } finally {
+      workspace.close();
+    }
+    const exported = await service.exportSegmentation({ seriesId, model: trained.name, format: 'nifti' });
+    const table = readFileSync(exported.labelTable!, 'utf8');
+    expect(table).toMatch(/^\s*500\s+255\s+0\s+0\b.*"LV"/m);
+    expect(table).not.toMatch(/Tumour/);
   }, 240_000);
 
   it('refuses unknown series at the call, in a short message, and starts no job', async () => {
