@@ -50,6 +50,7 @@ describe.skipIf(!hasChromium)('coming back where you were', () => {
     await page.locator('[data-testid=viewport][data-ready=true]').waitFor({ timeout: 60_000 });
     expect(await shownIndex()).toBe(17);
     await page.keyboard.press('ArrowDown');
+    await expect.poll(shownIndex, { timeout: 10_000 }).toBe(18);
     await page.keyboard.press('ArrowDown');
     await expect.poll(shownIndex, { timeout: 10_000 }).toBe(19);
 

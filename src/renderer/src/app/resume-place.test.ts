@@ -108,4 +108,16 @@ describe('coming back where the user was', () => {
     expect(screen.value).toBe('library');
     expect(useViewerStore().seriesId).toBeNull();
   });
+
+  it('keeps a screen the user chose while the workspace loaded', () => {
+    const storage = new MemoryStorage();
+    savePlace(storage, '/ws', place);
+    openWorkspace('/ws', [series('A', 181)]);
+    const screen = ref<Screen>('library');
+    const resume = useResumePlace(screen, storage);
+    screen.value = 'train';
+    resume.restore();
+    expect(screen.value).toBe('train');
+    expect(useViewerStore().seriesId).toBe('A');
+  });
 });

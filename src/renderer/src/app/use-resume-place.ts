@@ -13,6 +13,7 @@ export function useResumePlace(screen: Ref<Screen>, storage: PlaceStorage = wind
   const studio = useStudioStore();
   const viewer = useViewerStore();
   let restored = false;
+  const openedOn = screen.value;
 
   function restore(): void {
     const dir = studio.workspace?.dir;
@@ -24,7 +25,8 @@ export function useResumePlace(screen: Ref<Screen>, storage: PlaceStorage = wind
       viewer.seriesId = place.seriesId;
       viewer.sliceIndex = place.sliceIndex;
       viewer.tool = place.tool;
-      screen.value = place.screen;
+      // A screen chosen while the workspace loaded wins over the stored one.
+      if (screen.value === openedOn) screen.value = place.screen;
     }
     watch(
       () => ({ screen: screen.value, seriesId: viewer.seriesId, sliceIndex: viewer.sliceIndex, tool: viewer.tool }),
