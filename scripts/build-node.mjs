@@ -22,6 +22,7 @@ const entryPoints = [
   engine('jobs/pacs-get-child.ts'),
   engine('jobs/finetune-child.ts'),
   engine('jobs/predict-child.ts'),
+  engine('jobs/step-timing-child.ts'),
   engine('studio/host-process.ts'),
   engine('parallel/gradient-worker.ts'),
 ];

@@ -208,6 +208,19 @@ const pacsQuery: Check = (v, name) => {
   })(v, name);
 };
 
+const pretrainSettings: Check = record({
+  seriesIds: list(text, 10_000),
+  method: oneOf([...PRETRAIN_METHODS]),
+  backbone: optional(oneOf([...BACKBONES])),
+  t: integer(1, 1000),
+  epochs: integer(1, 100_000),
+  size: integer(16, 2048),
+  width: integer(1, 512),
+  batch: integer(1, 4096),
+  backend: oneOf(BACKENDS),
+  name: optionalModelName,
+});
+
 const SIGNATURES: Record<StudioMethod, Check[]> = {
   workspace: [],
   listSeries: [],
@@ -217,20 +230,8 @@ const SIGNATURES: Record<StudioMethod, Check[]> = {
   listJobs: [],
   startImport: [list(text, 1000)],
   startImportSample: [],
-  startPretrain: [
-    record({
-      seriesIds: list(text, 10_000),
-      method: oneOf([...PRETRAIN_METHODS]),
-      backbone: optional(oneOf([...BACKBONES])),
-      t: integer(1, 1000),
-      epochs: integer(1, 100_000),
-      size: integer(16, 2048),
-      width: integer(1, 512),
-      batch: integer(1, 4096),
-      backend: oneOf(BACKENDS),
-      name: optionalModelName,
-    }),
-  ],
+  startPretrain: [pretrainSettings],
+  estimatePretrain: [pretrainSettings],
   startFinetune: [
     record({
       init: optionalModelName,

@@ -3,6 +3,7 @@ import type { Backbone, BackendChoice, JobCommand, JobQueuePlace, JobState, Pret
 import type { LabelDefinition } from './labels.ts';
 import type { PacsEchoResult, PacsEntry, PacsFindResult, PacsQuery, PacsStoreResult } from './pacs.ts';
 import type { ModelInfo, SeriesInfo, SeriesPlane, SkippedFile } from './series.ts';
+import type { TrainingEstimate } from './training-estimate.ts';
 
 /**
  * The one API contract between the interface and the engine. Electron exposes it
@@ -33,6 +34,11 @@ export interface StudioApi {
   /** Writes the built-in synthetic chest CT sample into the workspace and imports it. */
   startImportSample(): Promise<JobSummary>;
   startPretrain(settings: PretrainSettings): Promise<JobSummary>;
+  /**
+   * How long a pre-training of these settings would take on the compute it would run on,
+   * from one training step timed there (seconds); null where a page's WebGPU would run it.
+   */
+  estimatePretrain(settings: PretrainSettings): Promise<TrainingEstimate | null>;
   startFinetune(settings: FinetuneSettings): Promise<JobSummary>;
   /** Segments every slice of a series with a segmentation model; results appear as overlays. */
   startPredict(settings: PredictSettings): Promise<JobSummary>;
@@ -101,6 +107,8 @@ export interface StudioModel extends ModelInfo {
   series: string[];
   /** an interrupted fine-tuning: starting a fine-tune with its name and init continues it */
   resumable?: { init: string; epochsDone: number };
+  /** a segmentation model's labels as it learnt them: its predictions are named and coloured by these */
+  labels?: PaletteLabel[];
 }
 
 export interface SeriesStatus extends SeriesInfo {
@@ -168,6 +176,8 @@ export interface JobSummary {
   canPause: boolean;
   /** while queued: its place among the waiting jobs of its lane (1: next) and why it waits */
   queue: JobQueuePlace | null;
+  /** a pre-training's settings as it runs them (the form shows them after a reload) */
+  pretrainSettings?: PretrainSettings;
 }
 
 export interface PretrainSettings {
@@ -248,6 +258,7 @@ export const API_CHANNELS = {
   startImport: 'studio:start-import',
   startImportSample: 'studio:start-import-sample',
   startPretrain: 'studio:start-pretrain',
+  estimatePretrain: 'studio:estimate-pretrain',
   startFinetune: 'studio:start-finetune',
   startPredict: 'studio:start-predict',
   controlJob: 'studio:control-job',

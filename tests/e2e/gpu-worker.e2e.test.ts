@@ -78,7 +78,6 @@ describe.skipIf(!adapter)('training and segmenting on the browser tab’s WebGPU
   it('fine-tunes on it from the pre-trained model, and segments the series on screen there too', async () => {
     annotateFromSampleTruth(serve.workspace, 4);
     await page.reload();
-    await page.getByTestId('series-item').first().click();
     await page.getByTestId('nav-review').click();
     await page.getByTestId('finetune-epochs').fill('3');
     await page.getByTestId('finetune-backend').selectOption('webgpu');

@@ -67,7 +67,7 @@ describe.skipIf(!hasChromium)('label sets', () => {
     await page.screenshot({ path: join(SHOTS, 'label-sets-own-labels.png') });
 
     await page.reload();
-    await page.getByTestId('series-item').first().click();
+    // Back on the Annotate screen of this series (the place is kept across reloads).
     await page.locator('[data-testid=viewport][data-ready=true]').waitFor({ timeout: 60_000 });
     expect((await paletteNames()).map((n) => n.trim())).toEqual(['Oedema', 'Tumour']);
   }, 120_000);

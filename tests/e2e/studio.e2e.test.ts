@@ -169,8 +169,9 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     await shot('04-annotated');
 
     await page.reload();
-    await page.getByTestId('series-item').first().waitFor();
-    await openFirstSeries();
+    // It comes back where it was: the Annotate screen, this series, the painted slice.
+    await page.locator('[data-testid=viewport][data-ready=true]').waitFor({ timeout: 60_000 });
+    await expect.poll(sliceIndex, { timeout: 5000 }).toBe(paintedSlice);
     // The slice strip marks the painted slice as annotated; go there through it.
     const tick = page.locator(`[data-testid=slice-strip] button[data-index="${paintedSlice}"]`);
     expect(await tick.getAttribute('class')).toContain('annotated');
@@ -252,7 +253,6 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     // A few more annotated slices, from the sample's ground truth, as an annotator would have drawn them.
     const firstSeries = annotateFromSampleTruth(workspace, 6);
     await page.reload();
-    await page.getByTestId('series-item').first().waitFor();
     await page.getByTestId('nav-review').click();
     await page.locator('[data-testid=viewport][data-ready=true]').waitFor({ timeout: 60_000 });
     await page.getByTestId('finetune-epochs').fill('30');

@@ -1,15 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../../shared/errors.ts';
-import { BackendUnavailableError, chooseMicroBatch, isBackendChoice } from '../../engine/backends/backend-names.ts';
-import { InMemorySliceSource } from '../../engine/data/slice-source.ts';
+import { BackendUnavailableError, isBackendChoice } from '../../engine/backends/backend-names.ts';
 import { checkNetworkSize } from '../../engine/networks/create-network.ts';
 import { loadBackend } from '../../engine/node/load-backend.ts';
 import { benchJobs, type JobMeasure } from '../../engine/node/bench/jobs-bench.ts';
-import { WorkerGradients } from '../../engine/node/parallel/worker-gradients.ts';
-import { availableParallelism } from 'node:os';
-import { Random } from '../../engine/random.ts';
-import { SsmtlTrainer, taskNames } from '../../engine/train/ssmtl-trainer.ts';
-import { BACKBONES, defaultBackbone, PAPER_MOCO, PRETRAIN_METHODS, type Backbone, type PretrainMethod } from '../../shared/job.ts';
+import { replicable, withRandomDataTrainer, type RandomDataSetup } from '../../engine/node/random-data-trainer.ts';
+import { BACKBONES, defaultBackbone, PRETRAIN_METHODS, type Backbone, type PretrainMethod } from '../../shared/job.ts';
 import { backboneProblem } from '../../shared/pretrain-methods.ts';
 import type { Command } from '../command.ts';
 import { optionalNumber, optionalString } from '../options.ts';
@@ -73,48 +69,12 @@ export const benchCommand: Command = {
       throw error;
     }
     for (const note of backend.notes) context.log(`note: ${note}`);
-    const config = {
-      method: method as PretrainMethod,
-      backbone: backbone as Backbone,
-      ts: [t],
-      size,
-      width,
-      batch,
-      lr: 1e-3,
-      seed: 0,
-      epochs: 1_000_000,
-      ...(method === 'mocov2' ? { moco: PAPER_MOCO } : {}),
-    };
-    const tasks = taskNames(config);
-    const microBatch = optionalNumber(
-      context,
-      'micro-batch',
-      chooseMicroBatch(batch, size, width, tasks.length, backend.maxActivationBytes, config.backbone),
-      {
-        integer: true,
-        min: 1,
-        max: batch,
-      },
-    );
-
-    // One series with exactly `batch` anchors (SSMTL+: each with a partner; MoCo v2: every slice), so each step is one full batch.
-    const slices = method === 'mocov2' ? batch : batch + 2 * t + (method === 'ssmtl+' ? 1 : 0);
-    const random = new Random(1234);
-    const volume = new Float32Array(slices * size * size);
-    for (let i = 0; i < volume.length; i++) volume[i] = random.normal();
-    const source = new InMemorySliceSource().add('bench', slices, size, size, volume);
-    // Gradient worker threads replicate networks without batch statistics only: SSMTL's U-Net.
-    const replicable = method === 'ssmtl' && backbone === 'unet';
-    const threads = optionalNumber(
-      context,
-      'threads',
-      replicable ? WorkerGradients.defaultWorkers(backend.name, availableParallelism(), size, width) : 1,
-      { integer: true, min: 1, max: replicable ? 64 : 1 },
-    );
-    const parallel =
-      threads > 1 ? new WorkerGradients(threads, { backend: backend.name, width, heads: tasks, size, microBatch }) : undefined;
-    const trainer = new SsmtlTrainer(source, { ...config, microBatch }, { parallel });
-    try {
+    const micro = context.values['micro-batch'];
+    const setup: RandomDataSetup = { method: method as PretrainMethod, backbone: backbone as Backbone, t, size, width, batch };
+    if (micro !== undefined) setup.microBatch = optionalNumber(context, 'micro-batch', batch, { integer: true, min: 1, max: batch });
+    if (context.values.threads !== undefined)
+      setup.threads = optionalNumber(context, 'threads', 1, { integer: true, min: 1, max: replicable(setup) ? 64 : 1 });
+    return withRandomDataTrainer(setup, backend, async ({ trainer, microBatch, threads }) => {
       context.log(
         `bench: ${method} on ${backbone}, ${backend.description}${threads > 1 ? ` × ${threads} worker threads` : ''}, size ${size}, width ${width}, batch ${batch}${microBatch < batch ? ` (micro-batch ${microBatch})` : ''}, ${trainer.parameterCount} parameters`,
       );
@@ -160,10 +120,7 @@ export const benchCommand: Command = {
         `${backend.description}${threads > 1 ? ` × ${threads} threads` : ''}: ${json.msPerStep} ms/step, ${json.imagesPerSecond} images/s, peak RSS ${peakRssMb} MB` +
         (kernels ? `\n${kernels.map((k) => `  ${k.name}: ${k.ms} ms`).join('\n')}` : '');
       return { json, text };
-    } finally {
-      trainer.dispose();
-      await parallel?.dispose();
-    }
+    });
   },
 };
 

@@ -7,6 +7,12 @@ export function readLabelSet(workspace: Workspace): LabelDefinition[] {
   return workspace.db.prepare('SELECT value, name, color FROM label_set ORDER BY position, value').all() as LabelDefinition[];
 }
 
+/** The labels of these values in `set` (background left out); a value without one is "label N" in its default colour. */
+export function labelsOfClasses(set: readonly LabelDefinition[], classes: readonly number[]): LabelDefinition[] {
+  const known = new Map(set.map((l) => [l.value, l]));
+  return classes.filter((v) => v !== 0).map((v) => known.get(v) ?? { value: v, name: `label ${v}`, color: defaultLabelColor(v) });
+}
+
 /** Replaces the whole label set (one transaction). Annotated values not in the new set are refused. */
 export function writeLabelSet(workspace: Workspace, labels: LabelDefinition[]): void {
   const seen = new Set<number>();

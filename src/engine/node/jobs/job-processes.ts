@@ -7,6 +7,7 @@ import type { PretrainOptions } from '../pretrain-job.ts';
 import { startJobProcess, type JobProcess } from '../process/start-job-process.ts';
 import type { FinetuneOptions, FinetuneOutcome } from '../segmentation/finetune-job.ts';
 import type { PredictOptions } from '../segmentation/predict-job.ts';
+import type { StepTiming, StepTimingRequest } from '../step-timing.ts';
 
 /**
  * The engine's jobs, each started in its own process (one entry file per job in this
@@ -59,4 +60,9 @@ export interface SlicesDone {
 /** Segmenting a series with a segmentation model, slice by slice. */
 export function startPredictProcess(options: PredictOptions, onSlices: (progress: SlicesDone) => void): JobProcess<PredictSummary> {
   return startJobProcess('predict-job', options, onSlices, 'predict');
+}
+
+/** One timed training step on random data, for an estimate of a run's time. */
+export function startStepTimingProcess(request: StepTimingRequest): JobProcess<StepTiming> {
+  return startJobProcess('step-timing-job', request, () => {}, 'step timing');
 }

@@ -4,7 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { APP_ROOT } from '../app-root.ts';
 
 /** The processes the engine runs apart: one per job, and the Electron app's engine host. */
-export type EngineProcess = 'pretrain-job' | 'import-job' | 'pacs-get-job' | 'finetune-job' | 'predict-job' | 'engine-host';
+export type EngineProcess =
+  'pretrain-job' | 'import-job' | 'pacs-get-job' | 'finetune-job' | 'predict-job' | 'step-timing-job' | 'engine-host';
 
 /** Entry files, relative to src/engine/node; the bundle in out/node names each by its base name (.mjs). */
 const ENTRY_FILES: Record<EngineProcess | 'gradient-worker', string> = {
@@ -13,6 +14,7 @@ const ENTRY_FILES: Record<EngineProcess | 'gradient-worker', string> = {
   'pacs-get-job': 'jobs/pacs-get-child.ts',
   'finetune-job': 'jobs/finetune-child.ts',
   'predict-job': 'jobs/predict-child.ts',
+  'step-timing-job': 'jobs/step-timing-child.ts',
   'engine-host': 'studio/host-process.ts',
   'gradient-worker': 'parallel/gradient-worker.ts',
 };

@@ -8,6 +8,7 @@ import { readLabelSet } from '../annotations/label-set.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import { exportLabels } from './export-labels.ts';
 import { readPrediction } from './prediction-store.ts';
+import { modelLabels, requireSegmentationModel } from './segmentation-model.ts';
 
 /**
  * An export from the interface or to a PACS: a model's stored prediction for a series
@@ -19,9 +20,12 @@ export function exportToWorkspace(workspace: Workspace, request: ExportRequest):
   let labels: Uint16Array;
   let description: string;
   let algorithm: string | null = null;
+  // A model's prediction carries the labels it learnt; annotations, the workspace's set now.
+  let palette = readLabelSet(workspace);
   if (request.model) {
     const prediction = readPrediction(workspace, series, request.model);
     if (!prediction) throw new InputError(`model ${request.model} has not segmented series ${series.id} yet: segment it first`);
+    palette = modelLabels(workspace, requireSegmentationModel(workspace, request.model).meta);
     labels = prediction.labels;
     description = `SSMTL Studio segmentation by model ${request.model}`;
     algorithm = `SSMTL Studio U-Net ${request.model}`;
@@ -34,7 +38,7 @@ export function exportToWorkspace(workspace: Workspace, request: ExportRequest):
     description = `SSMTL Studio manual annotations (${annotations.length} slices)`;
   }
   const present = new Set(labels);
-  const segments = readLabelSet(workspace).filter((l) => present.has(l.value));
+  const segments = palette.filter((l) => present.has(l.value));
   if (segments.length === 0) {
     throw new InputError(
       request.model

@@ -15,6 +15,8 @@ import { classesOf, resizeLabelsNearest, toClassIndices } from '../../segmentati
 import { IncompatibleWeightsError } from '../../segmentation/segmentation-net.ts';
 import type { JobControl } from '../../train/control.ts';
 import { readSliceAnnotations } from '../annotations/annotation-store.ts';
+import { labelsOfClasses, readLabelSet } from '../annotations/label-set.ts';
+import type { LabelDefinition } from '../../../shared/labels.ts';
 import { FINETUNE_CHECKPOINT, finishedPretrained, readModel, readModels, type StoredModel } from '../workspace/model-state.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import { placeFinetuneInProcess } from '../placement/in-process.ts';
@@ -67,6 +69,8 @@ interface FinetuneCheckpointMeta {
   lr: number;
   epochs: number | null;
   classes: number[];
+  /** the labels as they were when the run started (older checkpoints: none) */
+  labels?: LabelDefinition[];
   series: { id: string; slices: number[] }[];
   progress: FinetuneSnapshot['progress'];
   adamStep: number;
@@ -192,6 +196,8 @@ export async function runFinetune(
     const checkpointPath = join(modelFolder, FINETUNE_CHECKPOINT);
     const settings = { init, network, size, width, seed: options.seed, batch: options.batch, lr: options.lr };
     let resume: FinetuneSnapshot | null = null;
+    // The model keeps the names, colours and values it learnt: the workspace's set may change later.
+    let labels = labelsOfClasses(readLabelSet(workspace), classes);
     if (options.resume) {
       const { header, tensors } = readCheckpointFile(checkpointPath);
       const meta = header as unknown as FinetuneCheckpointMeta;
@@ -204,6 +210,7 @@ export async function runFinetune(
           remedy: 'without-resume',
         });
       resume = { progress: meta.progress, adamStep: meta.adamStep, tensors };
+      labels = meta.labels ?? labels;
     }
     const request: FinetuneRequest = {
       network,
@@ -255,6 +262,7 @@ export async function runFinetune(
           ...settings,
           epochs: options.epochs,
           classes,
+          labels,
           series: seriesUsed,
           progress: snapshot.progress,
           adamStep: snapshot.adamStep,
@@ -284,6 +292,7 @@ export async function runFinetune(
         size,
         width,
         classes,
+        labels,
         init,
         seed: options.seed,
         lr: options.lr,

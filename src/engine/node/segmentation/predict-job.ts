@@ -4,14 +4,13 @@ import type { PredictSummary } from '../../../shared/segmentation.ts';
 import { BackendUnavailableError } from '../../backends/backend-names.ts';
 import { rankByUncertainty, type PredictRequest } from '../../segmentation/predict.ts';
 import { IncompatibleWeightsError } from '../../segmentation/segmentation-net.ts';
-import { readLabelSet } from '../annotations/label-set.ts';
 import { placePredictInProcess } from '../placement/in-process.ts';
 import type { PlacedPredictor, Placement } from '../placement/placed-run.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import { exportFormatOf, exportLabels } from './export-labels.ts';
 import { labelVolumesMl } from './predict-series.ts';
 import { savePrediction } from './prediction-store.ts';
-import { readModelWeights, requireSegmentationModel } from './segmentation-model.ts';
+import { modelLabels, readModelWeights, requireSegmentationModel } from './segmentation-model.ts';
 
 /**
  * `predict`: segments every slice, stores the result for review, and exports it when
@@ -72,9 +71,7 @@ export async function runPredict(
       });
     let out: string | null = null;
     if (options.out) {
-      const known = new Map(readLabelSet(workspace).map((l) => [l.value, l]));
-      const segments = meta.classes.filter((v) => v !== 0).map((v) => known.get(v) ?? { value: v, name: `label ${v}`, color: '#808080' });
-      out = exportLabels(workspace, series, prediction.labels, segments, options.out, {
+      out = exportLabels(workspace, series, prediction.labels, modelLabels(workspace, meta), options.out, {
         description: `SSMTL Studio segmentation by model ${options.model}`,
         algorithm: `SSMTL Studio U-Net (${meta.init === 'none' ? 'trained from scratch' : `fine-tuned from ${meta.init}`})`,
       });

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../../shared/errors.ts';
+import type { LabelDefinition } from '../../../shared/labels.ts';
+import { labelsOfClasses, readLabelSet } from '../annotations/label-set.ts';
 import type { DenseNetwork } from '../../networks/dense-network.ts';
 import { createSegmentationNet, IncompatibleWeightsError, loadAll } from '../../segmentation/segmentation-net.ts';
 import type { TensorRecord } from '../../train/ssmtl-trainer.ts';
@@ -23,6 +25,11 @@ import { writerTag } from '../workspace/sweep.ts';
  * `models` row of kind 'segmentation' whose meta (SegmentationMeta, workspace/model-state.ts)
  * says how to rebuild the network.
  */
+/** The labels a segmentation model predicts: those it recorded, or (older models) the workspace's for its classes. */
+export function modelLabels(workspace: Workspace, meta: SegmentationMeta): LabelDefinition[] {
+  return meta.labels ?? labelsOfClasses(readLabelSet(workspace), meta.classes);
+}
+
 /** Weights of a model by name: a pre-trained one (weights.bin) or a segmentation one. */
 export function readModelWeights(workspace: Workspace, model: StoredModel): TensorRecord[] {
   const path = weightsPath(workspace.dir, model);

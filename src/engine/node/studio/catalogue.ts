@@ -2,6 +2,7 @@ import type { PaletteLabel, PredictionStatus, SeriesStatus, StudioModel, Workspa
 import { MMWHS_LABELS } from '../../../shared/labels.ts';
 import { readLabelSet } from '../annotations/label-set.ts';
 import { listPredictions } from '../segmentation/prediction-store.ts';
+import { modelLabels } from '../segmentation/segmentation-model.ts';
 import { interruptedFinetunes, isFinished, readModels, segmentationMethod } from '../workspace/model-state.ts';
 import { seriesInfo } from '../workspace/series-info.ts';
 import type { StudioSession } from './studio-session.ts';
@@ -59,6 +60,7 @@ export function listModels(session: StudioSession): StudioModel[] {
     createdAt: model.createdAt,
     complete: isFinished(model),
     series: model.kind === 'pretrained' ? model.meta.series : [],
+    ...(model.kind === 'segmentation' ? { labels: modelLabels(workspace, model.meta) } : {}),
   }));
   const interrupted = interruptedFinetunes(workspace).map(({ name, init, epochsDone, stoppedAt }): StudioModel => ({
     name,

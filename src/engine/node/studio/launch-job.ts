@@ -22,6 +22,8 @@ export interface JobHeading {
   title: string;
   /** model names the job makes, shown from the start (and taken while it is queued or running) */
   produced?: string[];
+  /** a pre-training's settings, shown from the start (the form shows them after a reload) */
+  pretrainSettings?: JobSummary['pretrainSettings'];
 }
 
 /**
@@ -39,7 +41,11 @@ export function launchJob<T>(
   let id = '';
   const job = session.jobs.create(kind, title, { cancel: () => cancelQueued(session, id) }, session.queue.placeFor(kind));
   id = job.id;
-  if (heading.produced) session.jobs.update(id, { produced: heading.produced });
+  if (heading.produced || heading.pretrainSettings)
+    session.jobs.update(id, {
+      produced: heading.produced ?? [],
+      ...(heading.pretrainSettings ? { pretrainSettings: heading.pretrainSettings } : {}),
+    });
   session.queue.submit({ id, kind, start: () => run(session, id, start) });
   return session.jobs.get(id) ?? job;
 }

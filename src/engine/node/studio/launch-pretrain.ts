@@ -55,7 +55,8 @@ export function launchPretrain(session: StudioSession, settings: PretrainSetting
   };
   const gpu = session.browserGpus.choose(settings.backend, tensorflowInstalled());
   const title = `Pre-training ${name}${resume ? ' (resumed)' : ''}`;
-  return launchJob<PretrainSummary>(session, { kind: 'pretrain', title, produced: [name] }, (progress) => {
+  const pretrainSettings = { ...settings, seriesIds: [...settings.seriesIds], backbone };
+  return launchJob<PretrainSummary>(session, { kind: 'pretrain', title, produced: [name], pretrainSettings }, (progress) => {
     const emit = (event: JobEvent) => progress(pretrainProgress(event));
     const handle = gpu
       ? startOnBrowserGpu((control) =>

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import type { JobSummary, PretrainSettings, StudioEvent } from '../../../shared/
 import { isActiveJob } from '../../../shared/job.ts';
 import { StudioService } from './studio-service.ts';
 import { jobEnded } from '../test-fixtures.ts';
+import { savePrediction } from '../segmentation/prediction-store.ts';
+import { Workspace } from '../workspace/workspace.ts';
 
 /**
  * The studio service as the interface drives it: the sample imported in a child
@@ -73,7 +75,20 @@ describe('StudioService', () => {
     expect(events.some((e) => e.type === 'annotation-saved')).toBe(true);
 
     const settings = { ...TINY_PRETRAIN, seriesIds: [id] };
-    const first = await finished(await service.startPretrain(settings));
+    // Before starting: the time of a run, from a training step timed on the chosen compute.
+    const quick = (await service.estimatePretrain({ ...settings, epochs: 2 }))!;
+    const anchors = series[0].slices - 2 * settings.t;
+    expect(quick).toMatchObject({ onCpu: true, stepsPerEpoch: Math.ceil(anchors / settings.batch) });
+    expect(quick.seconds).toBeCloseTo(quick.secondsPerStep * quick.stepsPerEpoch * 2);
+    // 64 times the pixels, 4 times the batch: each step costs many times more.
+    const large = (await service.estimatePretrain({ ...settings, size: 256, batch: 16, epochs: 100 }))!;
+    expect(large.secondsPerStep).toBeGreaterThan(quick.secondsPerStep * 10);
+    await expect(service.call('estimatePretrain', [{ ...settings, size: 1 }])).rejects.toThrow(/size/);
+    const started = await service.startPretrain(settings);
+    // The settings it runs travel with the job: a reloaded Pre-train form shows them.
+    expect(started.pretrainSettings).toEqual({ ...settings, backbone: 'unet' });
+    expect((await service.listJobs())[0].pretrainSettings?.size).toBe(32);
+    const first = await finished(started);
     expect(first.state, first.message ?? '').toBe('done');
     expect(first.backend).toBe('wasm');
     expect(first.lossHistory.length).toBeGreaterThan(0);
@@ -112,6 +127,32 @@ describe('StudioService', () => {
     const models = await service.listModels();
     expect(models.find((m) => m.name === listed!.name)).toMatchObject({ kind: 'segmentation', complete: true });
     expect(models.some((m) => m.resumable)).toBe(false);
+
+    // The model keeps the labels it learnt (LV, red, 500): renamed and recoloured in the
+    // workspace since, its predictions and their export still say LV in red.
+    const trained = models.find((m) => m.name === listed!.name)!;
+    expect(trained.labels).toEqual([{ value: 500, name: 'LV', color: '#ff0000' }]);
+    const current = await service.listLabels();
+    await service.saveLabels(current.map((l) => (l.value === 500 ? { ...l, name: 'Tumour', color: '#00ff00' } : l)));
+    expect((await service.listModels()).find((m) => m.name === trained.name)!.labels).toEqual(trained.labels);
+    const seriesId = (await service.listSeries())[0].id;
+    const predicted = await finished(await service.startPredict({ model: trained.name, seriesId, backend: 'wasm' }));
+    expect(predicted.state, predicted.message ?? '').toBe('done');
+    // A model of a few epochs on one slice may find nothing: its stored prediction gets a
+    // region of its label, as a better-trained one would find, for the export to carry.
+    const workspace = Workspace.open(join(dir, 'workspace'), { create: false });
+    try {
+      const series = workspace.requireSeries(seriesId);
+      const labels = new Uint16Array(series.rows * series.cols * series.slices);
+      labels.fill(500, 0, series.rows * series.cols);
+      savePrediction(workspace, series, trained.name, labels, { classes: [0, 500], volumesMl: {}, uncertainty: [], suggestedSlices: [] });
+    } finally {
+      workspace.close();
+    }
+    const exported = await service.exportSegmentation({ seriesId, model: trained.name, format: 'nifti' });
+    const table = readFileSync(exported.labelTable!, 'utf8');
+    expect(table).toMatch(/^\s*500\s+255\s+0\s+0\b.*"LV"/m);
+    expect(table).not.toMatch(/Tumour/);
   }, 240_000);
 
   it('runs two segmentations at a time: the others wait as queued, a cancelled one never starts', async () => {

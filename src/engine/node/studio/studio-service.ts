@@ -20,6 +20,7 @@ import type { GpuAdapterSummary, GpuReport, GpuUploadPart } from '../../../share
 import type { JobCommand } from '../../../shared/job.ts';
 import type { PacsEchoResult, PacsEntry, PacsFindResult, PacsQuery, PacsStoreResult } from '../../../shared/pacs.ts';
 import type { PixelRoute } from '../../../shared/pixel-urls.ts';
+import type { TrainingEstimate } from '../../../shared/training-estimate.ts';
 import { exportToWorkspace } from '../segmentation/export-request.ts';
 import { listLabels, listModels, listSeries, workspaceStatus } from './catalogue.ts';
 import { forInterface } from './interface-words.ts';
@@ -27,6 +28,7 @@ import { launchFinetune } from './launch-finetune.ts';
 import { launchImport, launchImportSample } from './launch-import.ts';
 import { launchPacsGet } from './launch-pacs-get.ts';
 import { launchPredict } from './launch-predict.ts';
+import { estimatePretrain } from './estimate-pretrain.ts';
 import { launchPretrain } from './launch-pretrain.ts';
 import type { PixelAnswer } from './pixel-reads.ts';
 import { saveAnnotation } from './save-annotation.ts';
@@ -104,6 +106,10 @@ export class StudioService implements StudioApi {
 
   async startPretrain(settings: PretrainSettings): Promise<JobSummary> {
     return launchPretrain(this.session, settings);
+  }
+
+  async estimatePretrain(settings: PretrainSettings): Promise<TrainingEstimate | null> {
+    return estimatePretrain(this.session, settings);
   }
 
   async startFinetune(settings: FinetuneSettings): Promise<JobSummary> {

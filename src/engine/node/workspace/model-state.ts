@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backbone, SkippedSeriesInfo } from '../../../shared/job.ts';
+import type { LabelDefinition } from '../../../shared/labels.ts';
 import { readCheckpointHeader } from '../checkpoint-file.ts';
 import type { ModelRecord, Workspace } from './workspace.ts';
 
@@ -61,6 +62,12 @@ export interface SegmentationMeta {
   size: number;
   width: number;
   classes: number[];
+  /**
+   * The labels it learnt (names, colours, values of `classes` but background), as the
+   * workspace's set had them when it trained: its predictions are named and coloured so
+   * even after the set changed. Absent from models trained before it was recorded.
+   */
+  labels?: LabelDefinition[];
   /** the model the backbone came from, or 'none' */
   init: string;
   seed: number;

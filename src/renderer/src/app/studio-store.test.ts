@@ -2,6 +2,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobSummary, SeriesStatus, StudioApi, StudioEvent } from '../../../shared/api.ts';
 import type { useStudioStore as UseStudioStore } from './studio-store.ts';
+import { seriesStatus } from './test-fixtures.ts';
 
 /** The engine as the store sees it: canned answers, and events the test pushes. */
 class FakeApi {
@@ -39,25 +40,6 @@ class FakeApi {
   }
 }
 
-function seriesStatus(id: string, annotatedSlices: number[] = []): SeriesStatus {
-  return {
-    id,
-    format: 'dicom',
-    modality: 'MR',
-    description: 'brain',
-    patientId: 'P1',
-    slices: 10,
-    rows: 4,
-    cols: 4,
-    spacing: [1, 1, 1],
-    annotatedSlices,
-    pretrainedBy: [],
-    predictedBy: [],
-    predictions: [],
-    plane: null,
-  };
-}
-
 function job(id: string, state: JobSummary['state']): JobSummary {
   return {
     id,
@@ -92,7 +74,7 @@ beforeAll(async () => {
 beforeEach(() => {
   setActivePinia(createPinia());
   api.listeners = [];
-  api.series = [seriesStatus('A'), seriesStatus('B', [2])];
+  api.series = [seriesStatus('A'), seriesStatus('B', { annotatedSlices: [2] })];
   api.seriesCalls = 0;
   api.failListModels = null;
 });

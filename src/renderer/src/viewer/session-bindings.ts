@@ -1,5 +1,6 @@
 import { watch } from 'vue';
 import type { StackSession } from './cornerstone/stack-session.ts';
+import { useStudioStore } from '../app/studio-store.ts';
 import { WINDOW_PRESETS, useViewerStore } from './viewer-store.ts';
 
 /**
@@ -14,6 +15,12 @@ interface Binding {
 
 export function useSessionBindings(current: () => StackSession | null, mode: 'annotate' | 'review') {
   const viewer = useViewerStore();
+  const studio = useStudioStore();
+  // A model's predictions carry the labels it learnt (older models: the workspace's set).
+  const overlayModel = () =>
+    viewer.overlay === null
+      ? null
+      : { name: viewer.overlay, labels: studio.models.find((m) => m.name === viewer.overlay)?.labels ?? studio.labels };
   const overlayStyle = (s: StackSession) => s.setOverlayStyle(viewer.overlayOpacity, viewer.hiddenLabels);
   const bindings: Binding[] = [
     { read: () => viewer.tool, apply: (s) => s.setTool(viewer.tool) },
@@ -39,7 +46,7 @@ export function useSessionBindings(current: () => StackSession | null, mode: 'an
       read: () => [viewer.overlay, viewer.showPredictionHere, viewer.tool === 'take'],
       apply: async (s) => {
         const everywhere = viewer.showPredictionHere || viewer.tool === 'take';
-        await s.showPredictions(viewer.overlay, { everywhere, unannotated: mode === 'review' });
+        await s.showPredictions(overlayModel(), { everywhere, unannotated: mode === 'review' });
         overlayStyle(s);
       },
     },

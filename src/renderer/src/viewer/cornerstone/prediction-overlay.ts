@@ -1,7 +1,8 @@
 import { cache, imageLoader } from '@cornerstonejs/core';
 import { Enums as ToolEnums, segmentation } from '@cornerstonejs/tools';
 import { fetchPrediction } from '../../api/pixels.ts';
-import { hexColor, type LabelMapping } from './label-mapping.ts';
+import type { PaletteLabel } from '../../../../shared/api.ts';
+import { hexColor, LabelMapping } from './label-mapping.ts';
 import { labelmapData } from './labelmap-history.ts';
 
 const LABELMAP = ToolEnums.SegmentationRepresentations.Labelmap;
@@ -12,7 +13,6 @@ export interface OverlayHost {
   readonly seriesId: string;
   /** the series' slice image ids, whose derived labelmaps hold the predictions */
   readonly imageIds: string[];
-  readonly mapping: LabelMapping;
   /** whether a slice shows its prediction (the session decides: annotated slices hide it) */
   shownOn(index: number): boolean;
   render(): void;
@@ -26,6 +26,8 @@ export interface OverlayHost {
  */
 export class PredictionOverlay {
   private model: string | null = null;
+  /** the model's own labels (what it learnt, named and coloured as then) ↔ the overlay's segments */
+  private mapping = new LabelMapping([]);
   private imageIds: string[] = [];
   /** each slice's predicted label values, once fetched (null: the model has none for it) */
   private readonly values = new Map<number, Promise<Uint16Array | null>>();
@@ -39,14 +41,15 @@ export class PredictionOverlay {
     return this.model;
   }
 
-  /** Shows a model's predictions (null: none). */
-  async show(model: string | null): Promise<void> {
+  /** Shows a model's predictions (null: none), named and coloured by the labels it learnt. */
+  async show(model: string | null, labels: readonly PaletteLabel[]): Promise<void> {
     if (model === this.model) return;
     if (this.model !== null) {
       this.detach();
       this.removeSegmentation();
     }
     this.model = model;
+    this.mapping = new LabelMapping(labels);
     this.values.clear();
     if (model === null) {
       this.host.render();
@@ -64,11 +67,11 @@ export class PredictionOverlay {
       {
         segmentationId: this.segmentationId,
         representation: { type: LABELMAP, data: { imageIds: this.imageIds } },
-        config: { segments: this.host.mapping.segmentsConfig() },
+        config: { segments: this.mapping.segmentsConfig() },
       },
     ]);
     await segmentation.addLabelmapRepresentationToViewport(this.host.viewportId, [{ segmentationId: this.segmentationId }]);
-    this.host.mapping.labels.forEach((label, i) => {
+    this.mapping.labels.forEach((label, i) => {
       const [r, g, b] = hexColor(label.color);
       segmentation.config.color.setSegmentIndexColor(this.host.viewportId, this.segmentationId, i + 1, [r, g, b, 255]);
     });
@@ -94,7 +97,7 @@ export class PredictionOverlay {
     const values = shown ? await this.valuesAt(index) : null;
     const data = labelmapData(this.imageIds[index]);
     if (model !== this.model || !data) return;
-    if (values) this.host.mapping.writeSegments(values, data);
+    if (values) this.mapping.writeSegments(values, data);
     else data.fill(0);
     segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.segmentationId);
     this.host.render();
@@ -115,7 +118,7 @@ export class PredictionOverlay {
       outlineOpacityInactive: outline,
       outlineWidthInactive: 1,
     });
-    this.host.mapping.labels.forEach((label, i) =>
+    this.mapping.labels.forEach((label, i) =>
       segmentation.config.visibility.setSegmentIndexVisibility(
         this.host.viewportId,
         { segmentationId: this.segmentationId, type: LABELMAP },

@@ -130,7 +130,6 @@ export class StackSession {
         viewportId: this.viewportId,
         seriesId: series.id,
         imageIds: this.imageIds,
-        mapping: this.mapping,
         shownOn: (index) => this.predictionShownOn(index),
         render: () => !this.destroyed && this.viewport.render(),
       },
@@ -418,10 +417,13 @@ export class StackSession {
    * Which slices show the model's prediction: `everywhere`, or only those not annotated
    * (where the annotation is what counts, so an erase shows as an erase).
    */
-  async showPredictions(model: string | null, where: { everywhere: boolean; unannotated: boolean }): Promise<void> {
+  async showPredictions(
+    model: { name: string; labels: readonly PaletteLabel[] } | null,
+    where: { everywhere: boolean; unannotated: boolean },
+  ): Promise<void> {
     this.predictionsEverywhere = where.everywhere;
     this.predictionsOnUnannotated = where.unannotated;
-    await this.overlay.show(model);
+    await this.overlay.show(model?.name ?? null, model?.labels ?? []);
     if (this.destroyed) return;
     // Editing stays on the annotations; predictions are only shown.
     segmentation.activeSegmentation.setActiveSegmentation(this.viewportId, this.annotationSegmentationId);
