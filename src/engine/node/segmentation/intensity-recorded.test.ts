@@ -46,8 +46,22 @@ beforeAll(async () => {
   } finally {
     ws.close();
   }
-  const pretrain = { workspace, seriesIds: [], method: 'ssmtl', backbone: 'unet', ts: [3], epochs: 1, batch: 4, size: 16, width: 2 } as const;
-  await runPretrain({ ...pretrain, lr: 1e-3, seed: 0, backend: 'cpu', name: 'pre', resume: false });
+  await runPretrain({
+    workspace,
+    seriesIds: [],
+    method: 'ssmtl',
+    backbone: 'unet',
+    ts: [3],
+    epochs: 1,
+    batch: 4,
+    size: 16,
+    width: 2,
+    lr: 1e-3,
+    seed: 0,
+    backend: 'cpu',
+    name: 'pre',
+    resume: false,
+  });
 }, 120_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
