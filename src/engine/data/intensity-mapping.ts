@@ -23,29 +23,27 @@ export function rangeSampleSlices(slices: number, most = RANGE_SLICES): number[]
 }
 
 /**
- * The low…high percentiles (0-100) of the finite values, from an evenly strided sample of
- * at most `sampleSize` of them. A volume without spread gets a range one unit wide.
+ * The low…high percentiles (0-100) of the finite values of `parts` (a volume's slices, or
+ * one array), from an evenly strided sample of at most `sampleSize` of them. A volume
+ * without spread gets a range one unit wide.
  */
-export function percentileRange(values: Float32Array, low: number, high: number, sampleSize = 200_000): IntensityRange {
-  const step = Math.max(1, Math.floor(values.length / sampleSize));
+export function percentileRange(parts: Float32Array | readonly Float32Array[], low: number, high: number, sampleSize = 200_000): IntensityRange {
+  const arrays = parts instanceof Float32Array ? [parts] : parts;
+  const total = arrays.reduce((n, a) => n + a.length, 0);
+  const step = Math.max(1, Math.floor(total / sampleSize));
   const sample: number[] = [];
-  for (let i = 0; i < values.length; i += step) if (Number.isFinite(values[i])) sample.push(values[i]);
+  let offset = 0; // where the stride falls in the next array
+  for (const a of arrays) {
+    for (let i = offset; i < a.length; i += step) if (Number.isFinite(a[i])) sample.push(a[i]);
+    offset = (offset - a.length) % step;
+    if (offset < 0) offset += step;
+  }
   if (sample.length === 0) return { low: 0, high: 1 };
   sample.sort((x, y) => x - y);
   const at = (q: number) => sample[Math.min(sample.length - 1, Math.max(0, Math.round((q / 100) * (sample.length - 1))))];
   const lo = at(low);
   const hi = at(high);
   return hi > lo ? { low: lo, high: hi } : { low: lo, high: lo + 1 };
-}
-
-function joined(slices: Float32Array[]): Float32Array {
-  const out = new Float32Array(slices.reduce((n, s) => n + s.length, 0));
-  let at = 0;
-  for (const s of slices) {
-    out.set(s, at);
-    at += s.length;
-  }
-  return out;
 }
 
 /**
@@ -59,7 +57,7 @@ export function intensityRange(mapping: IntensityMapping, sample: () => Float32A
     case 'window':
       return { low: mapping.level - mapping.width / 2, high: mapping.level + mapping.width / 2 };
     case 'percentile':
-      return percentileRange(joined(sample()), mapping.low, mapping.high);
+      return percentileRange(sample(), mapping.low, mapping.high);
   }
 }
 
