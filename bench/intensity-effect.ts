@@ -22,7 +22,11 @@ interface Demo {
   intensity: string;
   widths: {
     width: number;
-    seeds: { seed: number; stoppingRule: Record<'pretrained' | 'scratch', Arm>; equalSteps: Record<'pretrained' | 'scratch', Arm> | null }[];
+    seeds: {
+      seed: number;
+      stoppingRule: Record<'pretrained' | 'scratch', Arm>;
+      equalSteps: Record<'pretrained' | 'scratch', Arm> | null;
+    }[];
   }[];
 }
 

@@ -14,7 +14,8 @@ export const INTENSITY_FLAGS = {
   'window-preset': { type: 'string' },
 } as const;
 
-export const INTENSITY_USAGE = '[--intensity auto|none|percentile[:0.5,99.5] | --window 40,400 | --window-preset soft-tissue|abdomen|angio|…]';
+export const INTENSITY_USAGE =
+  '[--intensity auto|none|percentile[:0.5,99.5] | --window 40,400 | --window-preset soft-tissue|abdomen|angio|…]';
 
 export function intensityOption(context: CommandContext): IntensitySpec | undefined {
   const given = (['intensity', 'window', 'window-preset'] as const).filter((flag) => typeof context.values[flag] === 'string');

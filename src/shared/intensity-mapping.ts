@@ -93,7 +93,8 @@ export function parseIntensitySpec(text: string): IntensitySpec {
       throw new Error(`'${text}': percentile:LOW,HIGH needs 0 ≤ LOW < HIGH ≤ 100 (e.g. percentile:0.5,99.5)`);
     return { kind: 'percentile', low: p[0], high: p[1] };
   }
-  if (kind === 'window' && args !== undefined) return args in CT_WINDOW_PRESETS ? windowPreset(args as WindowPresetName) : parseWindow(args);
+  if (kind === 'window' && args !== undefined)
+    return args in CT_WINDOW_PRESETS ? windowPreset(args as WindowPresetName) : parseWindow(args);
   throw new Error(
     `'${text}' is not an intensity mapping: use auto, none, percentile[:LOW,HIGH], window:LEVEL,WIDTH or a CT window preset (${PRESET_NAMES})`,
   );

@@ -394,7 +394,9 @@ async function runDemo(o: DemoOptions, context: CommandContext) {
     const seeds: SeedRun[] = [];
     for (let i = 0; i < o.seeds; i++) {
       const seed = o.seed + i;
-      context.log(`demo: width ${width}, seed ${seed} (${i + 1}/${o.seeds}): annotating, fine-tuning from the pre-trained backbone and from scratch…`);
+      context.log(
+        `demo: width ${width}, seed ${seed} (${i + 1}/${o.seeds}): annotating, fine-tuning from the pre-trained backbone and from scratch…`,
+      );
       const annotatedSlices = await annotate(seed);
       const base = `demo-w${width}-seed${seed}`;
       const p = await arm('finetunePretrained', `${base}-pretrained`, pretrainName, width, seed, o.epochs);
@@ -486,7 +488,9 @@ function describeDemo(r: DemoResult): string {
       const e = s.equalSteps;
       lines.push(
         `| ${s.seed} | ${armText(s.stoppingRule.pretrained)} | ${armText(s.stoppingRule.scratch)} | ${d(
-          s.stoppingRule.pretrained.miou === null || s.stoppingRule.scratch.miou === null ? null : s.stoppingRule.pretrained.miou - s.stoppingRule.scratch.miou,
+          s.stoppingRule.pretrained.miou === null || s.stoppingRule.scratch.miou === null
+            ? null
+            : s.stoppingRule.pretrained.miou - s.stoppingRule.scratch.miou,
         )} | ${e ? e.steps : '—'} | ${e ? f(e.pretrained.miou) : '—'} | ${e ? f(e.scratch.miou) : '—'} | ${
           e && e.pretrained.miou !== null && e.scratch.miou !== null ? d(e.pretrained.miou - e.scratch.miou) : '—'
         } |`,

@@ -16,8 +16,7 @@ export const pretrainCommand: Command = {
   name: 'pretrain',
   summary:
     "Self-supervised pre-training on the workspace's series: SSMTL (U-Net), SSMTL+ or the MoCo v2 baseline (ResNet50-FCN); resumable.",
-  usage:
-    `pretrain --workspace DIR [--series ID]… [--method ssmtl|ssmtl+|mocov2] [--t 5]… [--backbone unet|resnet50-fcn] [--lambda 1] [--epochs 100] [--batch 16] [--size 256] [--width 64] [--lr 0.001] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--name NAME] [--resume] [--threads N] ${INTENSITY_USAGE} [--json]`,
+  usage: `pretrain --workspace DIR [--series ID]… [--method ssmtl|ssmtl+|mocov2] [--t 5]… [--backbone unet|resnet50-fcn] [--lambda 1] [--epochs 100] [--batch 16] [--size 256] [--width 64] [--lr 0.001] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--name NAME] [--resume] [--threads N] ${INTENSITY_USAGE} [--json]`,
   options: {
     workspace: { type: 'string' },
     series: { type: 'string', multiple: true },
@@ -83,7 +82,8 @@ export function parsePretrainOptions(context: CommandContext): PretrainOptions {
   if (resume && !explicitName) throw new InputError('--resume needs --name (the run to continue)');
   const minutes = optionalNumber(context, 'checkpoint-minutes', 5, { min: 0.001, max: 5 });
   const intensity = intensityOption(context);
-  if (resume && intensity !== undefined) throw new InputError('--resume continues with the intensity mapping the run started with: leave the intensity flags out');
+  if (resume && intensity !== undefined)
+    throw new InputError('--resume continues with the intensity mapping the run started with: leave the intensity flags out');
   return {
     workspace,
     seriesIds: stringList(context, 'series'),

@@ -75,7 +75,13 @@ describe('intensity mapping before instance normalization (paper Sec. 4.1)', () 
   });
 
   it('measures percentiles exactly and reads a bounded, evenly spread sample of slices', () => {
-    expect(percentileRange(Float32Array.from({ length: 1001 }, (_, i) => i), 0.5, 99.5)).toEqual({ low: 5, high: 995 });
+    expect(
+      percentileRange(
+        Float32Array.from({ length: 1001 }, (_, i) => i),
+        0.5,
+        99.5,
+      ),
+    ).toEqual({ low: 5, high: 995 });
     expect(percentileRange(new Float32Array(10).fill(7), 1, 99)).toEqual({ low: 7, high: 8 });
     // slices taken as they are: the same sample as their concatenation
     const whole = Float32Array.from({ length: 5000 }, (_, i) => (i * 7919) % 1013);

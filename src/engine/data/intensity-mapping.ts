@@ -27,7 +27,12 @@ export function rangeSampleSlices(slices: number, most = RANGE_SLICES): number[]
  * one array), from an evenly strided sample of at most `sampleSize` of them. A volume
  * without spread gets a range one unit wide.
  */
-export function percentileRange(parts: Float32Array | readonly Float32Array[], low: number, high: number, sampleSize = 200_000): IntensityRange {
+export function percentileRange(
+  parts: Float32Array | readonly Float32Array[],
+  low: number,
+  high: number,
+  sampleSize = 200_000,
+): IntensityRange {
   const arrays = parts instanceof Float32Array ? [parts] : parts;
   const total = arrays.reduce((n, a) => n + a.length, 0);
   const step = Math.max(1, Math.floor(total / sampleSize));

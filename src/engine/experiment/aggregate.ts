@@ -57,7 +57,6 @@ export function plannedUnits(config: ExperimentConfig): string[] {
   return units;
 }
 
-
 export function aggregate(
   config: ExperimentConfig,
   units: ExperimentUnits,

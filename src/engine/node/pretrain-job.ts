@@ -237,7 +237,12 @@ export async function runPretrain(
       maxSteps: effective.maxSteps,
       onCheckpoint: async (snapshot, reason) => {
         const { tensors, ...rest } = snapshot;
-        const meta: CheckpointMeta = { kind: 'ssmtl-checkpoint', options: { ...persisted, intensity }, series: active.plan.used, snapshot: rest };
+        const meta: CheckpointMeta = {
+          kind: 'ssmtl-checkpoint',
+          options: { ...persisted, intensity },
+          series: active.plan.used,
+          snapshot: rest,
+        };
         try {
           writeCheckpointFile(checkpointPath, meta as unknown as Record<string, unknown>, tensors, hooks.writeChunk);
         } catch (error) {

@@ -153,7 +153,11 @@ export class SsmtlTrainer {
     };
     this.plan = planTraining(source, this.config, options.seriesIds);
     this.stepsPerEpoch = stepsPerEpoch(this.plan.anchors.length, this.config.batch);
-    const context = { config: this.config, slices: new PreprocessedSlices(source, this.config.size, recordedIntensity(this.config.intensity), options.cacheBytes), plan: this.plan };
+    const context = {
+      config: this.config,
+      slices: new PreprocessedSlices(source, this.config.size, recordedIntensity(this.config.intensity), options.cacheBytes),
+      plan: this.plan,
+    };
     this.method =
       method === 'mocov2'
         ? new MocoV2Method(context)

@@ -42,7 +42,11 @@ beforeAll(async () => {
     const [series] = ws.listSeries();
     seriesId = series.id;
     const slice = (k: number) => Uint16Array.from(ws.readSlice(series.id, k), (v) => (v > 300 ? 500 : 0));
-    saveSliceAnnotations(ws, series, [2, 6].map((index) => ({ index, labels: slice(index) })));
+    saveSliceAnnotations(
+      ws,
+      series,
+      [2, 6].map((index) => ({ index, labels: slice(index) })),
+    );
   } finally {
     ws.close();
   }
