@@ -1,3 +1,4 @@
+import type { IntensitySpec } from './intensity-mapping.ts';
 import type { Backbone, BackendChoice, PretrainMethod } from './job.ts';
 
 /**
@@ -52,6 +53,8 @@ export interface ExperimentConfig {
   seeds: number;
   strategies: SliceStrategy[];
   allowTrainOnTest: boolean;
+  /** how stored values become grey levels, for every method ('auto': by the volumes' modality) */
+  intensity: IntensitySpec;
 }
 
 /** One fine-tuning of a row (method × seed). */

@@ -8,6 +8,8 @@
  *   (waits for a slot or        ├──► cancelled   (last checkpoint kept; resumable with --resume)
  *    memory: studio/job-queue)  └──► failed      (input | nan | internal; last good checkpoint kept)
  */
+import type { IntensityMapping } from './intensity-mapping.ts';
+
 export type JobState = 'queued' | 'starting' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
 
 /** A job that has not ended: waiting its turn, or holding a process (or a page's GPU). */
@@ -79,6 +81,8 @@ export interface SsmtlConfig {
   lr: number;
   seed: number;
   epochs: number;
+  /** how stored values become grey levels before normalization (absent in runs made before it existed: none) */
+  intensity?: IntensityMapping;
   /** images per forward/backward pass; gradients of a batch are accumulated over
    * micro-batches (exact for the U-Net, which has no batch statistics; the ResNet50's
    * batch normalization takes each micro-batch's statistics). Bounds activation memory. */

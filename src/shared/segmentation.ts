@@ -24,6 +24,8 @@ export interface FinetuneSummary {
 export interface PredictSummary {
   series: string;
   slices: number;
+  /** the model's intensity mapping, in words (shared/intensity-mapping.ts describeIntensity; 'none: …' for models made before it) */
+  intensity?: string;
   seconds: number;
   /** mL per label value (background left out) */
   volumesMl: Record<string, number>;
@@ -41,6 +43,8 @@ export interface PredictSummary {
 export interface EvaluateSummary {
   series: string;
   slicesScored: number;
+  /** the model's intensity mapping, in words (as PredictSummary's) */
+  intensity?: string;
   iou: Record<string, number | null>;
   miou: number | null;
   dice: Record<string, number | null>;

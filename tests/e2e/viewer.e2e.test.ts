@@ -40,6 +40,19 @@ describe.skipIf(!hasChromium)('the viewer', () => {
     await expect.poll(async () => Number(await page.getByTestId('slice-index').getAttribute('data-index')), { timeout: 10_000 }).toBe(k);
   }
 
+  it('suggests evenly spaced slices to annotate next and says why, in words and in its tooltip', async () => {
+    const why = (await page.getByTestId('suggestion-why').getAttribute('title')) ?? '';
+    expect(why).toMatch(/^Evenly spaced slices: on the built-in sample/);
+    const suggested = page.locator('[data-testid=slice-strip] button.suggested');
+    expect(await suggested.count()).toBeGreaterThan(0);
+    expect(await suggested.first().getAttribute('title')).toContain(`suggested next. ${why}`);
+    // spread through the scan: no suggestion next to an annotated slice or to another suggestion
+    const picks = await suggested.evaluateAll((ticks) => ticks.map((t) => Number(t.getAttribute('data-index'))));
+    const taken = [...annotatedSlices, ...picks];
+    for (const k of picks) expect(Math.min(...taken.filter((j) => j !== k).map((j) => Math.abs(j - k)))).toBeGreaterThanOrEqual(2);
+    await page.screenshot({ path: join(SHOTS, 'viewer-suggested-slices.png') });
+  });
+
   it('reads like a radiology viewer: 1-based slices with their position, orientation letters, window and HU under the pointer', async () => {
     await goToSlice(10);
     const text = async (id: string) => (await page.getByTestId(id).textContent())?.trim() ?? '';

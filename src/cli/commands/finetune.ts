@@ -5,6 +5,7 @@ import { DEFAULT_FINETUNE, runFinetune, type FinetuneOptions } from '../../engin
 import { JobControl } from '../../engine/train/control.ts';
 import type { SegmentationJobEvent } from '../../shared/segmentation.ts';
 import type { Command, CommandContext } from '../command.ts';
+import { INTENSITY_FLAGS, INTENSITY_USAGE, intensityOption } from '../intensity-options.ts';
 import { optionalNumber, optionalString, requireString, stringList } from '../options.ts';
 import { formatSeconds } from '../progress-bar.ts';
 
@@ -13,8 +14,7 @@ export const finetuneCommand: Command = {
   name: 'finetune',
   summary:
     'Train a segmentation model on every annotated slice, from a pre-trained backbone (or --init none); stops at convergence unless --epochs is given',
-  usage:
-    'finetune --workspace DIR --name NAME [--init MODEL | --init none] [--epochs N] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--batch 8] [--lr 0.001] [--size S --width W --backbone unet|resnet50-fcn (with --init none)] [--series ID]… [--resume] [--json]',
+  usage: `finetune --workspace DIR --name NAME [--init MODEL | --init none] [--epochs N] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--batch 8] [--lr 0.001] [--size S --width W --backbone unet|resnet50-fcn ${INTENSITY_USAGE} (with --init none; otherwise the model's)] [--series ID]… [--resume] [--json]`,
   options: {
     workspace: { type: 'string' },
     name: { type: 'string' },
@@ -29,6 +29,7 @@ export const finetuneCommand: Command = {
     backbone: { type: 'string' },
     series: { type: 'string', multiple: true },
     resume: { type: 'boolean' },
+    ...INTENSITY_FLAGS,
   },
   async run(context) {
     const options = parseFinetuneOptions(context);
@@ -51,6 +52,7 @@ export function parseFinetuneOptions(context: CommandContext): FinetuneOptions {
   const backbone = optionalString(context, 'backbone');
   if (backbone !== undefined && !isBackboneName(backbone))
     throw new InputError(`--backbone must be unet or resnet50-fcn, got '${backbone}'`);
+  const intensity = intensityOption(context);
   return {
     workspace: requireString(context, 'workspace'),
     name: requireString(context, 'name'),
@@ -65,6 +67,7 @@ export function parseFinetuneOptions(context: CommandContext): FinetuneOptions {
     ...(backbone !== undefined ? { backbone } : {}),
     seriesIds: stringList(context, 'series'),
     resume: Boolean(context.values.resume),
+    ...(intensity !== undefined ? { intensity } : {}),
   };
 }
 

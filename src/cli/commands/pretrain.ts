@@ -8,6 +8,7 @@ import { checkNetworkSize } from '../../engine/networks/create-network.ts';
 import { BACKBONES, PRETRAIN_METHODS, defaultBackbone, type Backbone, type PretrainMethod } from '../../shared/job.ts';
 import { backboneProblem } from '../../shared/pretrain-methods.ts';
 import type { Command, CommandContext } from '../command.ts';
+import { INTENSITY_FLAGS, INTENSITY_USAGE, intensityOption } from '../intensity-options.ts';
 import { optionalNumber, optionalString, requireString, stringList } from '../options.ts';
 import { formatSeconds } from '../progress-bar.ts';
 
@@ -15,8 +16,7 @@ export const pretrainCommand: Command = {
   name: 'pretrain',
   summary:
     "Self-supervised pre-training on the workspace's series: SSMTL (U-Net), SSMTL+ or the MoCo v2 baseline (ResNet50-FCN); resumable.",
-  usage:
-    'pretrain --workspace DIR [--series ID]… [--method ssmtl|ssmtl+|mocov2] [--t 5]… [--backbone unet|resnet50-fcn] [--lambda 1] [--epochs 100] [--batch 16] [--size 256] [--width 64] [--lr 0.001] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--name NAME] [--resume] [--threads N] [--json]',
+  usage: `pretrain --workspace DIR [--series ID]… [--method ssmtl|ssmtl+|mocov2] [--t 5]… [--backbone unet|resnet50-fcn] [--lambda 1] [--epochs 100] [--batch 16] [--size 256] [--width 64] [--lr 0.001] [--seed 0] [--backend auto|tensorflow|webgpu|wasm|cpu] [--name NAME] [--resume] [--threads N] ${INTENSITY_USAGE} [--json]`,
   options: {
     workspace: { type: 'string' },
     series: { type: 'string', multiple: true },
@@ -35,6 +35,7 @@ export const pretrainCommand: Command = {
     resume: { type: 'boolean' },
     threads: { type: 'string' },
     'checkpoint-minutes': { type: 'string' },
+    ...INTENSITY_FLAGS,
   },
   async run(context) {
     const options = parsePretrainOptions(context);
@@ -80,6 +81,9 @@ export function parsePretrainOptions(context: CommandContext): PretrainOptions {
   const explicitName = optionalString(context, 'name');
   if (resume && !explicitName) throw new InputError('--resume needs --name (the run to continue)');
   const minutes = optionalNumber(context, 'checkpoint-minutes', 5, { min: 0.001, max: 5 });
+  const intensity = intensityOption(context);
+  if (resume && intensity !== undefined)
+    throw new InputError('--resume continues with the intensity mapping the run started with: leave the intensity flags out');
   return {
     workspace,
     seriesIds: stringList(context, 'series'),
@@ -98,6 +102,7 @@ export function parsePretrainOptions(context: CommandContext): PretrainOptions {
     name: explicitName ?? defaultModelName({ method, backbone, ts, size, width, seed }),
     resume,
     checkpointIntervalMs: minutes * 60_000,
+    ...(intensity !== undefined ? { intensity } : {}),
     ...(context.values.threads !== undefined ? { threads: optionalNumber(context, 'threads', 1, { integer: true, min: 1, max: 64 }) } : {}),
   };
 }

@@ -29,6 +29,7 @@ describe('preprocessing (paper Sec. 4.2: resize, instance normalization)', () =>
         40,
         30,
         16,
+        null,
       ),
     ).toHaveLength(256);
   });

@@ -1,7 +1,12 @@
+import type { IntensityMapping } from '../../shared/intensity-mapping.ts';
+import { clipToRange, intensityRange, rangeSampleSlices, type IntensityRange } from './intensity-mapping.ts';
+
 /**
- * Slice preprocessing of the paper (Sec. 4.2): every slice is resized to size × size and
- * normalized per image (instance normalization: zero mean, unit variance). Done in plain
- * typed arrays so that it is identical on every backend and costs no device round trip.
+ * Slice preprocessing of the paper (Sec. 4.1-4.2): every slice is resized to size × size,
+ * its values mapped to grey levels (intensity-mapping.ts: clipped to a CT window or to the
+ * volume's percentiles) and normalized per image (instance normalization: zero mean, unit
+ * variance). Done in plain typed arrays so that it is identical on every backend and costs
+ * no device round trip.
  */
 
 /** Bilinear resize with half-pixel centres (the convention of tf.image.resizeBilinear and
@@ -67,6 +72,39 @@ export function instanceNormalize(values: Float32Array, eps = 1e-5): Float32Arra
   return values;
 }
 
-export function preprocessSlice(src: Float32Array, rows: number, cols: number, size: number): Float32Array {
-  return instanceNormalize(resizeBilinear(src, rows, cols, size, size));
+/** Resize, clip to the series' intensity range (null: none, the stored values), normalize. */
+export function preprocessSlice(src: Float32Array, rows: number, cols: number, size: number, range: IntensityRange | null): Float32Array {
+  return instanceNormalize(clipToRange(resizeBilinear(src, rows, cols, size, size), range));
+}
+
+interface SeriesShape {
+  slices: number;
+  rows: number;
+  cols: number;
+}
+
+/** The clip range of a series whose slices (stored values, rows × cols) `read` returns, for a network of `size`. */
+export function seriesIntensityRange(
+  mapping: IntensityMapping,
+  series: SeriesShape,
+  size: number,
+  read: (index: number) => Float32Array,
+): IntensityRange | null {
+  return intensityRange(mapping, () =>
+    rangeSampleSlices(series.slices).map((k) => resizeBilinear(read(k), series.rows, series.cols, size, size)),
+  );
+}
+
+/** seriesIntensityRange for slices read asynchronously (a page's GPU worker fetches them from the host). */
+export async function seriesIntensityRangeAsync(
+  mapping: IntensityMapping,
+  series: SeriesShape,
+  size: number,
+  read: (index: number) => Float32Array | Promise<Float32Array>,
+): Promise<IntensityRange | null> {
+  if (mapping.kind !== 'percentile') return intensityRange(mapping, () => []);
+  const sample = await Promise.all(
+    rangeSampleSlices(series.slices).map(async (k) => resizeBilinear(await read(k), series.rows, series.cols, size, size)),
+  );
+  return intensityRange(mapping, () => sample);
 }

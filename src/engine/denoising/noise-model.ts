@@ -1,3 +1,5 @@
+import { DEFAULT_PERCENTILES } from '../../shared/intensity-mapping.ts';
+import { percentileRange, type IntensityRange } from '../data/intensity-mapping.ts';
 import type { Random } from '../random.ts';
 
 /**
@@ -32,16 +34,8 @@ export function addSignalDependentNoise(clean: Float32Array, noise: NoiseModel, 
  * percentiles of a sample of its values (outliers such as metal or the scanner's padding
  * value do not stretch it), clipped. PSNR is measured on this scale (peak 1).
  */
-export function robustRange(values: Float32Array, sampleSize = 200_000): { low: number; high: number } {
-  const step = Math.max(1, Math.floor(values.length / sampleSize));
-  const sample: number[] = [];
-  for (let i = 0; i < values.length; i += step) if (Number.isFinite(values[i])) sample.push(values[i]);
-  if (sample.length === 0) return { low: 0, high: 1 };
-  sample.sort((x, y) => x - y);
-  const at = (q: number) => sample[Math.min(sample.length - 1, Math.max(0, Math.round(q * (sample.length - 1))))];
-  const low = at(0.005);
-  const high = at(0.995);
-  return high > low ? { low, high } : { low, high: low + 1 };
+export function robustRange(values: Float32Array, sampleSize = 200_000): IntensityRange {
+  return percentileRange(values, DEFAULT_PERCENTILES.low, DEFAULT_PERCENTILES.high, sampleSize);
 }
 
 export function toUnitRange(values: Float32Array, range: { low: number; high: number }): Float32Array {

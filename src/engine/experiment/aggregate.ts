@@ -11,6 +11,7 @@ import {
   type SliceStrategy,
   type StrategyRow,
 } from '../../shared/experiment.ts';
+import { mean, pairedDifference, round4 as round, sd } from './seed-statistics.ts';
 
 /**
  * An experiment's results from its units (experiment/run-experiment.ts writes one file per
@@ -56,19 +57,6 @@ export function plannedUnits(config: ExperimentConfig): string[] {
   return units;
 }
 
-export function mean(values: number[]): number | null {
-  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-/** Sample standard deviation (n − 1); null below two values. */
-export function sd(values: number[]): number | null {
-  if (values.length < 2) return null;
-  const m = mean(values) as number;
-  return Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / (values.length - 1));
-}
-
-const round = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4);
-
 export function aggregate(
   config: ExperimentConfig,
   units: ExperimentUnits,
@@ -101,19 +89,17 @@ export function aggregate(
       config.pretrain.methods.find((b) => b.method === 'none' && b.backbone === m.backbone) ??
       config.pretrain.methods.find((b) => b.method === 'none');
     if (!baseline) continue;
-    const differences: number[] = [];
-    for (const s of seeds) {
-      const a = units.segmentation.get(segmentationUnit(m, 'random', s))?.miou;
-      const b = units.segmentation.get(segmentationUnit(baseline, 'random', s))?.miou;
-      if (typeof a === 'number' && typeof b === 'number') differences.push(a - b);
-    }
+    const difference = pairedDifference(
+      seeds.map((s) => units.segmentation.get(segmentationUnit(m, 'random', s))?.miou),
+      seeds.map((s) => units.segmentation.get(segmentationUnit(baseline, 'random', s))?.miou),
+    );
     comparisons.push({
       method: m.method,
       backbone: m.backbone,
       t: m.t.length > 0 ? m.t : null,
       vs: 'none',
-      miouDifference: round(mean(differences)),
-      sd: round(sd(differences)),
+      miouDifference: difference.mean,
+      sd: difference.sd,
     });
   }
   const compared = strategyMethod(config);

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, quoteSome } from '../../shared/errors.ts';
+import { recordedIntensity, resolveIntensity, type IntensityMapping, type IntensitySpec } from '../../shared/intensity-mapping.ts';
 import {
   PAPER_MOCO,
   type Backbone,
@@ -53,6 +54,8 @@ export interface PretrainOptions {
   microBatch?: number;
   /** stop after this many steps in this session, as if killed after a checkpoint (tests) */
   maxSteps?: number;
+  /** how stored values become grey levels; absent or 'auto': by the series' modality (shared/intensity-mapping.ts) */
+  intensity?: IntensitySpec;
 }
 
 /** Writing a checkpoint failed (e.g. a full disk); the previous one is still valid. The user can act: exit 2. */
@@ -66,7 +69,8 @@ export function defaultModelName(o: Pick<PretrainOptions, 'method' | 'backbone' 
 
 interface CheckpointMeta {
   kind: 'ssmtl-checkpoint';
-  options: Omit<PretrainOptions, 'resume' | 'maxSteps'>;
+  /** intensity: resolved (absent in checkpoints made before it existed: none) */
+  options: Omit<PretrainOptions, 'resume' | 'maxSteps' | 'intensity'> & { intensity?: IntensityMapping };
   series: string[];
   snapshot: Omit<TrainerSnapshot, 'tensors'>;
 }
@@ -120,6 +124,7 @@ export async function runPretrain(
         resume: true,
         maxSteps: options.maxSteps,
         checkpointIntervalMs: options.checkpointIntervalMs ?? meta.options.checkpointIntervalMs,
+        intensity: recordedIntensity(meta.options.intensity),
       };
       // A run killed after its last epoch but before it was recorded as complete only needs
       // finishing (the training loop does nothing); one recorded complete needs more epochs.
@@ -134,6 +139,12 @@ export async function runPretrain(
     }
 
     requireKnownSeries(workspace, effective.seriesIds);
+    const seriesIds = resumeFrom ? resumeFrom.meta.series : effective.seriesIds;
+    const intensity = resolveIntensity(
+      effective.intensity ?? 'auto',
+      (seriesIds.length > 0 ? seriesIds.map((id) => workspace.requireSeries(id)) : workspace.listSeries()).map((s) => s.modality),
+    );
+    effective = { ...effective, intensity };
 
     const request: PretrainRequest = {
       config: {
@@ -148,8 +159,9 @@ export async function runPretrain(
         lr: effective.lr,
         seed: effective.seed,
         epochs: effective.epochs,
+        intensity,
       },
-      seriesIds: resumeFrom ? resumeFrom.meta.series : effective.seriesIds,
+      seriesIds,
       resume: resumeFrom?.snapshot ?? null,
       microBatch: effective.microBatch,
       threads: resumeFrom?.meta.options.threads ?? effective.threads,
@@ -178,6 +190,7 @@ export async function runPretrain(
       batch: effective.batch,
       lr: effective.lr,
       seed: effective.seed,
+      intensity,
       normalization: 'instance' as const,
       resize: 'bilinear' as const,
       heads: active.heads,
@@ -224,7 +237,12 @@ export async function runPretrain(
       maxSteps: effective.maxSteps,
       onCheckpoint: async (snapshot, reason) => {
         const { tensors, ...rest } = snapshot;
-        const meta: CheckpointMeta = { kind: 'ssmtl-checkpoint', options: persisted, series: active.plan.used, snapshot: rest };
+        const meta: CheckpointMeta = {
+          kind: 'ssmtl-checkpoint',
+          options: { ...persisted, intensity },
+          series: active.plan.used,
+          snapshot: rest,
+        };
         try {
           writeCheckpointFile(checkpointPath, meta as unknown as Record<string, unknown>, tensors, hooks.writeChunk);
         } catch (error) {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { preprocessSlice, resizeBilinear } from '../data/preprocess.ts';
+import { recordedIntensity, type IntensityMapping } from '../../shared/intensity-mapping.ts';
+import { preprocessSlice, resizeBilinear, seriesIntensityRangeAsync } from '../data/preprocess.ts';
 import type { DenseNetwork } from '../networks/dense-network.ts';
 import type { Backbone } from '../../shared/job.ts';
 import type { TensorRecord } from '../train/ssmtl-trainer.ts';
@@ -77,7 +78,7 @@ export function toSeriesResolution(
 /** What segmenting a series needs, wherever it runs (the job process, or a page's GPU worker). */
 export interface PredictRequest {
   weights: TensorRecord[];
-  model: { name: string; network?: Backbone; classes: number[]; size: number; width: number; seed: number };
+  model: { name: string; network?: Backbone; classes: number[]; size: number; width: number; seed: number; intensity?: IntensityMapping };
   series: { id: string; slices: number; rows: number; cols: number };
 }
 
@@ -91,11 +92,13 @@ export interface SeriesPrediction {
 
 /**
  * Segments slices 0 … slices−1, read by `readSlice` (stored values, rows × cols) and
- * preprocessed like training; a few at a time, so memory stays bounded for any series.
+ * preprocessed like training, with the intensity mapping the model records (a model
+ * without one was trained on stored values: none); a few at a time, so memory stays
+ * bounded for any series.
  */
 export async function predictSlices(
   net: DenseNetwork,
-  model: { size: number; classes: number[] },
+  model: { size: number; classes: number[]; intensity?: IntensityMapping },
   series: { slices: number; rows: number; cols: number },
   readSlice: (index: number) => Float32Array | Promise<Float32Array>,
   onSlice?: (done: number, total: number) => void,
@@ -104,10 +107,11 @@ export async function predictSlices(
   const labels = new Uint16Array(series.slices * plane);
   const entropy: number[] = [];
   const chunk = 8;
+  const range = await seriesIntensityRangeAsync(recordedIntensity(model.intensity), series, model.size, readSlice);
   for (let start = 0; start < series.slices; start += chunk) {
     const indices = Array.from({ length: Math.min(chunk, series.slices - start) }, (_, i) => start + i);
     const raw = await Promise.all(indices.map((k) => readSlice(k)));
-    const images = raw.map((values) => preprocessSlice(values, series.rows, series.cols, model.size));
+    const images = raw.map((values) => preprocessSlice(values, series.rows, series.cols, model.size, range));
     const probabilities = await predictProbabilities(net, images, model.size);
     indices.forEach((k, n) => {
       const slice = toSeriesResolution(probabilities[n], model.classes, model.size, series.rows, series.cols);

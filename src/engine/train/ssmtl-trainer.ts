@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../gradients.ts';
 import { defaultBackbone, PAPER_MOCO, type JobEvent, type PretrainRunResult, type SsmtlConfig } from '../../shared/job.ts';
 import { backboneProblem } from '../../shared/pretrain-methods.ts';
+import { recordedIntensity } from '../../shared/intensity-mapping.ts';
 import { PreprocessedSlices } from '../data/slice-cache.ts';
 import type { SliceSource } from '../data/slice-source.ts';
 import {
@@ -152,7 +153,11 @@ export class SsmtlTrainer {
     };
     this.plan = planTraining(source, this.config, options.seriesIds);
     this.stepsPerEpoch = stepsPerEpoch(this.plan.anchors.length, this.config.batch);
-    const context = { config: this.config, slices: new PreprocessedSlices(source, this.config.size, options.cacheBytes), plan: this.plan };
+    const context = {
+      config: this.config,
+      slices: new PreprocessedSlices(source, this.config.size, recordedIntensity(this.config.intensity), options.cacheBytes),
+      plan: this.plan,
+    };
     this.method =
       method === 'mocov2'
         ? new MocoV2Method(context)
@@ -355,6 +360,7 @@ export function snapshotMismatch(theirs: SsmtlConfig, ours: SsmtlConfig): string
     ts: c.ts.join(','),
     lambda: method(c) === 'ssmtl+' ? (c.lambda ?? 1) : null,
     moco: method(c) === 'mocov2' ? JSON.stringify(c.moco ?? PAPER_MOCO) : null,
+    intensity: JSON.stringify(recordedIntensity(c.intensity)),
     // batch statistics are per micro-batch: another size would normalize over other groups
     microBatch: (c.backbone ?? defaultBackbone(method(c))) === 'unet' ? null : c.microBatch,
   });

@@ -5,6 +5,7 @@ import { submitUnits } from '../../../engine/node/experiment/slurm.ts';
 import { JobControl } from '../../../engine/train/control.ts';
 import { InputError } from '../../../shared/errors.ts';
 import type { Command } from '../../command.ts';
+import { INTENSITY_FLAGS, INTENSITY_USAGE, intensityFlags, intensityOption } from '../../intensity-options.ts';
 import { optionalNumber, optionalString } from '../../options.ts';
 import { readExperimentConfig } from './parse-config.ts';
 import { experimentMarkdown } from './tables.ts';
@@ -22,7 +23,7 @@ export const experimentCommand: Command = {
   name: 'experiment',
   summary:
     "Run the paper's protocol from a config: pre-train each method, fine-tune on a few labelled slices per scan, score the test scans, denoise; print the tables (resumable)",
-  usage: 'experiment CONFIG.json [--out DIR] [--collect] [--slurm [--partition P] [--gpus-per-task N]] [--unit NAME] [--json]',
+  usage: `experiment CONFIG.json [--out DIR] [--collect] [--slurm [--partition P] [--gpus-per-task N]] [--unit NAME] ${INTENSITY_USAGE} (overrides the config's "intensity") [--json]`,
   options: {
     out: { type: 'string' },
     collect: { type: 'boolean' },
@@ -30,19 +31,21 @@ export const experimentCommand: Command = {
     partition: { type: 'string' },
     'gpus-per-task': { type: 'string' },
     unit: { type: 'string' },
+    ...INTENSITY_FLAGS,
   },
   allowPositionals: true,
   async run(context) {
     if (context.positionals.length !== 1) throw new InputError('give one CONFIG.json (see CONTRACT.md `experiment` for its keys)');
     const file = context.positionals[0];
-    const config = readExperimentConfig(file);
+    const intensity = intensityOption(context);
+    const config = { ...readExperimentConfig(file), ...(intensity !== undefined ? { intensity } : {}) };
     const dir = resolve(optionalString(context, 'out') ?? join(dirname(resolve(file)), `${config.name}-results`));
     if (context.values.slurm) {
       // Every volume imported once here, before tasks that share the workspace start.
       const run = new ExperimentRun(config, dir, { log: context.log, progress: () => {} });
       await run.prepare();
       const submission = submitUnits({
-        command: [process.execPath, resolve(process.argv[1]), 'experiment', resolve(file), '--out', dir],
+        command: [process.execPath, resolve(process.argv[1]), 'experiment', resolve(file), '--out', dir, ...intensityFlags(intensity)],
         resultsDir: dir,
         name: config.name,
         units: run.missingUnits(),

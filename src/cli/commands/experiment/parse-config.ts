@@ -11,6 +11,7 @@ import {
 } from '../../../shared/experiment.ts';
 import { BACKBONES, PRETRAIN_METHODS, defaultBackbone, type Backbone, type PretrainMethod } from '../../../shared/job.ts';
 import { backboneProblem } from '../../../shared/pretrain-methods.ts';
+import { parseIntensitySpec, type IntensitySpec } from '../../../shared/intensity-mapping.ts';
 import { isBackendChoice } from '../../../engine/backends/backend-names.ts';
 import { checkNetworkSize } from '../../../engine/networks/create-network.ts';
 import { DEFAULT_NOISE } from '../../../engine/denoising/noise-model.ts';
@@ -39,6 +40,7 @@ const TOP_KEYS = [
   'seeds',
   'strategies',
   'allowTrainOnTest',
+  'intensity',
 ];
 
 export function readExperimentConfig(file: string): ExperimentConfig {
@@ -216,6 +218,15 @@ export function parseExperimentConfig(raw: unknown, file: string, baseDir: strin
         );
     });
   }
+  let intensity: IntensitySpec = 'auto';
+  if (top.intensity !== undefined) {
+    if (typeof top.intensity !== 'string') fail('intensity', 'must be a string such as "auto", "percentile", "window:40,400" or "abdomen"');
+    try {
+      intensity = parseIntensitySpec(top.intensity as string);
+    } catch (error) {
+      fail('intensity', (error as Error).message);
+    }
+  }
   return {
     name: name as string,
     size,
@@ -231,5 +242,6 @@ export function parseExperimentConfig(raw: unknown, file: string, baseDir: strin
     seeds,
     strategies: [...new Set(strategies)],
     allowTrainOnTest: allowTrainOnTest as boolean,
+    intensity,
   };
 }

@@ -1,3 +1,4 @@
+import { describeIntensity } from '../../../shared/intensity-mapping.ts';
 import type { ExperimentResult } from '../../../shared/experiment.ts';
 import type { Backbone } from '../../../shared/job.ts';
 import { BACKBONE_LABELS, PRETRAIN_METHOD_INFO } from '../../../shared/pretrain-methods.ts';
@@ -22,7 +23,7 @@ export function experimentMarkdown(r: ExperimentResult): string {
   out.push(`# Experiment ${r.name}`);
   out.push('');
   out.push(
-    `Size ${s.size}, width ${s.width}, batch ${s.batch}, lr ${s.lr}, backend ${r.backend}; pre-training ${s.pretrainEpochs} epochs on ${s.pretrainVolumes} volume(s); ` +
+    `Size ${s.size}, width ${s.width}, batch ${s.batch}, lr ${s.lr}, backend ${r.backend}; intensities: ${s.intensity === 'auto' ? 'auto' : describeIntensity(s.intensity)}; pre-training ${s.pretrainEpochs} epochs on ${s.pretrainVolumes} volume(s); ` +
       `fine-tuning on ${s.labeledSlices} labelled slices per training scan (${s.trainScans} scans), ${s.segmentationEpochs === null ? 'until convergence' : `${s.segmentationEpochs} epochs`}; ` +
       `scored on every labelled slice of ${s.testScans} test scan(s)${r.segmentation.some((row) => row.withinScan) ? ' (within the training scans: their other slices)' : ''}; ` +
       `${r.seeds} seed(s) from ${s.seed} (mean ± sd over seeds). ${Math.round(r.seconds)} s in all.`,

@@ -13,7 +13,9 @@ import {
 } from '../../../shared/experiment.ts';
 import type { JobEvent } from '../../../shared/job.ts';
 import { BackendUnavailableError, chooseMicroBatch, type ActiveBackend } from '../../backends/backend-names.ts';
-import { preprocessSlice } from '../../data/preprocess.ts';
+import { preprocessSlice, seriesIntensityRange } from '../../data/preprocess.ts';
+import type { IntensityRange } from '../../data/intensity-mapping.ts';
+import { resolveIntensity, type IntensityMapping } from '../../../shared/intensity-mapping.ts';
 import {
   DENOISING_HEAD,
   denoisingExample,
@@ -91,6 +93,9 @@ export class ExperimentRun {
   private backend: ActiveBackend | null = null;
   private readonly classValues: number[];
   private readonly started = performance.now();
+  /** the config's intensity mapping made concrete (scans() resolves 'auto' by the volumes' modality) */
+  private intensity: IntensityMapping | null = null;
+  private readonly ranges = new Map<string, IntensityRange | null>();
 
   constructor(
     readonly config: ExperimentConfig,
@@ -174,7 +179,24 @@ export class ExperimentRun {
       throw new InputError(
         `test scan ${shared[0].path} is the same series as a training scan (${shared[0].series.id}): a test scan must be another patient (or set "allowTrainOnTest": true to score its other slices)`,
       );
+    this.intensity = resolveIntensity(
+      config.intensity,
+      [...pretrain, ...train.map((s) => s.series)].map((s) => s.modality),
+    );
     return { pretrain, train, test, withinScan: shared.length > 0 };
+  }
+
+  /** A slice of a scan as the networks see it: resized, intensity-mapped (the series' range, measured once), normalized. */
+  private image(series: SeriesRecord, k: number): Float32Array {
+    const { size } = this.config;
+    const read = (index: number) => this.ws.readSlice(series.id, index);
+    if (!this.ranges.has(series.id)) this.ranges.set(series.id, seriesIntensityRange(this.mapping, series, size, read));
+    return preprocessSlice(read(k), series.rows, series.cols, size, this.ranges.get(series.id) ?? null);
+  }
+
+  private get mapping(): IntensityMapping {
+    if (!this.intensity) throw new Error('the intensity mapping is resolved when the scans are read');
+    return this.intensity;
   }
 
   /** Slices holding any of the config's classes. */
@@ -281,7 +303,8 @@ export class ExperimentRun {
       ...[...units.pretrain.values()].map((u) => u.backend),
       ...[...units.denoising.values()].map((u) => u.backend),
     ]);
-    return aggregate(this.config, units, {
+    // The tables name the mapping used ('auto' made concrete).
+    return aggregate({ ...this.config, intensity: this.mapping }, units, {
       backend: [...backends].join(', ') || (this.backend?.name ?? this.config.backend),
       seconds: (performance.now() - this.started) / 1000,
       withinScan: data.withinScan,
@@ -320,6 +343,7 @@ export class ExperimentRun {
           backend: config.backend,
           name,
           resume,
+          ...(resume ? {} : { intensity: this.mapping }),
         },
         {
           control: this.hooks.control,
@@ -366,7 +390,7 @@ export class ExperimentRun {
     const classes = [0, ...this.classValues];
     const { rows, cols } = scan.series;
     return slices.map((k) => ({
-      image: preprocessSlice(this.ws.readSlice(scan.series.id, k), rows, cols, size),
+      image: this.image(scan.series, k),
       target: toClassIndices(resizeLabelsNearest(labels.slice(k), rows, cols, size, size), classes),
     }));
   }
@@ -433,7 +457,7 @@ export class ExperimentRun {
     const out = new Map<number, number>();
     for (let start = 0; start < slices.length; start += 8) {
       const chunk = slices.slice(start, start + 8);
-      const images = chunk.map((k) => preprocessSlice(this.ws.readSlice(scan.series.id, k), scan.series.rows, scan.series.cols, size));
+      const images = chunk.map((k) => this.image(scan.series, k));
       const probabilities = await predictProbabilities(net, images, size);
       chunk.forEach((k, n) => out.set(k, toSeriesResolution(probabilities[n], classes, size, size, size).entropy));
     }
@@ -499,7 +523,7 @@ export class ExperimentRun {
         for (let start = 0; start < slices.length; start += 8) {
           this.checkCancelled();
           const chunk = slices.slice(start, start + 8);
-          const images = chunk.map((k) => preprocessSlice(this.ws.readSlice(scan.series.id, k), rows, cols, size));
+          const images = chunk.map((k) => this.image(scan.series, k));
           const probabilities = await predictProbabilities(net, images, size);
           chunk.forEach((k, j) => {
             const truth = labels.slice(k).map((v) => (known.has(v) ? v : 0));

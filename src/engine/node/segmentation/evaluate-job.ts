@@ -1,3 +1,4 @@
+import { describeIntensity, recordedIntensity } from '../../../shared/intensity-mapping.ts';
 import { InputError } from '../../../shared/errors.ts';
 import type { BackendChoice } from '../../../shared/job.ts';
 import type { EvaluateSummary } from '../../../shared/segmentation.ts';
@@ -82,7 +83,8 @@ export async function runEvaluate(options: EvaluateOptions): Promise<EvaluateSum
   try {
     workspace.requireSeries(options.seriesId);
     // Refused before anything is loaded or computed.
-    const trained = trainingSlicesOf(requireSegmentationModel(workspace, options.model).meta, options.seriesId);
+    const { meta } = requireSegmentationModel(workspace, options.model);
+    const trained = trainingSlicesOf(meta, options.seriesId);
     if (options.strict && trained) throw new InputError(withinScanRefusal(options.model, options.seriesId, trained));
     try {
       await loadBackend(options.backend);
@@ -103,6 +105,7 @@ export async function runEvaluate(options: EvaluateOptions): Promise<EvaluateSum
     return {
       series: options.seriesId,
       slicesScored,
+      intensity: describeIntensity(recordedIntensity(meta.intensity)),
       iou: pick(counts.iou()),
       miou: round(counts.miou(structures)),
       dice: pick(counts.dice()),

@@ -4,7 +4,16 @@ import { InputError } from '../../../shared/errors.ts';
 import type { BackendChoice } from '../../../shared/job.ts';
 import type { FinetuneSummary, SegmentationJobEvent } from '../../../shared/segmentation.ts';
 import { BackendUnavailableError } from '../../backends/backend-names.ts';
-import { preprocessSlice } from '../../data/preprocess.ts';
+import { preprocessSlice, seriesIntensityRange } from '../../data/preprocess.ts';
+import {
+  NO_MAPPING,
+  describeIntensity,
+  recordedIntensity,
+  resolveIntensity,
+  sameIntensity,
+  type IntensityMapping,
+  type IntensitySpec,
+} from '../../../shared/intensity-mapping.ts';
 import { checkNetworkSize } from '../../networks/create-network.ts';
 import { isBackboneName } from '../../networks/dense-network.ts';
 import type { Backbone } from '../../../shared/job.ts';
@@ -53,6 +62,11 @@ export interface FinetuneOptions {
   resume?: boolean;
   /** a checkpoint at least this often (besides on cancel); default 5 minutes */
   checkpointIntervalMs?: number;
+  /**
+   * only with init 'none' (otherwise the pre-trained model's): how stored values become
+   * grey levels; absent: the newest pre-trained model's, else by the series' modality
+   */
+  intensity?: IntensitySpec;
 }
 
 /** A fine-tuning's summary, and whether it finished or was cancelled (keeping its checkpoint). */
@@ -68,6 +82,8 @@ interface FinetuneCheckpointMeta {
   batch: number;
   lr: number;
   epochs: number | null;
+  /** JSON of the intensity mapping (absent in checkpoints made before it existed: none) */
+  intensity?: string;
   classes: number[];
   /** the labels as they were when the run started (older checkpoints: none) */
   labels?: LabelDefinition[];
@@ -143,6 +159,7 @@ export async function runFinetune(
     let size: number;
     let width: number;
     let network: Backbone;
+    let intensity: IntensityMapping;
     if (initRecord) {
       const { meta } = initRecord;
       const atInit = { setting: 'init', value: initRecord.name } as const;
@@ -167,12 +184,23 @@ export async function runFinetune(
       size = meta.size;
       width = meta.width;
       network = recorded;
+      intensity = recordedIntensity(meta.intensity);
+      // 'auto' with a model to start from: the model's.
+      if (options.intensity !== undefined && options.intensity !== 'auto' && !sameIntensity(options.intensity, intensity))
+        throw new InputError(
+          `the intensity mapping asked for (${describeIntensity(options.intensity)}) ` +
+            `does not match the model '${initRecord.name}' starts from (${describeIntensity(intensity)}): a fine-tuning keeps the mapping its backbone learnt with; leave it out`,
+        );
     } else {
       // From scratch: by default the architecture of the newest pre-trained model, so that scratch and pre-trained compare like for like.
       const reference = finishedPretrained(workspace).at(-1)?.meta;
       size = options.size ?? reference?.size ?? DEFAULT_FINETUNE.size;
       width = options.width ?? reference?.width ?? DEFAULT_FINETUNE.width;
       network = options.backbone ?? (reference && isBackboneName(reference.backbone) ? reference.backbone : 'unet');
+      intensity = resolveIntensity(
+        options.intensity ?? (reference ? recordedIntensity(reference.intensity) : 'auto'),
+        annotated.map((a) => a.series.modality),
+      );
     }
     try {
       checkNetworkSize(network, size);
@@ -182,9 +210,11 @@ export async function runFinetune(
 
     const examples: SegmentationExample[] = [];
     for (const { series, maps } of annotated) {
+      const read = (k: number) => workspace.readSlice(series.id, k);
+      const range = seriesIntensityRange(intensity, series, size, read);
       for (const { index, labels } of maps) {
         examples.push({
-          image: preprocessSlice(workspace.readSlice(series.id, index), series.rows, series.cols, size),
+          image: preprocessSlice(read(index), series.rows, series.cols, size, range),
           target: toClassIndices(resizeLabelsNearest(labels, series.rows, series.cols, size, size), classes),
         });
       }
@@ -194,7 +224,16 @@ export async function runFinetune(
     const init = initRecord?.name ?? 'none';
     const seriesUsed = annotated.map((a) => ({ id: a.series.id, slices: a.maps.map((m) => m.index) }));
     const checkpointPath = join(modelFolder, FINETUNE_CHECKPOINT);
-    const settings = { init, network, size, width, seed: options.seed, batch: options.batch, lr: options.lr };
+    const settings = {
+      init,
+      network,
+      size,
+      width,
+      seed: options.seed,
+      batch: options.batch,
+      lr: options.lr,
+      intensity: JSON.stringify(intensity),
+    };
     let resume: FinetuneSnapshot | null = null;
     // The model keeps the names, colours and values it learnt: the workspace's set may change later.
     let labels = labelsOfClasses(readLabelSet(workspace), classes);
@@ -203,6 +242,7 @@ export async function runFinetune(
       const meta = header as unknown as FinetuneCheckpointMeta;
       const changed = (Object.keys(settings) as (keyof typeof settings)[]).filter((k) => meta[k] !== settings[k]);
       meta.network ??= 'unet';
+      meta.intensity ??= JSON.stringify(NO_MAPPING);
       if (JSON.stringify(meta.classes) !== JSON.stringify(classes) || JSON.stringify(meta.series) !== JSON.stringify(seriesUsed))
         changed.push('annotated slices' as never);
       if (changed.length > 0)
@@ -297,6 +337,7 @@ export async function runFinetune(
         seed: options.seed,
         lr: options.lr,
         batch: options.batch,
+        intensity,
         normalization: 'instance',
         resize: 'bilinear',
         trainSlices,

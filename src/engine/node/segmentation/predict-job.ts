@@ -1,3 +1,4 @@
+import { describeIntensity, recordedIntensity } from '../../../shared/intensity-mapping.ts';
 import { InputError } from '../../../shared/errors.ts';
 import type { BackendChoice } from '../../../shared/job.ts';
 import type { PredictSummary } from '../../../shared/segmentation.ts';
@@ -41,7 +42,15 @@ export async function runPredict(
     const { meta } = model;
     const request: PredictRequest = {
       weights: readModelWeights(workspace, model),
-      model: { name: options.model, network: meta.network, classes: meta.classes, size: meta.size, width: meta.width, seed: meta.seed },
+      model: {
+        name: options.model,
+        network: meta.network,
+        classes: meta.classes,
+        size: meta.size,
+        width: meta.width,
+        seed: meta.seed,
+        intensity: recordedIntensity(meta.intensity),
+      },
       series: { id: series.id, slices: series.slices, rows: series.rows, cols: series.cols },
     };
     let predictor: PlacedPredictor;
@@ -79,6 +88,7 @@ export async function runPredict(
     return {
       series: series.id,
       slices: series.slices,
+      intensity: describeIntensity(recordedIntensity(meta.intensity)),
       seconds: Math.round((performance.now() - t0) / 10) / 100,
       volumesMl,
       out,

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { IntensityMapping } from '../../../shared/intensity-mapping.ts';
 import type { Backbone, SkippedSeriesInfo } from '../../../shared/job.ts';
 import type { LabelDefinition } from '../../../shared/labels.ts';
 import { readCheckpointHeader } from '../checkpoint-file.ts';
@@ -36,6 +37,8 @@ export interface PretrainedMeta {
   batch: number;
   lr: number;
   seed: number;
+  /** how stored values became grey levels (absent in models made before it existed: none, read with recordedIntensity) */
+  intensity?: IntensityMapping;
   normalization: 'instance';
   resize: 'bilinear';
   heads: string[];
@@ -73,6 +76,8 @@ export interface SegmentationMeta {
   seed: number;
   lr: number;
   batch: number;
+  /** how stored values become grey levels: the pre-trained model's when fine-tuned from one (absent in models made before it existed: none) */
+  intensity?: IntensityMapping;
   normalization: 'instance';
   resize: 'bilinear';
   weights: string;

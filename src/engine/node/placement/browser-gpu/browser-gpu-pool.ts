@@ -151,9 +151,9 @@ export class BrowserGpuPool {
   /** Segments a series on the page `workerId`; the model's weights travel as the payload. */
   placePredict(workerId: string, request: PredictRequest, control?: JobControl): PlacedPredictor {
     const worker = this.idle(workerId);
-    const { name, network, classes, size, width, seed } = request.model;
+    const { name, network, classes, size, width, seed, intensity } = request.model;
     const payload = concatChunks(
-      encodeCheckpoint({ kind: 'ssmtl-segmentation-weights', name, network, classes, size, width, seed }, request.weights),
+      encodeCheckpoint({ kind: 'ssmtl-segmentation-weights', name, network, classes, size, width, seed, intensity }, request.weights),
     );
     const task: GpuPredictTask = { type: 'predict', jobId: randomUUID(), series: request.series, payloadBytes: payload.length };
     const run = this.attach(workerId, worker, task, payload);
