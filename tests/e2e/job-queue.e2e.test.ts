@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { SHOTS, hasChromium, openSmallSeries, type SmallSeriesSession } from './serve-session.ts';
+import { SHOTS, hasChromium, openSmallSeries, startTinyPretrain, type SmallSeriesSession } from './serve-session.ts';
 
 /** The job processes `serve` has forked, by their entry's name (pretrain-child, finetune-child…). */
 function jobChildren(servePid: number): string[] {
@@ -30,14 +30,7 @@ describe.skipIf(!hasChromium)('a second training job waits as queued', () => {
 
   it('shows the fine-tuning queued behind the pre-training, and cancels it without starting it', async () => {
     await page.getByTestId('nav-train').click();
-    await page.getByTestId('pretrain-epochs').fill('500');
-    await page.getByTestId('pretrain-size').fill('32');
-    await page.getByTestId('pretrain-width').fill('4');
-    await page.getByTestId('pretrain-batch').fill('4');
-    await page.getByTestId('pretrain-start').click();
-    await expect
-      .poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000, interval: 100 })
-      .toBe('running');
+    await startTinyPretrain(page, 500);
 
     await page.getByTestId('nav-review').click();
     await page.getByTestId('finetune-epochs').fill('5');

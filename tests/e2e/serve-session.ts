@@ -188,3 +188,16 @@ export async function openSmallSeries(slices: number, annotated: number): Promis
     },
   };
 }
+
+/**
+ * From the Pre-train screen: a tiny SSMTL run (32 px, width 4, batch 4) of `epochs`
+ * epochs, started from the form; resolves once its job shows as running.
+ */
+export async function startTinyPretrain(page: Page, epochs: number): Promise<void> {
+  await page.getByTestId('pretrain-epochs').fill(String(epochs));
+  await page.getByTestId('pretrain-size').fill('32');
+  await page.getByTestId('pretrain-width').fill('4');
+  await page.getByTestId('pretrain-batch').fill('4');
+  await page.getByTestId('pretrain-start').click();
+  await page.locator('[data-testid=job-progress][data-state=running]').waitFor({ timeout: 120_000 });
+}

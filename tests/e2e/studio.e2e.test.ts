@@ -15,6 +15,7 @@ import {
   hasChromium,
   launchChromium,
   startServe,
+  startTinyPretrain,
   workspaceInfo,
   type ServeSession,
 } from './serve-session.ts';
@@ -230,15 +231,8 @@ describe.skipIf(!hasChromium)('the interface through ssmtl serve', () => {
     await shot('06a-pretrain-methods');
     await page.getByTestId('pretrain-method').selectOption('ssmtl');
     expect(await page.getByTestId('pretrain-backbone').inputValue()).toBe('unet');
-    await page.getByTestId('pretrain-epochs').fill('4');
-    await page.getByTestId('pretrain-size').fill('32');
-    await page.getByTestId('pretrain-width').fill('4');
-    await page.getByTestId('pretrain-batch').fill('4');
-    await page.getByTestId('pretrain-start').click();
+    await startTinyPretrain(page, 4);
     // Pause while it runs, see it paused, resume.
-    await expect
-      .poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000, interval: 100 })
-      .toBe('running');
     await page.getByTestId('job-pause').click();
     // The click shows at once, before the run reaches a point where it can pause.
     expect(await page.getByTestId('job-progress').textContent()).toMatch(/^(pausing…|paused)/);
