@@ -10,7 +10,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { nodeBuildDir, ROOT, sourceContentHash, sourceStamp } from './node-build.mjs';
+import { nodeBuildDir, ROOT, sourceFingerprint } from './node-build.mjs';
 
 const started = performance.now();
 const engine = (path) => join(ROOT, 'src', 'engine', 'node', path);
@@ -28,8 +28,7 @@ const entryPoints = [
 ];
 
 // Fingerprints first: a source edited during the build makes the build stale, not current.
-const stamp = sourceStamp();
-const content = sourceContentHash();
+const fingerprint = sourceFingerprint();
 const NODE_BUILD_DIR = nodeBuildDir();
 const temp = `${NODE_BUILD_DIR}-building-${process.pid}`;
 rmSync(temp, { recursive: true, force: true });
@@ -61,7 +60,7 @@ try {
   if (help.status !== 0 || !help.stdout.startsWith('Usage: ssmtl'))
     throw new Error(`the built command line fails to start: ${help.stderr || help.stdout}`);
   writeFileSync(join(temp, 'help.txt'), help.stdout);
-  writeFileSync(join(temp, 'build-info.json'), JSON.stringify({ stamp, content, builtAt: new Date().toISOString() }, null, 2));
+  writeFileSync(join(temp, 'build-info.json'), JSON.stringify({ ...fingerprint, builtAt: new Date().toISOString() }, null, 2));
   mkdirSync(join(ROOT, 'out'), { recursive: true });
   rmSync(NODE_BUILD_DIR, { recursive: true, force: true });
   renameSync(temp, NODE_BUILD_DIR);

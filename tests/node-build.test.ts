@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript shared with bin/ssmtl.mjs (no declarations)
-import { nodeBuildState, sourceContentHash, sourceStamp } from '../scripts/node-build.mjs';
+import { nodeBuildState, sourceFingerprint } from '../scripts/node-build.mjs';
 
 /**
  * The command line runs compiled (out/node, built by `npm install` and before the tests)
@@ -14,8 +14,7 @@ const bin = join(import.meta.dirname, '..', 'bin', 'ssmtl.mjs');
 
 function fakeBuild(root: string) {
   mkdirSync(join(root, 'out', 'node'), { recursive: true });
-  const info = { stamp: sourceStamp(root), content: sourceContentHash(root) };
-  writeFileSync(join(root, 'out', 'node', 'build-info.json'), JSON.stringify(info));
+  writeFileSync(join(root, 'out', 'node', 'build-info.json'), JSON.stringify(sourceFingerprint(root)));
 }
 
 describe('the compiled command line', () => {
@@ -34,9 +33,20 @@ describe('the compiled command line', () => {
     expect(nodeBuildState(root)).toBe('current');
     writeFileSync(source, 'export const a = 2;\n');
     expect(nodeBuildState(root)).toBe('stale');
-    writeFileSync(join(root, 'src', 'engine', 'b.ts'), 'export const b = 1;\n');
     fakeBuild(root);
     expect(nodeBuildState(root)).toBe('current');
+    // A file added, in a folder of the build or in a new one, is a change too; a new test is not.
+    writeFileSync(join(root, 'src', 'engine', 'b.ts'), 'export const b = 1;\n');
+    expect(nodeBuildState(root)).toBe('stale');
+    fakeBuild(root);
+    mkdirSync(join(root, 'src', 'engine', 'deeper'));
+    writeFileSync(join(root, 'src', 'engine', 'deeper', 'c.test.ts'), 'a test\n');
+    expect(nodeBuildState(root)).toBe('current');
+    writeFileSync(join(root, 'src', 'engine', 'deeper', 'c.ts'), 'export const c = 1;\n');
+    expect(nodeBuildState(root)).toBe('stale');
+    fakeBuild(root);
+    rmSync(source);
+    expect(nodeBuildState(root)).toBe('stale');
   });
 
   it('is built (npm test builds it first) and prints the same help as the sources, with the same exit codes', () => {
