@@ -1,4 +1,6 @@
 import { InputError } from '../shared/errors.ts';
+import type { BackendChoice } from '../shared/job.ts';
+import { isBackendChoice } from '../engine/backends/backend-names.ts';
 import type { CommandContext } from './command.ts';
 
 /** Typed readers for parsed flags, each failing with a message that names the flag. */
@@ -35,4 +37,11 @@ export function optionalNumber(
     throw new InputError(`--${flag} must be ${kind}${range}, got '${String(raw)}'`);
   }
   return value;
+}
+
+/** `--backend`: auto (the default) or one backend by name. */
+export function backendChoice(context: CommandContext): BackendChoice {
+  const backend = optionalString(context, 'backend') ?? 'auto';
+  if (!isBackendChoice(backend)) throw new InputError(`--backend must be auto, tensorflow, webgpu, wasm or cpu, got '${backend}'`);
+  return backend;
 }

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../../shared/errors.ts';
-import { BackendUnavailableError, isBackendChoice } from '../../engine/backends/backend-names.ts';
+import { BackendUnavailableError } from '../../engine/backends/backend-names.ts';
 import { checkNetworkSize } from '../../engine/networks/create-network.ts';
 import { loadBackend } from '../../engine/node/load-backend.ts';
 import { benchJobs, type JobMeasure } from '../../engine/node/bench/jobs-bench.ts';
 import { replicable, withRandomDataTrainer, type RandomDataSetup } from '../../engine/node/random-data-trainer.ts';
 import { BACKBONES, defaultBackbone, PRETRAIN_METHODS, type Backbone, type PretrainMethod } from '../../shared/job.ts';
 import { backboneProblem } from '../../shared/pretrain-methods.ts';
-import type { Command } from '../command.ts';
-import { optionalNumber, optionalString } from '../options.ts';
+import type { Command, CommandContext } from '../command.ts';
+import { backendChoice, optionalNumber, optionalString } from '../options.ts';
 
 /**
  * Times pre-training steps of a method (SSMTL, SSMTL+, MoCo v2) on random data after one
@@ -59,8 +59,7 @@ export const benchCommand: Command = {
     const batch = optionalNumber(context, 'batch', 16, { integer: true, min: 1, max: 4096 });
     const steps = optionalNumber(context, 'steps', 5, { integer: true, min: 1, max: 100_000 });
     const t = optionalNumber(context, 't', 5, { integer: true, min: 1, max: 1000 });
-    const choice = optionalString(context, 'backend') ?? 'auto';
-    if (!isBackendChoice(choice)) throw new InputError(`--backend must be auto, tensorflow, webgpu, wasm or cpu, got '${choice}'`);
+    const choice = backendChoice(context);
     let backend;
     try {
       backend = await loadBackend(choice);
@@ -125,9 +124,8 @@ export const benchCommand: Command = {
 };
 
 /** `bench --jobs`: time and peak resident memory of each job process at the paper's sizes. */
-async function runJobsBench(context: Parameters<Command['run']>[0]) {
-  const backend = optionalString(context, 'backend') ?? 'auto';
-  if (!isBackendChoice(backend)) throw new InputError(`--backend must be auto, tensorflow, webgpu, wasm or cpu, got '${backend}'`);
+async function runJobsBench(context: CommandContext) {
+  const backend = backendChoice(context);
   const options = {
     slices: optionalNumber(context, 'slices', 64, { integer: true, min: 8, max: 5000 }),
     imageSize: optionalNumber(context, 'image-size', 512, { integer: true, min: 32, max: 1024 }),

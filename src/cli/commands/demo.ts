@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../shared/errors.ts';
 import type { JobEvent } from '../../shared/job.ts';
-import { isBackendChoice } from '../../engine/backends/backend-names.ts';
 import { deleteSliceAnnotations } from '../../engine/node/annotations/annotation-store.ts';
 import { importAnnotations } from '../../engine/node/annotations/import-annotations.ts';
 import { writeLabelSet } from '../../engine/node/annotations/label-set.ts';
@@ -22,7 +21,7 @@ import { OverlapCounts } from '../../engine/segmentation/metrics.ts';
 import { UNet } from '../../engine/networks/unet.ts';
 import { writeSample } from '../../sample/write-sample.ts';
 import type { Command, CommandContext } from '../command.ts';
-import { optionalNumber, optionalString } from '../options.ts';
+import { backendChoice, optionalNumber, optionalString } from '../options.ts';
 import { formatSeconds } from '../progress-bar.ts';
 
 /**
@@ -105,8 +104,7 @@ function parseWidths(context: CommandContext): number[] {
 }
 
 function parseDemoOptions(context: CommandContext): DemoOptions {
-  const backend = optionalString(context, 'backend') ?? 'auto';
-  if (!isBackendChoice(backend)) throw new InputError(`--backend must be auto, tensorflow, webgpu, wasm or cpu, got '${backend}'`);
+  const backend = backendChoice(context);
   const size = optionalNumber(context, 'size', 64, { integer: true, min: 16, max: 1024 });
   try {
     UNet.checkSize(size);

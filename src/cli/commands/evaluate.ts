@@ -1,9 +1,7 @@
 import { resolve } from 'node:path';
-import { InputError } from '../../shared/errors.ts';
-import { isBackendChoice } from '../../engine/backends/backend-names.ts';
 import { runEvaluate } from '../../engine/node/segmentation/evaluate-job.ts';
 import type { Command } from '../command.ts';
-import { optionalString, requireString } from '../options.ts';
+import { backendChoice, requireString } from '../options.ts';
 
 /** `ssmtl evaluate`: IoU / Dice / mIoU of a model on the unannotated slices of a series. */
 export const evaluateCommand: Command = {
@@ -19,8 +17,7 @@ export const evaluateCommand: Command = {
     strict: { type: 'boolean' },
   },
   async run(context) {
-    const backend = optionalString(context, 'backend') ?? 'auto';
-    if (!isBackendChoice(backend)) throw new InputError(`--backend must be auto, tensorflow, webgpu, wasm or cpu, got '${backend}'`);
+    const backend = backendChoice(context);
     const summary = await runEvaluate({
       workspace: requireString(context, 'workspace'),
       model: requireString(context, 'model'),

@@ -1,12 +1,11 @@
 import { isBackboneName } from '../../engine/networks/dense-network.ts';
 import { InputError } from '../../shared/errors.ts';
-import { isBackendChoice } from '../../engine/backends/backend-names.ts';
 import { DEFAULT_FINETUNE, runFinetune, type FinetuneOptions } from '../../engine/node/segmentation/finetune-job.ts';
 import { JobControl } from '../../engine/train/control.ts';
 import type { SegmentationJobEvent } from '../../shared/segmentation.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { INTENSITY_FLAGS, INTENSITY_USAGE, intensityOption } from '../intensity-options.ts';
-import { optionalNumber, optionalString, requireString, stringList } from '../options.ts';
+import { backendChoice, optionalNumber, optionalString, requireString, stringList } from '../options.ts';
 import { formatSeconds } from '../progress-bar.ts';
 
 /** `ssmtl finetune`: a segmentation model from the annotated slices. */
@@ -46,8 +45,7 @@ export const finetuneCommand: Command = {
 };
 
 export function parseFinetuneOptions(context: CommandContext): FinetuneOptions {
-  const backend = optionalString(context, 'backend') ?? 'auto';
-  if (!isBackendChoice(backend)) throw new InputError(`--backend must be auto, tensorflow, webgpu, wasm or cpu, got '${backend}'`);
+  const backend = backendChoice(context);
   const init = optionalString(context, 'init') ?? null;
   const backbone = optionalString(context, 'backbone');
   if (backbone !== undefined && !isBackboneName(backbone))

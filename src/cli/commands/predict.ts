@@ -1,8 +1,6 @@
-import { InputError } from '../../shared/errors.ts';
-import { isBackendChoice } from '../../engine/backends/backend-names.ts';
 import { runPredict } from '../../engine/node/segmentation/predict-job.ts';
 import type { Command } from '../command.ts';
-import { optionalString, requireString } from '../options.ts';
+import { backendChoice, optionalString, requireString } from '../options.ts';
 
 /** `ssmtl predict`: segment every slice of a series; store for review; export on request. */
 export const predictCommand: Command = {
@@ -17,8 +15,7 @@ export const predictCommand: Command = {
     backend: { type: 'string' },
   },
   async run(context) {
-    const backend = optionalString(context, 'backend') ?? 'auto';
-    if (!isBackendChoice(backend)) throw new InputError(`--backend must be auto, tensorflow, webgpu, wasm or cpu, got '${backend}'`);
+    const backend = backendChoice(context);
     const summary = await runPredict(
       {
         workspace: requireString(context, 'workspace'),

@@ -1,6 +1,5 @@
 import { InputError } from '../../shared/errors.ts';
 import type { JobEvent, PretrainSummary, SkippedAnchorsInfo } from '../../shared/job.ts';
-import { isBackendChoice } from '../../engine/backends/backend-names.ts';
 import { startPretrainProcess } from '../../engine/node/jobs/job-processes.ts';
 import { JobFailedError } from '../../engine/node/process/job-failed-error.ts';
 import { checkPretrainOptions, defaultModelName, type PretrainOptions } from '../../engine/node/pretrain-job.ts';
@@ -9,7 +8,7 @@ import { BACKBONES, PRETRAIN_METHODS, defaultBackbone, type Backbone, type Pretr
 import { backboneProblem } from '../../shared/pretrain-methods.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { INTENSITY_FLAGS, INTENSITY_USAGE, intensityOption } from '../intensity-options.ts';
-import { optionalNumber, optionalString, requireString, stringList } from '../options.ts';
+import { backendChoice, optionalNumber, optionalString, requireString, stringList } from '../options.ts';
 import { formatSeconds } from '../progress-bar.ts';
 
 export const pretrainCommand: Command = {
@@ -73,8 +72,7 @@ export function parsePretrainOptions(context: CommandContext): PretrainOptions {
   } catch (error) {
     throw new InputError(`--size: ${(error as Error).message}`);
   }
-  const backend = optionalString(context, 'backend') ?? 'auto';
-  if (!isBackendChoice(backend)) throw new InputError(`--backend must be auto, tensorflow, webgpu, wasm or cpu, got '${backend}'`);
+  const backend = backendChoice(context);
   const seed = optionalNumber(context, 'seed', 0, { integer: true, min: 0, max: 2 ** 32 - 1 });
   const width = optionalNumber(context, 'width', 64, { integer: true, min: 1, max: 512 });
   const resume = Boolean(context.values.resume);

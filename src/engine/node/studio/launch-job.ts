@@ -37,15 +37,11 @@ export function launchJob<T>(
   heading: JobHeading,
   start: (progress: (change: SummaryChange | null) => void, jobId: () => string) => LaunchedJob<T>,
 ): JobSummary {
-  const { kind, title } = heading;
+  const { kind, title, produced = [], pretrainSettings } = heading;
   let id = '';
   const job = session.jobs.create(kind, title, { cancel: () => cancelQueued(session, id) }, session.queue.placeFor(kind));
   id = job.id;
-  if (heading.produced || heading.pretrainSettings)
-    session.jobs.update(id, {
-      produced: heading.produced ?? [],
-      ...(heading.pretrainSettings ? { pretrainSettings: heading.pretrainSettings } : {}),
-    });
+  session.jobs.update(id, { produced, ...(pretrainSettings && { pretrainSettings }) });
   session.queue.submit({ id, kind, start: () => run(session, id, start) });
   return session.jobs.get(id) ?? job;
 }
