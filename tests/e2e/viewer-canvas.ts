@@ -24,21 +24,31 @@ export interface CanvasView {
   meanGrey: number;
 }
 
-const CANVAS = `document.querySelector('[data-testid=viewport] canvas')`;
-
 export class ViewerCanvas {
-  constructor(private readonly page: Page) {}
+  /** `testId`: the view to read (the main view, or `view-coronal` and `view-sagittal`) */
+  constructor(
+    private readonly page: Page,
+    private readonly testId = 'viewport',
+  ) {}
+
+  private get host(): string {
+    return `document.querySelector('[data-testid=${this.testId}]')`;
+  }
+
+  private get canvas(): string {
+    return `document.querySelector('[data-testid=${this.testId}] canvas')`;
+  }
 
   async box(): Promise<{ x: number; y: number; width: number; height: number }> {
-    return (await this.page.getByTestId('viewport').boundingBox())!;
+    return (await this.page.getByTestId(this.testId).boundingBox())!;
   }
 
   /** Points in viewport px. */
   async view(points: Point[], radius: number): Promise<CanvasView> {
     return (await this.page.evaluate(`(() => {
       const points = ${JSON.stringify(points)}, radius = ${radius};
-      const host = document.querySelector('[data-testid=viewport]');
-      const canvas = ${CANVAS};
+      const host = ${this.host};
+      const canvas = ${this.canvas};
       const rect = canvas.getBoundingClientRect(), hostRect = host.getBoundingClientRect();
       const scale = canvas.width / rect.width;
       const { data, width, height } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
@@ -80,7 +90,7 @@ export class ViewerCanvas {
   /** Keeps the canvas as it is now, to compare with what a drag makes of it. */
   async snapshot(): Promise<void> {
     await this.page.evaluate(`(() => {
-      const canvas = ${CANVAS};
+      const canvas = ${this.canvas};
       window.__snapshot = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
     })()`);
   }
@@ -91,7 +101,7 @@ export class ViewerCanvas {
    */
   async differenceFromSnapshot(offsets: Point[]): Promise<number[]> {
     return (await this.page.evaluate(`(() => {
-      const canvas = ${CANVAS};
+      const canvas = ${this.canvas};
       const scale = canvas.width / canvas.getBoundingClientRect().width;
       const now = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height), then = window.__snapshot;
       const grey = (d, i) => (d[i] + d[i + 1] + d[i + 2]) / 3;
@@ -115,7 +125,7 @@ export class ViewerCanvas {
     );
     const [r, g, b] = (colour as string).match(/\d+/g)!.map(Number);
     return (await this.page.evaluate(`(() => {
-      const canvas = ${CANVAS};
+      const canvas = ${this.canvas};
       const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
       const m0 = Math.min(${r}, ${g}, ${b}), c = [${r} - m0, ${g} - m0, ${b} - m0], cn = Math.hypot(...c);
       let n = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { autoWindow, orientationLetters, orientationMarkers } from './orientation.ts';
+import { anatomicalPlane, autoWindow, orientationLetters, orientationMarkers } from './orientation.ts';
 
 describe('orientation letters', () => {
   it('name the patient directions of DICOM LPS', () => {
@@ -24,6 +24,14 @@ describe('orientation letters', () => {
   it('mark a sagittal and a coronal slice', () => {
     expect(orientationMarkers([0, 1, 0], [0, 0, -1])).toEqual({ left: 'A', right: 'P', top: 'S', bottom: 'I' });
     expect(orientationMarkers([1, 0, 0], [0, 0, -1])).toEqual({ left: 'R', right: 'L', top: 'S', bottom: 'I' });
+  });
+});
+
+describe('anatomicalPlane', () => {
+  it('names the plane a series was acquired in from its slice normal', () => {
+    expect(anatomicalPlane([0, 0, 1])).toBe('axial');
+    expect(anatomicalPlane([0, -0.98, 0.2])).toBe('coronal');
+    expect(anatomicalPlane([1, 0, 0])).toBe('sagittal');
   });
 });
 

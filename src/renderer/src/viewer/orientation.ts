@@ -22,6 +22,16 @@ export function orientationLetters(direction: PatientVector): string {
   return parts.map(({ c, axis }) => LETTERS[axis][c > 0 ? 0 : 1]).join('');
 }
 
+export type AnatomicalPlane = 'axial' | 'coronal' | 'sagittal';
+export const ANATOMICAL_PLANES: readonly AnatomicalPlane[] = ['axial', 'coronal', 'sagittal'];
+
+/** The anatomical plane closest to a slice normal: axial across S–I, coronal across A–P, sagittal across L–R. */
+export function anatomicalPlane(normal: PatientVector): AnatomicalPlane {
+  const [x, y, z] = normal.map(Math.abs);
+  if (z >= x && z >= y) return 'axial';
+  return y >= x ? 'coronal' : 'sagittal';
+}
+
 export interface OrientationMarkers {
   left: string;
   right: string;

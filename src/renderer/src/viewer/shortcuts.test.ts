@@ -35,6 +35,11 @@ describe('the viewer shortcut table', () => {
     expect(shortcutFor(press('End'))).toEqual({ type: 'lastSlice' });
   });
 
+  it('switches between one view and three views with V', () => {
+    expect(shortcutFor(press('v'))).toEqual({ type: 'views' });
+    expect(shortcutFor(press('V', { shiftKey: true }))).toEqual({ type: 'views' });
+  });
+
   it('picks palette labels 1–9 and changes the radius with [ and ]', () => {
     expect(shortcutFor(press('1'))).toEqual({ type: 'label', position: 0 });
     expect(shortcutFor(press('9'))).toEqual({ type: 'label', position: 8 });
@@ -46,9 +51,17 @@ describe('the viewer shortcut table', () => {
   it('leaves keys typed into a field, Alt combinations and other Ctrl keys alone', () => {
     expect(shortcutFor(press('b', { targetTag: 'INPUT' }))).toBeNull();
     expect(shortcutFor(press('z', { ctrlKey: true, targetTag: 'textarea' }))).toBeNull();
+    expect(shortcutFor(press('b', { targetTag: 'INPUT', targetType: 'number' }))).toBeNull();
     expect(shortcutFor(press('b', { altKey: true }))).toBeNull();
     expect(shortcutFor(press('b', { ctrlKey: true }))).toBeNull();
     expect(shortcutFor(press('q'))).toBeNull();
+  });
+
+  it('keeps working after a click on a checkbox or a slider (which take no letters)', () => {
+    expect(shortcutFor(press('v', { targetTag: 'INPUT', targetType: 'checkbox' }))).toEqual({ type: 'views' });
+    expect(shortcutFor(press('b', { targetTag: 'INPUT', targetType: 'range' }))).toEqual({ type: 'tool', tool: 'brush' });
+    // The slider's own arrows move the slider, not the slice.
+    expect(shortcutFor(press('ArrowUp', { targetTag: 'INPUT', targetType: 'range' }))).toBeNull();
   });
 
   it('has no key that means two things', () => {

@@ -11,7 +11,9 @@ export type ShortcutAction =
   | { type: 'lastSlice' }
   | { type: 'radius'; step: number }
   /** the label at this position of the palette (0-based) */
-  | { type: 'label'; position: number };
+  | { type: 'label'; position: number }
+  /** one view, or the three orthogonal views */
+  | { type: 'views' };
 
 export interface Shortcut {
   /** KeyboardEvent.key, lower case */
@@ -53,6 +55,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
     keys: t.key,
     help: t.label.toLowerCase(),
   })),
+  { key: 'v', action: { type: 'views' }, keys: 'V', help: 'one view / three views' },
   { key: '[', action: { type: 'radius', step: -1 }, keys: '[', help: 'brush radius' },
   { key: ']', action: { type: 'radius', step: 1 }, keys: ']', help: 'brush radius' },
   { key: 'z', ctrl: true, shift: false, action: { type: 'undo' }, keys: 'Ctrl+Z', help: 'undo' },
@@ -69,12 +72,26 @@ export interface KeyPress {
   altKey: boolean;
   /** the tag of the element with focus: keys typed into a field are the field's */
   targetTag?: string;
+  /** …and its type, for an input: a checkbox takes no letters, a slider takes the arrows */
+  targetType?: string;
 }
 
-const TYPING_TARGETS = new Set(['INPUT', 'SELECT', 'TEXTAREA']);
+/** Inputs that take no typing: after a click on one, the viewer's keys still work. */
+const UNTYPED_INPUTS = new Set(['checkbox', 'radio', 'button', 'submit', 'reset', 'color', 'range']);
+const SLIDER_KEYS = new Set(['arrowup', 'arrowdown', 'arrowleft', 'arrowright', 'pageup', 'pagedown', 'home', 'end']);
+
+/** Whether the focused element takes this key itself (a text field, a list, a slider's arrows). */
+function fieldTakes(press: KeyPress): boolean {
+  const tag = press.targetTag?.toUpperCase();
+  if (tag === 'SELECT' || tag === 'TEXTAREA') return true;
+  if (tag !== 'INPUT') return false;
+  const type = press.targetType?.toLowerCase() ?? 'text';
+  if (type === 'range') return SLIDER_KEYS.has(press.key.toLowerCase());
+  return !UNTYPED_INPUTS.has(type);
+}
 
 export function shortcutFor(press: KeyPress): ShortcutAction | null {
-  if (press.altKey || (press.targetTag && TYPING_TARGETS.has(press.targetTag.toUpperCase()))) return null;
+  if (press.altKey || fieldTakes(press)) return null;
   const key = press.key.toLowerCase();
   const ctrl = press.ctrlKey || press.metaKey;
   const match = SHORTCUTS.find((s) => s.key === key && !!s.ctrl === ctrl && (s.shift === undefined || s.shift === press.shiftKey));

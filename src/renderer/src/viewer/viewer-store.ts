@@ -39,6 +39,8 @@ export const useViewerStore = defineStore('viewer', () => {
   const hiddenLabels = ref<number[]>([]);
   /** show the model's prediction on annotated slices too (and while annotating) */
   const showPredictionHere = ref(false);
+  /** the acquisition view with the two orthogonal views beside it, or the acquisition view alone */
+  const threeViews = ref(true);
 
   return {
     seriesId,
@@ -53,5 +55,6 @@ export const useViewerStore = defineStore('viewer', () => {
     overlayOpacity,
     hiddenLabels,
     showPredictionHere,
+    threeViews,
   };
 });

@@ -4,6 +4,7 @@ import { fetchPrediction } from '../../api/pixels.ts';
 import type { PaletteLabel } from '../../../../shared/api.ts';
 import { hexColor, LabelMapping } from './label-mapping.ts';
 import { labelmapData } from './labelmap-history.ts';
+import { applyLabelmapStyle, type LabelmapStyle } from './labelmap-style.ts';
 
 const LABELMAP = ToolEnums.SegmentationRepresentations.Labelmap;
 
@@ -16,6 +17,10 @@ export interface OverlayHost {
   /** whether a slice shows its prediction (the session decides: annotated slices hide it) */
   shownOn(index: number): boolean;
   render(): void;
+  /** other views that draw the predictions too (the reformatted views): a model came or went */
+  modelShown?(mapping: LabelMapping | null): void;
+  /** …and a slice's shown prediction was written (segment indices; null: none) */
+  sliceWritten?(index: number, data: Uint8Array | null): void;
 }
 
 /**
@@ -51,6 +56,7 @@ export class PredictionOverlay {
     this.model = model;
     this.mapping = new LabelMapping(labels);
     this.values.clear();
+    this.host.modelShown?.(model === null ? null : this.mapping);
     if (model === null) {
       this.host.render();
       return;
@@ -91,16 +97,37 @@ export class PredictionOverlay {
 
   /** Draws a slice's prediction, or clears it where the slice is not to show it. */
   async refresh(index: number): Promise<void> {
-    const model = this.model;
-    if (model === null || index < 0 || index >= this.imageIds.length) return;
-    const shown = this.host.shownOn(index);
-    const values = shown ? await this.valuesAt(index) : null;
-    const data = labelmapData(this.imageIds[index]);
-    if (model !== this.model || !data) return;
-    if (values) this.mapping.writeSegments(values, data);
-    else data.fill(0);
+    if (!(await this.write(index))) return;
     segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.segmentationId);
     this.host.render();
+  }
+
+  /** Every slice (for views that cut across the slices), drawn once all are written. */
+  async refreshAll(): Promise<void> {
+    const model = this.model;
+    if (model === null) return;
+    // A few fetches at a time: the acquisition view's own slices keep their turn.
+    const batch = 8;
+    for (let start = 0; start < this.imageIds.length; start += batch) {
+      const indices = Array.from({ length: Math.min(batch, this.imageIds.length - start) }, (_, i) => start + i);
+      await Promise.all(indices.map((index) => this.write(index)));
+      if (model !== this.model) return;
+    }
+    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.segmentationId);
+    this.host.render();
+  }
+
+  /** Writes a slice's prediction (or zeros where it is not shown) into its labelmap; false when nothing was written. */
+  private async write(index: number): Promise<boolean> {
+    const model = this.model;
+    if (model === null || index < 0 || index >= this.imageIds.length) return false;
+    const values = this.host.shownOn(index) ? await this.valuesAt(index) : null;
+    const data = labelmapData(this.imageIds[index]);
+    if (model !== this.model || !data) return false;
+    if (values) this.mapping.writeSegments(values, data);
+    else data.fill(0);
+    this.host.sliceWritten?.(index, values ? data : null);
+    return true;
   }
 
   /**
@@ -109,23 +136,12 @@ export class PredictionOverlay {
    */
   setStyle(opacity: number, hiddenLabels: readonly number[]): void {
     if (this.model === null) return;
-    const specifier = { viewportId: this.host.viewportId, segmentationId: this.segmentationId, type: LABELMAP };
-    const outline = Math.min(1, opacity + 0.2);
-    segmentation.config.style.setStyle(specifier, {
-      fillAlpha: opacity,
-      fillAlphaInactive: opacity,
-      outlineOpacity: outline,
-      outlineOpacityInactive: outline,
-      outlineWidthInactive: 1,
-    });
-    this.mapping.labels.forEach((label, i) =>
-      segmentation.config.visibility.setSegmentIndexVisibility(
-        this.host.viewportId,
-        { segmentationId: this.segmentationId, type: LABELMAP },
-        i + 1,
-        !hiddenLabels.includes(label.value),
-      ),
-    );
+    applyLabelmapStyle(this.host.viewportId, this.segmentationId, this.mapping, this.style(opacity, hiddenLabels));
+  }
+
+  /** The predictions' look at an opacity: a thin outline a little stronger than the fill. */
+  style(opacity: number, hiddenLabels: readonly number[]): LabelmapStyle {
+    return { fill: opacity, outline: Math.min(1, opacity + 0.2), outlineWidth: 1, hiddenLabels };
   }
 
   /** Takes the overlay off the viewport (before the viewport goes). */

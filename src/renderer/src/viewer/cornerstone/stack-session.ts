@@ -6,6 +6,7 @@ import {
   Enums as ToolEnums,
   init as initTools,
   PanTool,
+  ReferenceLinesTool,
   segmentation,
   StackScrollTool,
   ToolGroupManager,
@@ -13,12 +14,13 @@ import {
   ZoomTool,
 } from '@cornerstonejs/tools';
 import type { PaletteLabel } from '../../../../shared/api.ts';
-import type { SeriesInfo } from '../../../../shared/series.ts';
+import type { SeriesInfo, SeriesPlane } from '../../../../shared/series.ts';
 import { fetchAnnotation } from '../../api/pixels.ts';
 import { recordMeasure, SPEED_MEASURES } from '../speed-measures.ts';
 import type { ToolName } from '../tools.ts';
 import { connectedRegion, hexColor, LabelMapping, sameValues } from './label-mapping.ts';
 import { labelmapData, labelmapHistory, recordLabelmapEdit } from './labelmap-history.ts';
+import { applyLabelmapStyle, type LabelmapStyle } from './labelmap-style.ts';
 import { PredictionOverlay } from './prediction-overlay.ts';
 import { limitSoftwareRenderResolution } from './render-resolution.ts';
 import { imageIdsFor, registerSliceImages } from './slice-images.ts';
@@ -28,6 +30,8 @@ import { autoWindow } from '../orientation.ts';
 import { TAKE_TOOL_NAME, TakeRegionTool, type TakeRegionConfiguration } from './take-region-tool.ts';
 import { applyToolBindings, TOOL_INSTANCES } from './tool-group-bindings.ts';
 import { UndoableFillTool } from './undoable-fill-tool.ts';
+import { LocateTool } from './locate-tool.ts';
+import { OrthogonalViews, type ReformatElements } from './orthogonal-views.ts';
 
 /**
  * One series on screen: Cornerstone's rendering engine, a stack viewport, a tool group,
@@ -69,6 +73,8 @@ function initializeCornerstone(): Promise<void> {
       ZoomTool,
       WindowLevelTool,
       StackScrollTool,
+      LocateTool,
+      ReferenceLinesTool,
     ])
       addTool(tool);
   })();
@@ -83,6 +89,8 @@ export interface SessionCallbacks {
   onHistoryChange(): void;
   /** the window, orientation letters or the value under the pointer changed */
   onReadout(readout: ViewReadout): void;
+  /** the reformatted views: loading every slice, on screen, or not possible (why) */
+  onReformats?(state: 'loading' | 'ready' | 'failed', message?: string): void;
 }
 
 export class StackSession {
@@ -112,12 +120,15 @@ export class StackSession {
   /** the window a preset set last (a drag departs from it) */
   private presetRange: { lower: number; upper: number } | null = null;
   private predictionsOnUnannotated = false;
+  /** the two views across the slices (orthogonal-views.ts), once asked for */
+  private reformats: OrthogonalViews | null = null;
 
   private constructor(
     private readonly element: HTMLDivElement,
-    readonly series: SeriesInfo,
+    readonly series: SeriesInfo & { plane?: SeriesPlane | null },
     labels: readonly PaletteLabel[],
     private readonly callbacks: SessionCallbacks,
+    private readonly reformatElements: ReformatElements,
   ) {
     this.engine = renderingEngine();
     this.viewportId = `ssmtl-viewport-${this.id}`;
@@ -132,6 +143,8 @@ export class StackSession {
         imageIds: this.imageIds,
         shownOn: (index) => this.predictionShownOn(index),
         render: () => !this.destroyed && this.viewport.render(),
+        modelShown: (mapping) => void (mapping ? this.reformats?.showPredictions(mapping) : this.reformats?.hidePredictions()),
+        sliceWritten: (index, data) => this.reformats?.predictionChanged(index, data),
       },
       `predictions-${this.id}`,
     );
@@ -139,17 +152,52 @@ export class StackSession {
 
   static async open(
     element: HTMLDivElement,
-    series: SeriesInfo,
+    series: SeriesInfo & { plane?: SeriesPlane | null },
     labels: readonly PaletteLabel[],
     startIndex: number,
     callbacks: SessionCallbacks,
+    reformatElements: ReformatElements = {},
   ): Promise<StackSession> {
     const started = performance.now();
     await initializeCornerstone();
-    const session = new StackSession(element, series, labels, callbacks);
+    const session = new StackSession(element, series, labels, callbacks, reformatElements);
     await session.start(Math.min(Math.max(0, startIndex), series.slices - 1));
     element.addEventListener(Enums.Events.IMAGE_RENDERED, () => recordMeasure(SPEED_MEASURES.openSeries, started), { once: true });
+    // The acquisition view is on screen; the reformatted views follow once every slice is in.
+    session.startReformats();
     return session;
+  }
+
+  private startReformats(): void {
+    const plane = this.series.plane;
+    const group = ToolGroupManager.getToolGroup(this.toolGroupId);
+    if (!plane || plane.positions.length !== this.imageIds.length || !group || Object.keys(this.reformatElements).length === 0) return;
+    this.callbacks.onReformats?.('loading');
+    const reformats = new OrthogonalViews(
+      {
+        engine: this.engine,
+        mainViewportId: this.viewportId,
+        mainToolGroup: group,
+        imageIds: this.imageIds,
+        plane,
+        goToSlice: (index) => void this.goToSlice(index),
+      },
+      this.reformatElements,
+      String(this.id),
+    );
+    this.reformats = reformats;
+    reformats
+      .start(this.mapping, (index) => labelmapData(this.annotationImageIds[index]))
+      .then(async () => {
+        if (this.destroyed) return;
+        const range = (this.viewport.getProperties() as { voiRange?: { lower: number; upper: number } }).voiRange;
+        if (range) reformats.setVoiRange(range);
+        this.callbacks.onReformats?.('ready');
+        if (this.overlay.shownModel !== null) await this.overlay.refreshAll();
+      })
+      .catch((error: unknown) => {
+        if (!this.destroyed) this.callbacks.onReformats?.('failed', error instanceof Error ? error.message : String(error));
+      });
   }
 
   private get viewport(): Types.IStackViewport {
@@ -188,7 +236,11 @@ export class StackSession {
       this.readout = { ...this.readout, ...changes };
       this.callbacks.onReadout(this.readout);
     };
-    this.listen(this.element, Enums.Events.VOI_MODIFIED, () => update({ window: readWindow(this.viewport, this.presetRange) }));
+    this.listen(this.element, Enums.Events.VOI_MODIFIED, () => {
+      update({ window: readWindow(this.viewport, this.presetRange) });
+      const range = (this.viewport.getProperties() as { voiRange?: { lower: number; upper: number } }).voiRange;
+      if (range) this.reformats?.setVoiRange(range);
+    });
     this.listen(this.element, Enums.Events.CAMERA_MODIFIED, () => update({ markers: readMarkers(this.viewport) }));
     this.listen(this.element, Enums.Events.IMAGE_RENDERED, () => {
       if (!this.readout.markers || !this.readout.window)
@@ -277,6 +329,7 @@ export class StackSession {
     const unchanged = known ? sameValues(known, labels) : labels.every((v) => v === 0);
     if (unchanged) return;
     this.knownLabels.set(index, labels);
+    this.reformats?.annotationChanged(index, labelmapData(this.annotationImageIds[index]));
     const annotated = labels.some((v) => v !== 0);
     if (annotated !== this.annotatedSlices.has(index)) {
       if (annotated) this.annotatedSlices.add(index);
@@ -427,7 +480,9 @@ export class StackSession {
     if (this.destroyed) return;
     // Editing stays on the annotations; predictions are only shown.
     segmentation.activeSegmentation.setActiveSegmentation(this.viewportId, this.annotationSegmentationId);
-    await this.overlay.refresh(this.viewport.getCurrentImageIdIndex());
+    // The reformatted views cut across every slice: then every slice is drawn.
+    if (this.reformats?.isReady) await this.overlay.refreshAll();
+    else await this.overlay.refresh(this.viewport.getCurrentImageIdIndex());
   }
 
   /**
@@ -438,23 +493,10 @@ export class StackSession {
   setOverlayStyle(opacity: number, hiddenLabels: readonly number[]): void {
     const overlapping = this.overlay.shownModel !== null && this.predictionsEverywhere;
     const fill = overlapping ? Math.min(opacity, 0.15) : opacity;
-    const specifier = { viewportId: this.viewportId, segmentationId: this.annotationSegmentationId, type: LABELMAP };
-    segmentation.config.style.setStyle(specifier, {
-      fillAlpha: fill,
-      fillAlphaInactive: fill,
-      outlineOpacity: 1,
-      outlineOpacityInactive: 1,
-      outlineWidthInactive: 2,
-    });
-    this.mapping.labels.forEach((label, i) =>
-      segmentation.config.visibility.setSegmentIndexVisibility(
-        this.viewportId,
-        { segmentationId: this.annotationSegmentationId, type: LABELMAP },
-        i + 1,
-        !hiddenLabels.includes(label.value),
-      ),
-    );
+    const annotations: LabelmapStyle = { fill, outline: 1, outlineWidth: 2, hiddenLabels };
+    applyLabelmapStyle(this.viewportId, this.annotationSegmentationId, this.mapping, annotations);
     this.overlay.setStyle(opacity, hiddenLabels);
+    this.reformats?.setStyles(annotations, this.overlay.style(opacity, hiddenLabels));
     this.viewport.render();
   }
 
@@ -467,8 +509,9 @@ export class StackSession {
     labelmapHistory.clear();
     for (const remove of this.removeListeners) remove();
     this.speedMarks?.dispose();
-    // Representations leave the viewport before the viewport goes, then the rest.
+    // Representations leave the viewports before the viewports go, then the rest.
     this.overlay.detach();
+    this.reformats?.destroy();
     try {
       segmentation.removeSegmentationRepresentation(this.viewportId, { segmentationId: this.annotationSegmentationId, type: LABELMAP });
     } catch {
