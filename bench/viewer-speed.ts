@@ -1,12 +1,13 @@
 /**
  * How fast the viewer answers, in Chromium through `ssmtl serve`, as the viewer itself
  * measures it (User Timing measures of src/renderer/src/viewer/speed-measures.ts):
- *   npx tsx bench/viewer-speed.ts [--slices 181] [--size 256] [--scrolls 40] [--strokes 6] [--gpu] [--json]
+ *   npx tsx bench/viewer-speed.ts [--slices 181] [--size 256] [--scrolls 40] [--strokes 6] [--one-view] [--gpu] [--json]
  * Writes an MR-like series of `slices` slices (DICOM, size × size), imports it into a
  * fresh workspace, opens it, scrolls slice by slice with the mouse wheel (each step
  * waits for the new slice on screen), paints brush strokes of 20 moves each, then
  * reopens the series. Chromium runs with --disable-gpu (software WebGL, as on this
- * machine's CI) unless --gpu is given. Targets (issue 13): slice to pixels < 100 ms,
+ * machine's CI) unless --gpu is given. The viewer shows its three orthogonal views, or
+ * with --one-view the acquisition view alone (V). Targets (issue 13): slice to pixels < 100 ms,
  * brush handling < 16 ms per move event, opening a 181-slice series < 1 s.
  */
 import { spawnSync } from 'node:child_process';
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '256' },
     scrolls: { type: 'string', default: '40' },
     strokes: { type: 'string', default: '6' },
+    'one-view': { type: 'boolean', default: false },
     gpu: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
@@ -89,6 +91,11 @@ try {
     await waitInPage(`performance.getEntriesByName(${JSON.stringify(SPEED_MEASURES.openSeries)}).length >= ${count}`);
   };
   await open(1);
+  if (values['one-view']) {
+    await page.keyboard.press('v');
+    await waitInPage(`performance.getEntriesByName(${JSON.stringify(SPEED_MEASURES.openSeries)}).length >= 2`);
+    await page.evaluate(`performance.clearMeasures(${JSON.stringify(SPEED_MEASURES.openSeries)})`);
+  } else await page.locator('[data-testid=view-coronal][data-ready=true]').waitFor({ timeout: 120_000 });
   const renderer = (await page.evaluate(`(() => {
     const gl = document.createElement('canvas').getContext('webgl2');
     const info = gl && gl.getExtension('WEBGL_debug_renderer_info');
@@ -118,13 +125,14 @@ try {
 
   // Reopen: a second series opening with Cornerstone already started (the first includes its start-up).
   await page.getByTestId('nav-library').click();
-  await open(2);
+  await open(values['one-view'] ? 1 : 2);
 
   const result = {
     renderer,
     load1: loadavg()[0],
     slices,
     size,
+    views: values['one-view'] ? 1 : 3,
     sliceToPixelsMs: summarise(await measures(SPEED_MEASURES.sliceToPixels)),
     brushMoveMs: summarise(await measures(SPEED_MEASURES.dragMove)),
     brushToPixelsMs: summarise(await measures(SPEED_MEASURES.dragToPixels)),
@@ -134,7 +142,7 @@ try {
   else {
     const row = (what: string, s: Summary, target: string) =>
       `| ${what} | ${s.n} | ${s.median.toFixed(1)} | ${s.p95.toFixed(1)} | ${s.max.toFixed(1)} | ${target} |`;
-    console.log(`Chromium WebGL: ${renderer}; load ${result.load1.toFixed(1)}; ${slices} slices of ${size}²\n`);
+    console.log(`Chromium WebGL: ${renderer}; load ${result.load1.toFixed(1)}; ${slices} slices of ${size}²; ${result.views} view(s)\n`);
     console.log('| measure (ms) | n | median | p95 | max | target |\n| --- | ---: | ---: | ---: | ---: | ---: |');
     console.log(row('slice scroll to pixels', result.sliceToPixelsMs, '< 100'));
     console.log(row('brush handling per move event', result.brushMoveMs, '< 16'));

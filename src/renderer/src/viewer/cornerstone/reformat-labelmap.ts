@@ -5,6 +5,8 @@ import { labelmapData } from './labelmap-history.ts';
 import { applyLabelmapStyle, type LabelmapStyle } from './labelmap-style.ts';
 
 const LABELMAP = ToolEnums.SegmentationRepresentations.Labelmap;
+/** How long the copies pause before the views redraw. */
+const REDRAW_AFTER_MS = 120;
 
 /**
  * One of the acquisition view's labelmaps (the annotations, or a model's predictions) as
@@ -20,7 +22,7 @@ export class ReformatLabelmap {
   private readonly sliceOf = new Map<string, number>();
   private readonly volumeImageIds: string[];
   private readonly pending = new Set<number>();
-  private flushScheduled = false;
+  private redraw: ReturnType<typeof setTimeout> | undefined;
   private removed = false;
 
   private constructor(
@@ -63,8 +65,9 @@ export class ReformatLabelmap {
   }
 
   /**
-   * Copies one acquisition slice's segment indices (`null`: none) into the volume; the
-   * views redraw once per frame however many slices were copied.
+   * Copies one acquisition slice's segment indices (`null`: none) into the volume. The
+   * views redraw once the changes pause (a brush stroke is a change per mouse move: the
+   * views across follow when it ends, and the stroke keeps the frame rate to itself).
    */
   copySlice(referencedImageId: string, data: Uint8Array | null): void {
     const k = this.sliceOf.get(referencedImageId);
@@ -73,13 +76,11 @@ export class ReformatLabelmap {
     if (data && data.length === target.length) target.set(data);
     else target.fill(0);
     this.pending.add(k);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    requestAnimationFrame(() => this.flush());
+    clearTimeout(this.redraw);
+    this.redraw = setTimeout(() => this.flush(), REDRAW_AFTER_MS);
   }
 
   private flush(): void {
-    this.flushScheduled = false;
     if (this.removed || this.pending.size === 0) return;
     const slices = [...this.pending];
     this.pending.clear();
@@ -93,6 +94,7 @@ export class ReformatLabelmap {
   /** Takes it off the views (before they go), then frees the segmentation and its volume. */
   remove(): void {
     this.removed = true;
+    clearTimeout(this.redraw);
     for (const viewportId of this.viewportIds) {
       try {
         segmentation.removeSegmentationRepresentation(viewportId, { segmentationId: this.segmentationId, type: LABELMAP });
