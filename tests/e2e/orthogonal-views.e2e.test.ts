@@ -55,6 +55,15 @@ describe.skipIf(!hasChromium)('the three orthogonal views', () => {
       await eventually(async () => (await view.view([], 1)).bright > 500, 'a reformatted view draws the image');
       await eventually(async () => (await labelled(view)) > 50, 'a reformatted view draws the annotated slices');
     }
+    // Radiological convention: the patient's right on the screen's left, head at the top, anterior on the left.
+    const letters = (plane: string) =>
+      Promise.all(
+        ['left', 'right', 'top', 'bottom'].map(async (side) =>
+          (await page.getByTestId(`orientation-${plane}-${side}`).textContent())?.trim(),
+        ),
+      );
+    expect(await letters('coronal')).toEqual(['R', 'L', 'S', 'I']);
+    expect(await letters('sagittal')).toEqual(['A', 'P', 'S', 'I']);
     await page.screenshot({ path: join(SHOTS, 'orthogonal-views.png') });
   }, 120_000);
 

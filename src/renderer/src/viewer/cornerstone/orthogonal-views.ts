@@ -10,11 +10,12 @@ import {
   type Types as ToolTypes,
 } from '@cornerstonejs/tools';
 import type { SeriesPlane } from '../../../../shared/series.ts';
-import type { AnatomicalPlane } from '../orientation.ts';
+import type { AnatomicalPlane, OrientationMarkers } from '../orientation.ts';
 import type { LabelMapping } from './label-mapping.ts';
 import { LOCATE_TOOL_NAME, type LocateConfiguration } from './locate-tool.ts';
 import type { LabelmapStyle } from './labelmap-style.ts';
 import { ReformatLabelmap } from './reformat-labelmap.ts';
+import { readMarkers } from './view-readout.ts';
 
 const { Primary, Auxiliary, Secondary, Wheel } = ToolEnums.MouseBindings;
 
@@ -30,6 +31,8 @@ export interface ReformatHost {
   plane: SeriesPlane;
   /** moves the acquisition view to a slice */
   goToSlice(index: number): void;
+  /** a reformatted view's orientation letters changed (it opened, panned, zoomed or flipped) */
+  markersChanged(plane: AnatomicalPlane, markers: OrientationMarkers | null): void;
 }
 
 export type ReformatElements = Partial<Record<AnatomicalPlane, HTMLDivElement>>;
@@ -91,6 +94,7 @@ export class OrthogonalViews {
     await Promise.all(this.viewportIds.map((viewportId) => this.volumeViewport(viewportId).setVolumes([{ volumeId: this.volumeId }])));
     if (this.destroyed) return;
     this.setupTools();
+    this.reportMarkers();
     const annotations = await ReformatLabelmap.create(
       `reformat-annotations-${this.id}`,
       this.viewportIds,
@@ -144,6 +148,17 @@ export class OrthogonalViews {
         element.addEventListener(type, refresh);
         this.removers.push(() => element.removeEventListener(type, refresh));
       }
+    }
+  }
+
+  /** Each view's orientation letters, now and whenever its camera moves. */
+  private reportMarkers(): void {
+    for (const plane of Object.keys(this.elements) as AnatomicalPlane[]) {
+      const viewport = this.volumeViewport(`ssmtl-${plane}-${this.id}`);
+      const report = () => this.host.markersChanged(plane, readMarkers(viewport));
+      viewport.element.addEventListener(Enums.Events.CAMERA_MODIFIED, report);
+      this.removers.push(() => viewport.element.removeEventListener(Enums.Events.CAMERA_MODIFIED, report));
+      report();
     }
   }
 

@@ -26,7 +26,7 @@ import { limitSoftwareRenderResolution } from './render-resolution.ts';
 import { imageIdsFor, registerSliceImages } from './slice-images.ts';
 import { ViewportSpeedMarks } from './speed-marks.ts';
 import { readMarkers, readWindow, valueAt, type ViewReadout } from './view-readout.ts';
-import { autoWindow } from '../orientation.ts';
+import { autoWindow, type AnatomicalPlane, type OrientationMarkers } from '../orientation.ts';
 import { TAKE_TOOL_NAME, TakeRegionTool, type TakeRegionConfiguration } from './take-region-tool.ts';
 import { applyToolBindings, TOOL_INSTANCES } from './tool-group-bindings.ts';
 import { UndoableFillTool } from './undoable-fill-tool.ts';
@@ -91,6 +91,8 @@ export interface SessionCallbacks {
   onReadout(readout: ViewReadout): void;
   /** the reformatted views: loading every slice, on screen, or not possible (why) */
   onReformats?(state: 'loading' | 'ready' | 'failed', message?: string): void;
+  /** …and their orientation letters */
+  onReformatMarkers?(plane: AnatomicalPlane, markers: OrientationMarkers | null): void;
 }
 
 export class StackSession {
@@ -181,6 +183,7 @@ export class StackSession {
         imageIds: this.imageIds,
         plane,
         goToSlice: (index) => void this.goToSlice(index),
+        markersChanged: (plane, markers) => this.callbacks.onReformatMarkers?.(plane, markers),
       },
       this.reformatElements,
       String(this.id),
