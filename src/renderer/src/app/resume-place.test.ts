@@ -22,7 +22,7 @@ class MemoryStorage implements PlaceStorage {
 
 const series = (id: string, slices: number) => seriesStatus(id, { slices });
 
-const place: Place = { screen: 'annotate', seriesId: 'A', sliceIndex: 120, tool: 'eraser' };
+const place: Place = { screen: 'annotate', seriesId: 'A', sliceIndex: 120, tool: 'eraser', threeViews: false };
 
 describe('the stored place', () => {
   it('is kept per workspace', () => {
@@ -41,7 +41,7 @@ describe('the stored place', () => {
       expect(readPlace(storage, '/ws')).toBeNull();
     }
     storage.setItem('ssmtl.place:/ws', '{"screen":"review","seriesId":7,"sliceIndex":"3","tool":"laser"}');
-    expect(readPlace(storage, '/ws')).toEqual({ screen: 'review', seriesId: null, sliceIndex: 0, tool: 'brush' });
+    expect(readPlace(storage, '/ws')).toEqual({ screen: 'review', seriesId: null, sliceIndex: 0, tool: 'brush', threeViews: true });
   });
 
   it('never fails on storage that refuses to be written', () => {
@@ -55,7 +55,13 @@ describe('the stored place', () => {
   });
 
   it('goes back to the Library when its series is gone, and clamps a slice beyond the series', () => {
-    expect(placeIn(place, [series('B', 10)])).toEqual({ screen: 'library', seriesId: null, sliceIndex: 0, tool: 'eraser' });
+    expect(placeIn(place, [series('B', 10)])).toEqual({
+      screen: 'library',
+      seriesId: null,
+      sliceIndex: 0,
+      tool: 'eraser',
+      threeViews: false,
+    });
     expect(placeIn({ ...place, screen: 'train' }, []).screen).toBe('train');
     expect(placeIn(place, [series('A', 100)]).sliceIndex).toBe(99);
     expect(placeIn({ ...place, sliceIndex: -4 }, [series('A', 100)]).sliceIndex).toBe(0);
@@ -78,7 +84,7 @@ describe('coming back where the user was', () => {
     studio.series = list;
   }
 
-  it('stores every move and puts back screen, series, slice and tool after a reload', async () => {
+  it('stores every move and puts back screen, series, slice, tool and layout after a reload', async () => {
     const storage = new MemoryStorage();
     openWorkspace('/ws', [series('A', 181), series('B', 136)]);
     const screen = ref<Screen>('library');
@@ -87,6 +93,7 @@ describe('coming back where the user was', () => {
     viewer.seriesId = 'B';
     viewer.sliceIndex = 57;
     viewer.tool = 'pan';
+    viewer.threeViews = false;
     screen.value = 'review';
     await nextTick();
 
@@ -96,7 +103,7 @@ describe('coming back where the user was', () => {
     const reloaded = ref<Screen>('library');
     useResumePlace(reloaded, storage).restore();
     const after = useViewerStore();
-    expect([reloaded.value, after.seriesId, after.sliceIndex, after.tool]).toEqual(['review', 'B', 57, 'pan']);
+    expect([reloaded.value, after.seriesId, after.sliceIndex, after.tool, after.threeViews]).toEqual(['review', 'B', 57, 'pan', false]);
   });
 
   it('opens the Library when the series on screen was removed since', async () => {

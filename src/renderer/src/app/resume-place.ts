@@ -3,7 +3,7 @@ import { TOOLS, type ToolName } from '../viewer/tools.ts';
 import type { Screen } from './screens.ts';
 
 /**
- * Where the user was (screen, series, slice, tool), kept in the browser's storage per
+ * Where the user was (screen, series, slice, tool, one view or three), kept in the browser's storage per
  * workspace so a reload or a restart comes back there. Storage is the user's to edit or
  * corrupt, and the workspace may have changed since: what is read is checked against
  * the series that exist now before anything uses it.
@@ -14,6 +14,8 @@ export interface Place {
   /** 0-based */
   sliceIndex: number;
   tool: ToolName;
+  /** the three orthogonal views, or the acquisition view alone */
+  threeViews: boolean;
 }
 
 /** what localStorage offers (a fake in tests) */
@@ -44,13 +46,14 @@ export function readPlace(storage: PlaceStorage, workspaceDir: string): Place | 
     return null;
   }
   if (typeof raw !== 'object' || raw === null) return null;
-  const { screen, seriesId, sliceIndex, tool } = raw as Record<string, unknown>;
+  const { screen, seriesId, sliceIndex, tool, threeViews } = raw as Record<string, unknown>;
   if (!SCREENS.includes(screen as Screen)) return null;
   return {
     screen: screen as Screen,
     seriesId: typeof seriesId === 'string' ? seriesId : null,
     sliceIndex: typeof sliceIndex === 'number' && Number.isFinite(sliceIndex) ? Math.floor(sliceIndex) : 0,
     tool: TOOLS.some((t) => t.id === tool) ? (tool as ToolName) : 'brush',
+    threeViews: threeViews !== false,
   };
 }
 

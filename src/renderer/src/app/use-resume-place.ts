@@ -6,7 +6,7 @@ import { useStudioStore } from './studio-store.ts';
 
 /**
  * Comes back where the user was: `restore()` (once the workspace and its series are
- * known) puts back the stored screen, series, slice and tool, then every change of
+ * known) puts back the stored screen, series, slice, tool and layout, then every change of
  * them is stored for the next reload or restart.
  */
 export function useResumePlace(screen: Ref<Screen>, storage: PlaceStorage = window.localStorage): { restore(): void } {
@@ -25,11 +25,18 @@ export function useResumePlace(screen: Ref<Screen>, storage: PlaceStorage = wind
       viewer.seriesId = place.seriesId;
       viewer.sliceIndex = place.sliceIndex;
       viewer.tool = place.tool;
+      viewer.threeViews = place.threeViews;
       // A screen chosen while the workspace loaded wins over the stored one.
       if (screen.value === openedOn) screen.value = place.screen;
     }
     watch(
-      () => ({ screen: screen.value, seriesId: viewer.seriesId, sliceIndex: viewer.sliceIndex, tool: viewer.tool }),
+      () => ({
+        screen: screen.value,
+        seriesId: viewer.seriesId,
+        sliceIndex: viewer.sliceIndex,
+        tool: viewer.tool,
+        threeViews: viewer.threeViews,
+      }),
       (place) => {
         const current = studio.workspace?.dir;
         if (current) savePlace(storage, current, place);
