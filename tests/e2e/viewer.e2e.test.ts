@@ -87,6 +87,21 @@ describe.skipIf(!hasChromium)('the viewer', () => {
     await page.getByTestId('tool-brush').click();
   }, 120_000);
 
+  it('moves one slice per arrow press, however quick the presses come', async () => {
+    await goToSlice(4);
+    const index = async () => Number(await page.getByTestId('slice-index').getAttribute('data-index'));
+    // A burst of presses (a held key repeats faster than a slice shows on a slow machine):
+    // each comes before the slice of the one before is on screen.
+    const burst = (key: string, times: number) =>
+      page.evaluate(
+        `(() => { for (let i = 0; i < ${times}; i++) window.dispatchEvent(new KeyboardEvent('keydown', { key: '${key}' })); })()`,
+      );
+    await burst('ArrowDown', 6);
+    await expect.poll(index, { timeout: 10_000 }).toBe(10);
+    await burst('ArrowUp', 3);
+    await expect.poll(index, { timeout: 10_000 }).toBe(7);
+  }, 60_000);
+
   it('hides and shows each label on screen, whichever is selected, and saves nothing for it', async () => {
     await goToSlice(annotatedSlices[Math.floor(annotatedSlices.length / 2)]);
     const saved = await savedCounts();

@@ -124,6 +124,8 @@ export class StackSession {
   private predictionsOnUnannotated = false;
   /** the two views across the slices (orthogonal-views.ts), once asked for */
   private reformats: OrthogonalViews | null = null;
+  /** the slice asked for last, until it is on screen */
+  private requestedIndex: number | null = null;
 
   private constructor(
     private readonly element: HTMLDivElement,
@@ -346,11 +348,24 @@ export class StackSession {
     return this.viewport.getCurrentImageIdIndex();
   }
 
+  /**
+   * The slice the view is on its way to (the last one asked for), or the one on screen:
+   * a key pressed again before the slice shows steps on from there, not from the old one.
+   */
+  get targetSliceIndex(): number {
+    return this.requestedIndex ?? this.viewport.getCurrentImageIdIndex();
+  }
+
   async goToSlice(index: number): Promise<void> {
     const clamped = Math.min(Math.max(0, index), this.imageIds.length - 1);
-    if (clamped === this.viewport.getCurrentImageIdIndex()) return;
+    if (clamped === this.targetSliceIndex) return;
+    this.requestedIndex = clamped;
     this.speedMarks?.sliceRequested();
-    await this.viewport.setImageIdIndex(clamped);
+    try {
+      await this.viewport.setImageIdIndex(clamped);
+    } finally {
+      if (this.requestedIndex === clamped) this.requestedIndex = null;
+    }
   }
 
   setTool(tool: ToolName): void {
