@@ -129,9 +129,10 @@ export function predictProgress(done: number, total: number): SummaryChange {
   return { change: { state: 'running', fraction: total ? done / total : 0, detail: `slice ${done}/${total}` } };
 }
 
-export function predictDone(summary: PredictSummary, onBrowserGpu: boolean): Partial<JobSummary> {
+/** `names`: the model's label names by value (a value it has no name for is printed as such). */
+export function predictDone(summary: PredictSummary, onBrowserGpu: boolean, names: ReadonlyMap<number, string>): Partial<JobSummary> {
   const volumes = Object.entries(summary.volumesMl)
-    .map(([value, ml]) => `${value}: ${ml.toFixed(1)} mL`)
+    .map(([value, ml]) => `${names.get(Number(value)) ?? `label ${value}`} ${ml.toFixed(1)} mL`)
     .join(', ');
   return {
     state: 'done',

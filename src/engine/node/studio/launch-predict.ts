@@ -5,6 +5,7 @@ import { startPredictProcess } from '../jobs/job-processes.ts';
 import { tensorflowInstalled } from '../load-backend.ts';
 import { startOnBrowserGpu } from '../placement/browser-gpu/start-on-browser-gpu.ts';
 import { runPredict, type PredictOptions } from '../segmentation/predict-job.ts';
+import { modelLabels } from '../segmentation/segmentation-model.ts';
 import { readModel } from '../workspace/model-state.ts';
 import { predictDone, predictProgress } from './job-progress.ts';
 import { launchJob } from './launch-job.ts';
@@ -14,8 +15,10 @@ import type { StudioSession } from './studio-session.ts';
 export function launchPredict(session: StudioSession, settings: PredictSettings): JobSummary {
   const workspace = session.requireWorkspace();
   const series = workspace.requireSeries(settings.seriesId);
-  if (readModel(workspace, settings.model)?.kind !== 'segmentation')
-    throw new InputError(`no segmentation model '${settings.model}': fine-tune one first`);
+  const model = readModel(workspace, settings.model);
+  if (model?.kind !== 'segmentation') throw new InputError(`no segmentation model '${settings.model}': fine-tune one first`);
+  // The summary names the structures as the model learnt them.
+  const names = new Map(modelLabels(workspace, model.meta).map((label) => [label.value, label.name]));
   const backend = settings.backend ?? session.options.backend ?? 'auto';
   const gpu = session.browserGpus.choose(backend, tensorflowInstalled());
   const title = `Segmenting ${series.description ?? series.id} with ${settings.model}`;
@@ -34,7 +37,7 @@ export function launchPredict(session: StudioSession, settings: PredictSettings)
       done: (summary) => {
         // The viewer asks for the new prediction's slices: the cached volume is stale.
         session.pixels.forget();
-        return predictDone(summary, gpu !== null);
+        return predictDone(summary, gpu !== null, names);
       },
     };
   });

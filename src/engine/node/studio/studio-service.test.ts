@@ -138,6 +138,8 @@ describe('StudioService', () => {
     const seriesId = (await service.listSeries())[0].id;
     const predicted = await finished(await service.startPredict({ model: trained.name, seriesId, backend: 'wasm' }));
     expect(predicted.state, predicted.message ?? '').toBe('done');
+    // Its summary names the structure as the model learnt it, not by its value.
+    expect(predicted.message).toMatch(/ · LV \d+\.\d mL$/);
     // A model of a few epochs on one slice may find nothing: its stored prediction gets a
     // region of its label, as a better-trained one would find, for the export to carry.
     const workspace = Workspace.open(join(dir, 'workspace'), { create: false });
