@@ -93,9 +93,20 @@ describe.skipIf(!hasChromium)('the three orthogonal views', () => {
     await coronal.click({ x: box.width / 2, y: box.height * 0.6 });
     await expect.poll(sliceIndex, { timeout: 10_000 }).not.toBe(start);
     const lower = await position();
+    // The axial plane, a horizontal reference line across the sagittal view, sits lower there.
+    const axialLineY = () =>
+      page.evaluate(`(() => {
+        const lines = [...document.querySelectorAll('[data-testid=view-sagittal] svg line')];
+        const across = lines.find((l) => Math.abs(l.y1.baseVal.value - l.y2.baseVal.value) < 1);
+        return across ? across.y1.baseVal.value : null;
+      })()`) as Promise<number | null>;
+    await expect.poll(axialLineY, { timeout: 10_000 }).not.toBeNull();
+    const lineAtLower = (await axialLineY())!;
     await coronal.click({ x: box.width / 2, y: box.height * 0.4 });
     await expect.poll(position, { timeout: 10_000 }).toBeGreaterThan(lower);
     const upper = await position();
+    // …and follows the axial view up (screen y grows downwards).
+    await expect.poll(async () => (await axialLineY())!, { timeout: 10_000 }).toBeLessThan(lineAtLower - 5);
     // A click in the sagittal view moves the axial view as well.
     const sagittalBox = await sagittal.box();
     await sagittal.click({ x: sagittalBox.width / 2, y: sagittalBox.height * 0.6 });

@@ -162,12 +162,19 @@ export class OrthogonalViews {
     }
   }
 
+  /**
+   * Redraws the reference lines from their sources' cameras. The tools follow cameras in
+   * their own tool group only; these cross groups, so they are told. Only the lines are
+   * redrawn (Cornerstone's setToolConfiguration would also re-render every view of the
+   * group, a volume rendering per reformat at every scroll step).
+   */
   private refreshReferenceLines(): void {
     if (this.destroyed) return;
     for (const source of [this.host.mainViewportId, ...this.viewportIds])
-      for (const group of [ToolGroupManager.getToolGroup(this.toolGroupId), this.host.mainToolGroup])
-        if (group?.hasTool(referenceLinesName(source)))
-          group.setToolConfiguration(referenceLinesName(source), { sourceViewportId: source });
+      for (const group of [ToolGroupManager.getToolGroup(this.toolGroupId), this.host.mainToolGroup]) {
+        const tool = group?.getToolInstance(referenceLinesName(source)) as { onSetToolConfiguration?: () => void } | undefined;
+        tool?.onSetToolConfiguration?.();
+      }
   }
 
   /** An acquisition slice's annotation changed (segment indices of the annotation mapping). */
