@@ -195,7 +195,7 @@ export class StackSession {
       .start(this.mapping, (index) => labelmapData(this.annotationImageIds[index]))
       .then(async () => {
         if (this.destroyed) return;
-        const range = (this.viewport.getProperties() as { voiRange?: { lower: number; upper: number } }).voiRange;
+        const range = this.voiRange;
         if (range) reformats.setVoiRange(range);
         this.callbacks.onReformats?.('ready');
         if (this.overlay.shownModel !== null) await this.overlay.refreshAll();
@@ -207,6 +207,11 @@ export class StackSession {
 
   private get viewport(): Types.IStackViewport {
     return this.engine.getViewport(this.viewportId) as Types.IStackViewport;
+  }
+
+  /** The window on screen, as a value range (what the reformatted views copy). */
+  private get voiRange(): { lower: number; upper: number } | undefined {
+    return (this.viewport.getProperties() as { voiRange?: { lower: number; upper: number } }).voiRange;
   }
 
   private async start(startIndex: number): Promise<void> {
@@ -243,7 +248,7 @@ export class StackSession {
     };
     this.listen(this.element, Enums.Events.VOI_MODIFIED, () => {
       update({ window: readWindow(this.viewport, this.presetRange) });
-      const range = (this.viewport.getProperties() as { voiRange?: { lower: number; upper: number } }).voiRange;
+      const range = this.voiRange;
       if (range) this.reformats?.setVoiRange(range);
     });
     this.listen(this.element, Enums.Events.CAMERA_MODIFIED, () => update({ markers: readMarkers(this.viewport) }));
