@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { isWasmHeapBackend, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
  * Calls other kernels of the same backend from inside a kernel, on TensorInfos (not
@@ -36,6 +37,20 @@ export class KernelCalls {
 
   matMul(a: Info, b: Info, transposeB = false): Info {
     return this.call(tf.BatchMatMul, { a, b }, { transposeA: false, transposeB });
+  }
+
+  /** The wasm heap, for intermediates a JavaScript loop writes; null on other backends. */
+  get heap(): WasmHeapBackend | null {
+    return this.backendName === 'wasm' && isWasmHeapBackend(this.backend) ? this.backend : null;
+  }
+
+  /** A new float32 intermediate on the wasm heap (contents undefined), freed with the others. */
+  output(shape: number[]): Info {
+    const heap = this.heap;
+    if (!heap) throw new Error(`${this.backendName}: kernel outputs on the wasm heap need the wasm backend`);
+    const out = heap.makeOutput(shape, 'float32');
+    this.temps.push(out);
+    return out;
   }
 
   /**
