@@ -1,9 +1,9 @@
 // Times the training kernels of the wasm backend one by one at the U-Net's shapes (forward
 // FusedConv2D with bias + ReLU, Conv2DBackpropFilter, Conv2DBackpropInput, the 2×2
 // stride-2 up-convolution both ways, MaxPool and its gradient) and prints each one's
-// milliseconds (best of --reps) and GFLOP/s, so a kernel change is measured alone.
+// CPU milliseconds per call and GFLOP/s, so a kernel change is measured alone.
 //
-//   npx tsx bench/wasm-kernels.ts [--size 128] [--width 16] [--batch 4] [--reps 5] [--only filter,input,forward,up,pool]
+//   npx tsx bench/wasm-kernels.ts [--size 128] [--width 16] [--batch 4] [--cpu-ms 300] [--only filter,input,forward,up,pool]
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import '../src/engine/gradients.ts';
@@ -14,32 +14,43 @@ const { values } = parseArgs({
     size: { type: 'string', default: '128' },
     width: { type: 'string', default: '16' },
     batch: { type: 'string', default: '4' },
-    reps: { type: 'string', default: '5' },
+    'cpu-ms': { type: 'string', default: '300' },
     only: { type: 'string', default: 'forward,filter,input,up,pool,small' },
   },
 });
 const size = Number(values.size);
 const width = Number(values.width);
 const n = Number(values.batch);
-const reps = Number(values.reps);
+const cpuBudgetMs = Number(values['cpu-ms']);
 const only = new Set(values.only.split(','));
 
 await loadBackend('wasm');
 
-/** Best wall time of `reps` runs of `f` (after one warm-up). */
+/**
+ * Milliseconds of this process's CPU time per call of `f`, averaged over as many calls as
+ * fill `cpuBudgetMs` (after one warm-up call). CPU time rather than wall time: on a machine
+ * shared with other work the wall time counts the waits for a core, and the kernel's CPU
+ * time (accounted in scheduler ticks, hence the long average) does not.
+ */
 function best(f: () => tf.Tensor | tf.Tensor[]): number {
-  let min = Infinity;
-  for (let r = 0; r <= reps; r++) {
-    const t0 = performance.now();
-    // The wasm backend runs each kernel when it is called; nothing is read back (a read
-    // copies the output into fresh JavaScript memory, whose page faults cost more than
-    // most kernels here).
+  // The wasm backend runs each kernel when it is called; nothing is read back (a read
+  // copies the output into fresh JavaScript memory, whose page faults cost more than
+  // most kernels here).
+  const once = () =>
     tf.tidy(() => {
       f();
     });
-    if (r > 0) min = Math.min(min, performance.now() - t0);
+  once();
+  const start = process.cpuUsage();
+  let calls = 0;
+  let usedUs = 0;
+  while (calls < 3 || usedUs < cpuBudgetMs * 1000) {
+    once();
+    calls++;
+    const used = process.cpuUsage(start);
+    usedUs = used.user + used.system;
   }
-  return min;
+  return usedUs / 1000 / calls;
 }
 
 interface Row {

@@ -8,7 +8,8 @@ import { KernelCalls, type Info } from './kernel-calls.ts';
  * dW[a, b, ci, co] = Σ_{n,i,j} x_pad[n, i·s + a, j·s + b, ci] · dy[n, i, j, co]
  *
  * - kernel == stride, no padding (the U-Net's 2×2 stride-2 up-convolution): one matmul of
- *   dyᵀ (Co, N·H·W) with x un-shuffled into (N·H·W, s·s·Ci).
+ *   x un-shuffled into (s·s·Ci, N·H·W) with dy as (N·H·W, Co) (`strideTiles`; elsewhere than
+ *   on wasm, dyᵀ with x un-shuffled into (N·H·W, s·s·Ci)).
  * - otherwise: the input is transposed once to (Ci, N, H, W); the kh·kw (strided) tap
  *   slices of it are stacked into a (kh·kw·Ci, N·H·W) column matrix and multiplied by dy
  *   as (N·H·W, Co) — one large matmul (XNNPACK does small-M matmuls poorly), with no
@@ -45,6 +46,7 @@ export function conv2dBackpropFilterMatmul(
   try {
     const m = n * oh * ow;
     if (kh === sh && kw === sw && top === 0 && bottom === 0 && left === 0 && right === 0 && inH === oh * sh && inW === ow * sw) {
+      if (calls.heap) return calls.finish(strideTiles(calls, x, dy, { n, sh, sw, ci, co, oh, ow }));
       // Un-shuffle x to (N·H·W, s·s·Ci) — a transpose that moves runs of s·Ci contiguous
       // values — and contract with dyᵀ (the smaller tensor is the one transposed).
       const x6 = calls.reshape(x, [n, oh, sh, ow, sw, ci]);
@@ -204,4 +206,52 @@ function shiftedRows(
   }
   const stacked = taps.length === 1 ? taps[0] : calls.call(tf.Concat, taps as unknown as Record<string, Info>, { axis: 0 });
   return calls.reshape(stacked, [kh, kw, ci, co]);
+}
+
+/**
+ * Kernel == stride, no padding: every input pixel belongs to one tap, so
+ *   dW = colsᵀ · dy,  colsᵀ[(a, b, ci), (n, i, j)] = x[n, i·sh + a, j·sw + b, ci],
+ * with colsᵀ written by one JavaScript pass over x and dy, unchanged, as the right operand
+ * (the one XNNPACK packs: dy has fewer columns than cols, and packing costs per column).
+ * Rows of colsᵀ are padded when N·H·W is a multiple of 256: a row stride of a multiple of
+ * 1 KiB makes the rows share cache sets (a transpose to 16384-value rows ran 15× slower).
+ */
+function strideTiles(
+  calls: KernelCalls,
+  x: Info,
+  dy: Info,
+  d: { n: number; sh: number; sw: number; ci: number; co: number; oh: number; ow: number },
+): Info {
+  const { n, sh, sw, ci, co, oh, ow } = d;
+  const m = n * oh * ow;
+  const stride = m % 256 === 0 ? m + 16 : m;
+  const taps = sh * sw * ci;
+  const colsT = calls.output([taps, stride]);
+  const dyRows = stride === m ? calls.reshape(dy, [m, co]) : calls.output([stride, co]);
+  const heap = calls.heap!;
+  const src = heap.typedArrayFromHeap(x) as Float32Array;
+  const dst = heap.typedArrayFromHeap(colsT) as Float32Array;
+  const inW = ow * sw;
+  for (let img = 0; img < n; img++) {
+    for (let i = 0; i < oh; i++) {
+      for (let a = 0; a < sh; a++) {
+        const row = ((img * oh + i) * sh + a) * inW * ci;
+        for (let j = 0; j < ow; j++) {
+          const pixel = (img * oh + i) * ow + j;
+          for (let b = 0; b < sw; b++) {
+            const from = row + (j * sw + b) * ci;
+            const to = (a * sw + b) * ci * stride + pixel;
+            for (let c = 0; c < ci; c++) dst[to + c * stride] = src[from + c];
+          }
+        }
+      }
+    }
+  }
+  if (stride !== m) {
+    for (let r = 0; r < taps; r++) dst.fill(0, r * stride + m, (r + 1) * stride);
+    const rows = heap.typedArrayFromHeap(dyRows) as Float32Array;
+    rows.set(heap.typedArrayFromHeap(dy) as Float32Array);
+    rows.fill(0, m * co);
+  }
+  return calls.reshape(calls.matMul(colsT, dyRows), [sh, sw, ci, co]);
 }

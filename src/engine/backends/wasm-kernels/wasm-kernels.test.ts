@@ -55,6 +55,7 @@ const convCases: { name: string; x: number[]; filter: number[]; strides: number 
   { name: '3×3 stride 2 same, odd size', x: [2, 9, 11, 3], filter: [3, 3, 3, 5], strides: 2, pad: 'same' },
   { name: '3×3 stride (2, 1) valid', x: [2, 10, 7, 5], filter: [3, 3, 5, 3], strides: [2, 1], pad: 'valid' },
   { name: '2×2 stride 2 (the up-convolution), 7 → 3 channels', x: [3, 8, 6, 7], filter: [2, 2, 7, 3], strides: 2, pad: 'valid' },
+  { name: '2×2 stride 2, N·H·W = 256 (padded rows)', x: [4, 16, 16, 5], filter: [2, 2, 5, 3], strides: 2, pad: 'valid' },
   { name: '1×1, 6 → 10 channels', x: [2, 5, 9, 6], filter: [1, 1, 6, 10], strides: 1, pad: 'valid' },
 ];
 
