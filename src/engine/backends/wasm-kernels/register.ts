@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterMatmul } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputFast } from './conv2d-backprop-input.ts';
-import { registerFastSlicing } from './fast-slice.ts';
+import { registerHeapCopies } from './heap-copies.ts';
 import { registerMaxPoolGrad } from './max-pool-grad.ts';
 
 /**
  * Makes a backend able to train conv nets fast: registers Conv2DBackpropFilter where it is
  * missing (wasm), and replaces Conv2DBackpropInput by the forward-conv / matmul form.
  * Idempotent. `replaceInput` is for backends whose own backprop-input is a slow loop;
- * `heapKernels` (wasm only) replaces Slice, SplitV, Concat and MaxPoolGrad by JavaScript
- * loops over the wasm heap.
+ * `heapKernels` (wasm only) replaces Slice, SplitV, Concat, PadV2 and MaxPoolGrad by
+ * JavaScript loops over the wasm heap.
  */
 const done = new Set<string>();
 
@@ -20,7 +20,7 @@ export function registerTrainingKernels(
   if (done.has(backendName)) return;
   done.add(backendName);
   if (options.heapKernels) {
-    registerFastSlicing(backendName);
+    registerHeapCopies(backendName);
     registerMaxPoolGrad(backendName);
   }
   const filterKernel = tf.getKernel(tf.Conv2DBackpropFilter, backendName);

@@ -5,7 +5,7 @@ import { Random } from '../../random.ts';
 
 /**
  * Each kernel the project registers on wasm (Conv2DBackpropFilter, Conv2DBackpropInput,
- * MaxPoolGrad, Slice, SplitV, Concat) against the cpu backend's reference, on shapes the
+ * MaxPoolGrad, Slice, SplitV, Concat, PadV2) against the cpu backend's reference, on shapes the
  * U-Net never uses: padding, stride 2, non-square images and filters, channel counts that
  * are not multiples of 4, ties in max-pooling windows.
  */
@@ -133,5 +133,55 @@ describe('wasm training kernels against the cpu backend', () => {
       await expectSameOnWasm(tf.Concat, [x, other, x], { axis });
     }
     await expectSameOnWasm(tf.Concat, [ints, ints], { axis: 2 });
+  });
+
+  it('PadV2 on any axes, with a constant, float32 and int32', async () => {
+    const x = normal([2, 5, 3, 6], 11);
+    const ints = { shape: [3, 4], values: Int32Array.from({ length: 12 }, (_, i) => i - 5), dtype: 'int32' as const };
+    const pads: [number, number][][] = [
+      [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ],
+      [
+        [0, 0],
+        [0, 2],
+        [0, 2],
+        [0, 0],
+      ],
+      [
+        [0, 0],
+        [2, 0],
+        [0, 1],
+        [3, 1],
+      ],
+      [
+        [1, 2],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ],
+      [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ],
+    ];
+    for (const paddings of pads) await expectSameOnWasm(tf.PadV2, { x }, { paddings, constantValue: 0 });
+    await expectSameOnWasm(tf.PadV2, { x }, { paddings: pads[2], constantValue: 1.5 });
+    await expectSameOnWasm(
+      tf.PadV2,
+      { x: ints },
+      {
+        paddings: [
+          [1, 0],
+          [2, 3],
+        ],
+        constantValue: 7,
+      },
+    );
   });
 });

@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { copyRuns, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
- * Slice, SplitV and Concat for the wasm backend that copy straight between views of the
- * wasm heap. The backend's own Slice first copies the whole input out of the heap
+ * Slice, SplitV, Concat and PadV2 for the wasm backend that copy straight between views of
+ * the wasm heap. The backend's own Slice first copies the whole input out of the heap
  * (readSync) for every slice, which made slicing cost more than the matmuls around it;
- * its Concat copies each run with a subarray and a set, slow for the U-Net's
- * 16-channel rows.
+ * its Concat copies each run with a subarray and a set, slow for the U-Net's 16-channel
+ * rows; its PadV2 moves one value at a time (~1.7 ns each, against a block copy's ~0.2).
  */
 export function sliceInto(backend: WasmHeapBackend, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
   const out = backend.makeOutput(size, x.dtype);
@@ -48,7 +48,7 @@ export function sliceInto(backend: WasmHeapBackend, x: tf.TensorInfo, begin: num
   return out;
 }
 
-export function registerFastSlicing(backendName: string): void {
+export function registerHeapCopies(backendName: string): void {
   const originalSlice = tf.getKernel(tf.Slice, backendName);
   if (originalSlice) tf.unregisterKernel(tf.Slice, backendName);
   tf.registerKernel({
@@ -96,6 +96,18 @@ export function registerFastSlicing(backendName: string): void {
       return concatInto(args.backend as unknown as WasmHeapBackend, nonEmpty, axis);
     },
   });
+  const originalPad = tf.getKernel(tf.PadV2, backendName);
+  if (originalPad) tf.unregisterKernel(tf.PadV2, backendName);
+  tf.registerKernel({
+    kernelName: tf.PadV2,
+    backendName,
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      const { paddings, constantValue } = args.attrs as unknown as { paddings: [number, number][]; constantValue: number };
+      if (x.dtype === 'string' || x.dtype === 'complex64' || tf.util.sizeFromShape(x.shape) === 0) return originalPad!.kernelFunc(args);
+      return padInto(args.backend as unknown as WasmHeapBackend, x, paddings, constantValue);
+    },
+  });
 }
 
 /** Concatenation along `axis`: each input's runs copied into place, one input at a time. */
@@ -112,5 +124,47 @@ function concatInto(backend: WasmHeapBackend, inputs: tf.TensorInfo[], axis: num
     copyRuns(backend.typedArrayFromHeap(t), 0, runs[i], dst, offset, total, runs[i], outer);
     offset += runs[i];
   });
+  return out;
+}
+
+/** Constant padding: the output filled with the constant, then the input's rows copied in. */
+export function padInto(backend: WasmHeapBackend, x: tf.TensorInfo, paddings: [number, number][], value: number): tf.TensorInfo {
+  const shape = x.shape;
+  const rank = shape.length;
+  const outShape = shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+  const out = backend.makeOutput(outShape, x.dtype);
+  const src = backend.typedArrayFromHeap(x);
+  const dst = backend.typedArrayFromHeap(out);
+  dst.fill(value);
+  // The innermost unpadded axes form one contiguous run in both.
+  let inner = rank - 1;
+  let run = shape[rank - 1];
+  while (inner > 0 && paddings[inner][0] === 0 && paddings[inner][1] === 0) {
+    inner--;
+    run *= shape[inner];
+  }
+  const outStrides = tf.util.computeStrides(outShape);
+  if (inner === 0) {
+    dst.set(src, paddings[0][0] * (rank > 1 ? outStrides[0] : 1));
+    return out;
+  }
+  // For every index of axes [0, inner): one run, at its padded place.
+  const rowStride = inner < rank - 1 ? outStrides[inner] : 1;
+  const lastOuter = inner - 1;
+  const outer = shape.slice(0, lastOuter);
+  const groups = outer.reduce((a, b) => a * b, 1);
+  const index = new Array(lastOuter).fill(0);
+  let s = 0;
+  for (let g = 0; g < groups; g++) {
+    let offset = paddings[inner][0] * rowStride;
+    for (let d = 0; d < lastOuter; d++) offset += (index[d] + paddings[d][0]) * outStrides[d];
+    offset += paddings[lastOuter][0] * outStrides[lastOuter];
+    copyRuns(src, s, run, dst, offset, outStrides[lastOuter], run, shape[lastOuter]);
+    s += run * shape[lastOuter];
+    for (let d = lastOuter - 1; d >= 0; d--) {
+      if (++index[d] < outer[d]) break;
+      index[d] = 0;
+    }
+  }
   return out;
 }
