@@ -132,6 +132,7 @@ export function conv2dBackpropFilterMatmul(
  * p + a·Wp + b, so with x transposed once to (Ci, N·Hp·Wp) each tap is a column range:
  *   dW[a, b] = xᵀ[:, off : off + L] · dy[0 : L],  off = a·Wp + b,  L = N·Hp·Wp − max off.
  * The zero rows of the padded dy make the pairs that wrap across a row or an image vanish.
+ * On wasm the column ranges are views of one buffer (no copies, K = N·Hp·Wp).
  * dy is the matmul's right operand for every tap, so XNNPACK packs it once (its operator
  * cache is keyed by that tensor) — several times faster than packing each tap.
  */
@@ -191,17 +192,36 @@ function shiftedRows(
           },
         )
       : dy;
-  const span = total - ((kh - 1) * wp + (kw - 1));
+  const maxOff = (kh - 1) * wp + (kw - 1);
   const dy2 = calls.reshape(dyPadded, [total, co]);
-  const dyRows =
-    span === total ? dy2 : (calls.rowView(dy2, 0, span, co) ?? calls.call(tf.Slice, { x: dy2 }, { begin: [0, 0], size: [span, co] }));
   const taps: Info[] = [];
-  for (let a = 0; a < kh; a++) {
-    for (let b = 0; b < kw; b++) {
-      const off = a * wp + b;
-      const cols = off === 0 && span === total ? xT : calls.call(tf.Slice, { x: xT }, { begin: [0, off], size: [ci, span] });
-      taps.push(calls.reshape(calls.matMul(cols, dyRows), [1, ci, co]));
-      if (cols !== xT) calls.free(cols);
+  const heap = calls.heap;
+  if (heap) {
+    // Each tap's operand is a view of xᵀ starting `off` values in, (Ci, N·Hp·Wp): a row's
+    // last `off` values run into the next row's first, which meet dy's zero rows (and the
+    // last row's run into `maxOff` zeros), so no tap needs a copy.
+    const flat = calls.output([ci * total + maxOff]);
+    const values = heap.typedArrayFromHeap(flat) as Float32Array;
+    values.set(heap.typedArrayFromHeap(xT) as Float32Array);
+    values.fill(0, ci * total);
+    calls.free(xT);
+    for (let a = 0; a < kh; a++) {
+      for (let b = 0; b < kw; b++) {
+        const cols = calls.view(flat, a * wp + b, [ci, total])!;
+        taps.push(calls.reshape(calls.matMul(cols, dy2), [1, ci, co]));
+        calls.free(cols);
+      }
+    }
+  } else {
+    const span = total - maxOff;
+    const dyRows = span === total ? dy2 : calls.call(tf.Slice, { x: dy2 }, { begin: [0, 0], size: [span, co] });
+    for (let a = 0; a < kh; a++) {
+      for (let b = 0; b < kw; b++) {
+        const off = a * wp + b;
+        const cols = off === 0 && span === total ? xT : calls.call(tf.Slice, { x: xT }, { begin: [0, off], size: [ci, span] });
+        taps.push(calls.reshape(calls.matMul(cols, dyRows), [1, ci, co]));
+        if (cols !== xT) calls.free(cols);
+      }
     }
   }
   const stacked = taps.length === 1 ? taps[0] : calls.call(tf.Concat, taps as unknown as Record<string, Info>, { axis: 0 });

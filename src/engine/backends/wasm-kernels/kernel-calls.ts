@@ -54,18 +54,19 @@ export class KernelCalls {
   }
 
   /**
-   * A zero-copy view of `count` rows (each `rowLength` float32 values) of a contiguous
-   * tensor, starting at row `firstRow`: a TensorInfo registered at an offset inside the
-   * tensor's memory on the wasm heap (possible because the wasm backend lets an output
-   * live at any heap address). Only for the wasm backend; freed with the other temps,
-   * without releasing the memory it borrows.
+   * A zero-copy view of `shape` (float32) inside a contiguous tensor, starting `offset`
+   * values into it: a TensorInfo registered at that address of the wasm heap (possible
+   * because the wasm backend lets an output live at any heap address). Only for the wasm
+   * backend; freed with the other temps, without releasing the memory it borrows.
    */
-  rowView(x: Info, firstRow: number, count: number, rowLength: number): Info | null {
+  view(x: Info, offset: number, shape: number[]): Info | null {
     const backend = this.backend as unknown as WasmInternals;
     if (this.backendName !== 'wasm' || typeof backend.makeOutput !== 'function' || !backend.dataIdMap?.get) return null;
     const entry = backend.dataIdMap.get(x.dataId);
     if (!entry || entry.memoryOffset == null || x.dtype !== 'float32') return null;
-    const view = backend.makeOutput([count, rowLength], 'float32', entry.memoryOffset + firstRow * rowLength * 4);
+    if (offset + shape.reduce((a, b) => a * b, 1) > x.shape.reduce((a, b) => a * b, 1))
+      throw new Error(`a view of ${shape.join('×')} at ${offset} overruns a tensor of ${x.shape.join('×')}`);
+    const view = backend.makeOutput(shape, 'float32', entry.memoryOffset + offset * 4);
     this.views.add(view.dataId);
     this.temps.push(view);
     return view;
