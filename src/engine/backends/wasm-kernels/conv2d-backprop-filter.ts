@@ -20,6 +20,28 @@ export function conv2dBackpropFilterMatmul(
   backendName: string,
   maxColumnBytes = 96 * 1024 * 1024,
 ): Info {
+  return filterGradients(args, backendName, false, maxColumnBytes)[0];
+}
+
+/**
+ * CONV2D_FILTER_AND_BIAS_GRAD: the filter gradient and Σ_{n,i,j} dy (the gradient of a
+ * bias added after the convolution). On the stride-1 path the bias gradient is one more
+ * matmul with the dy XNNPACK has already packed, 1 × (N·Hp·Wp) ones by dy: far cheaper than
+ * the backend's Sum over N, H and W (a transpose to rows of N·H·W values first).
+ */
+export function conv2dBackpropFilterAndBias(
+  args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap },
+  backendName: string,
+): Info[] {
+  return filterGradients(args, backendName, true);
+}
+
+function filterGradients(
+  args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap },
+  backendName: string,
+  withBias: boolean,
+  maxColumnBytes = 96 * 1024 * 1024,
+): Info[] {
   const { inputs, backend } = args;
   const attrs = (args.attrs ?? {}) as unknown as {
     strides: number | [number, number];
@@ -43,19 +65,25 @@ export function conv2dBackpropFilterMatmul(
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, outChannels: co } = info;
   const { top, bottom, left, right } = info.padInfo;
   const calls = new KernelCalls(backend, backendName);
+  // The outputs: dW, and with `withBias` Σ dy over N, H, W (computed here unless given).
+  const done = (dW: Info, db?: Info): Info[] =>
+    calls.finishAll(withBias ? [dW, db ?? calls.call(tf.Sum, { x: dy }, { axis: [0, 1, 2], keepDims: false })] : [dW]);
   try {
     const m = n * oh * ow;
     if (kh === sh && kw === sw && top === 0 && bottom === 0 && left === 0 && right === 0 && inH === oh * sh && inW === ow * sw) {
-      if (calls.heap) return calls.finish(strideTiles(calls, x, dy, { n, sh, sw, ci, co, oh, ow }));
+      if (calls.heap) return done(strideTiles(calls, x, dy, { n, sh, sw, ci, co, oh, ow }));
       // Un-shuffle x to (N·H·W, s·s·Ci) — a transpose that moves runs of s·Ci contiguous
       // values — and contract with dyᵀ (the smaller tensor is the one transposed).
       const x6 = calls.reshape(x, [n, oh, sh, ow, sw, ci]);
       const cols = calls.reshape(calls.transpose(x6, [0, 1, 3, 2, 4, 5]), [m, sh * sw * ci]);
       const dyT = calls.transpose(calls.reshape(dy, [m, co]), [1, 0]);
       const r = calls.reshape(calls.matMul(dyT, cols), [co, sh, sw, ci]);
-      return calls.finish(calls.transpose(r, [1, 2, 3, 0]));
+      return done(calls.transpose(r, [1, 2, 3, 0]));
     }
-    if (sh === 1 && sw === 1) return calls.finish(shiftedRows(calls, x, dy, { n, kh, kw, ci, co, oh, ow, top, bottom, left, right }));
+    if (sh === 1 && sw === 1) {
+      const [dW, db] = shiftedRows(calls, x, dy, { n, kh, kw, ci, co, oh, ow, top, bottom, left, right }, withBias);
+      return done(dW, db);
+    }
     // im2col, transposed: rows (tap, ci), columns (n, i, j); one matmul per chunk of images
     // with dy as (N·H·W, Co). Chunks keep the column matrix under `maxColumnBytes`.
     const padded =
@@ -119,7 +147,7 @@ export function conv2dBackpropFilterMatmul(
         acc = sum;
       }
     }
-    return calls.finish(calls.reshape(acc as Info, [kh, kw, ci, co]));
+    return done(calls.reshape(acc as Info, [kh, kw, ci, co]));
   } catch (error) {
     calls.abort();
     throw error;
@@ -153,7 +181,8 @@ function shiftedRows(
     left: number;
     right: number;
   },
-): Info {
+  withBias: boolean,
+): [Info, Info | undefined] {
   const { n, kh, kw, ci, co, oh, ow, top, bottom, left, right } = d;
   const hp = x.shape[1] + top + bottom;
   const wp = x.shape[2] + left + right;
@@ -224,8 +253,15 @@ function shiftedRows(
       }
     }
   }
+  let db: Info | undefined;
+  if (withBias && heap) {
+    // dy's zero rows add nothing; dy2 is packed already (the taps' right operand).
+    const ones = calls.output([1, total]);
+    (heap.typedArrayFromHeap(ones) as Float32Array).fill(1);
+    db = calls.reshape(calls.matMul(ones, dy2), [co]);
+  }
   const stacked = taps.length === 1 ? taps[0] : calls.call(tf.Concat, taps as unknown as Record<string, Info>, { axis: 0 });
-  return calls.reshape(stacked, [kh, kw, ci, co]);
+  return [calls.reshape(stacked, [kh, kw, ci, co]), db];
 }
 
 /**

@@ -100,9 +100,14 @@ export class KernelCalls {
 
   /** Marks `result` as the kernel's output and frees every other intermediate. */
   finish(result: Info): Info {
-    for (const t of this.temps) if (t !== result) this.release(t);
+    return this.finishAll([result])[0];
+  }
+
+  /** The same for a kernel with several outputs. */
+  finishAll(results: Info[]): Info[] {
+    for (const t of this.temps) if (!results.includes(t)) this.release(t);
     this.temps.length = 0;
-    return result;
+    return results;
   }
 
   /** Frees everything (on error). */

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2dBackpropFilterMatmul } from './conv2d-backprop-filter.ts';
+import { CONV2D_FILTER_AND_BIAS_GRAD } from '../kernel-names.ts';
+import { conv2dBackpropFilterAndBias, conv2dBackpropFilterMatmul } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputFast } from './conv2d-backprop-input.ts';
 import { registerHeapCopies } from './heap-copies.ts';
 import { registerMaxPoolGrad } from './max-pool-grad.ts';
 
 /**
  * Makes a backend able to train conv nets fast: registers Conv2DBackpropFilter where it is
- * missing (wasm), and replaces Conv2DBackpropInput by the forward-conv / matmul form.
+ * missing (wasm), with CONV2D_FILTER_AND_BIAS_GRAD beside it, and replaces Conv2DBackpropInput by the forward-conv / matmul form.
  * Idempotent. `replaceInput` is for backends whose own backprop-input is a slow loop;
  * `heapKernels` (wasm only) replaces Slice, SplitV, Concat, PadV2 and MaxPoolGrad by
  * JavaScript loops over the wasm heap.
@@ -30,6 +31,11 @@ export function registerTrainingKernels(
       kernelName: tf.Conv2DBackpropFilter,
       backendName,
       kernelFunc: (args) => conv2dBackpropFilterMatmul(args as Parameters<typeof conv2dBackpropFilterMatmul>[0], backendName),
+    });
+    tf.registerKernel({
+      kernelName: CONV2D_FILTER_AND_BIAS_GRAD,
+      backendName,
+      kernelFunc: (args) => conv2dBackpropFilterAndBias(args as Parameters<typeof conv2dBackpropFilterAndBias>[0], backendName),
     });
   }
   if (options.replaceInput ?? true) {

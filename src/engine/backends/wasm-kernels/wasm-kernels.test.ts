@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { loadBackend } from '../../node/load-backend.ts';
+import { CONV2D_FILTER_AND_BIAS_GRAD } from '../kernel-names.ts';
 import { Random } from '../../random.ts';
 
 /**
  * Each kernel the project registers on wasm (Conv2DBackpropFilter, Conv2DBackpropInput,
- * MaxPoolGrad, Slice, SplitV, Concat, PadV2) against the cpu backend's reference, on shapes the
+ * MaxPoolGrad, Slice, SplitV, Concat, PadV2, and the filter and bias gradients together) against the cpu backend's reference, on shapes the
  * U-Net never uses: padding, stride 2, non-square images and filters, channel counts that
  * are not multiples of 4, ties in max-pooling windows.
  */
@@ -37,7 +38,10 @@ async function run(
 
 async function expectSameOnWasm(kernel: string, inputs: Inputs, attrs: object, tolerance = 1e-5): Promise<void> {
   const reference = await run('cpu', kernel, inputs, attrs);
-  const got = await run('wasm', kernel, inputs, attrs);
+  expectClose(kernel, await run('wasm', kernel, inputs, attrs), reference, tolerance);
+}
+
+function expectClose(kernel: string, got: Awaited<ReturnType<typeof run>>, reference: Awaited<ReturnType<typeof run>>, tolerance = 1e-5) {
   expect(got.length).toBe(reference.length);
   reference.forEach((ref, i) => {
     expect(got[i].shape).toEqual(ref.shape);
@@ -78,6 +82,13 @@ describe('wasm training kernels against the cpu backend', () => {
         { x: normal(c.x, 1), dy: normal(convOutShape(c), 2) },
         { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: c.filter },
       );
+    });
+    it(`the filter and bias gradients in one kernel: ${c.name}`, async () => {
+      const inputs = { x: normal(c.x, 1), dy: normal(convOutShape(c), 2) };
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: c.filter };
+      const filter = await run('cpu', tf.Conv2DBackpropFilter, inputs, attrs);
+      const bias = await run('cpu', tf.Sum, { x: inputs.dy }, { axis: [0, 1, 2], keepDims: false });
+      expectClose(CONV2D_FILTER_AND_BIAS_GRAD, await run('wasm', CONV2D_FILTER_AND_BIAS_GRAD, inputs, attrs), [...filter, ...bias]);
     });
     it(`Conv2DBackpropInput: ${c.name}`, async () => {
       await expectSameOnWasm(
