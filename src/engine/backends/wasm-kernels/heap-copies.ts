@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { copyRuns, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
- * Slice, SplitV, Concat and PadV2 for the wasm backend that copy straight between views of
+ * Slice, SplitV, Concat, PadV2 and Identity for the wasm backend that copy straight between views of
  * the wasm heap. The backend's own Slice first copies the whole input out of the heap
  * (readSync) for every slice, which made slicing cost more than the matmuls around it;
  * its Concat copies each run with a subarray and a set, slow for the U-Net's 16-channel
@@ -94,6 +94,21 @@ export function registerHeapCopies(backendName: string): void {
       if (nonEmpty.length < 2 || nonEmpty[0].dtype === 'string') return originalConcat!.kernelFunc(args);
       const axis = tf.util.parseAxisParam((args.attrs as unknown as { axis: number }).axis, inputs[0].shape)[0];
       return concatInto(args.backend as unknown as WasmHeapBackend, nonEmpty, axis);
+    },
+  });
+  // Identity (tfjs's clone, which customGrad's save() calls on every activation it keeps)
+  // shares the input's memory, as the backend's Reshape does, instead of copying it: no
+  // kernel writes into an existing tensor, so a shared buffer cannot change under it.
+  const originalIdentity = tf.getKernel(tf.Identity, backendName);
+  if (originalIdentity) tf.unregisterKernel(tf.Identity, backendName);
+  tf.registerKernel({
+    kernelName: tf.Identity,
+    backendName,
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (x.dtype === 'string') return originalIdentity!.kernelFunc(args);
+      (args.backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
   });
   const originalPad = tf.getKernel(tf.PadV2, backendName);

@@ -10,7 +10,7 @@ import { registerMaxPoolGrad } from './max-pool-grad.ts';
  * missing (wasm), with CONV2D_FILTER_AND_BIAS_GRAD beside it, and replaces Conv2DBackpropInput by the forward-conv / matmul form.
  * Idempotent. `replaceInput` is for backends whose own backprop-input is a slow loop;
  * `heapKernels` (wasm only) replaces Slice, SplitV, Concat, PadV2 and MaxPoolGrad by
- * JavaScript loops over the wasm heap.
+ * JavaScript loops over the wasm heap, and makes Identity share memory instead of copying.
  */
 const done = new Set<string>();
 

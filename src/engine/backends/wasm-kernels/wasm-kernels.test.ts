@@ -146,6 +146,22 @@ describe('wasm training kernels against the cpu backend', () => {
     await expectSameOnWasm(tf.Concat, [ints, ints], { axis: 2 });
   });
 
+  it('Identity (tf.clone) shares the memory and frees it with the last tensor that uses it', async () => {
+    await loadBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const before = backend.numDataIds();
+    const a = tf.tensor([1.5, -2, 3], [3]);
+    const b = tf.clone(a);
+    expect(backend.numDataIds()).toBe(before + 1);
+    a.dispose();
+    expect(Array.from(await b.data())).toEqual([1.5, -2, 3]);
+    b.dispose();
+    expect(backend.numDataIds()).toBe(before);
+    const ints = tf.tidy(() => tf.clone(tf.tensor([4, 5], [2], 'int32')));
+    expect(Array.from(await ints.data())).toEqual([4, 5]);
+    ints.dispose();
+  });
+
   it('PadV2 on any axes, with a constant, float32 and int32', async () => {
     const x = normal([2, 5, 3, 6], 11);
     const ints = { shape: [3, 4], values: Int32Array.from({ length: 12 }, (_, i) => i - 5), dtype: 'int32' as const };
