@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { copyRuns, type WasmHeapBackend } from './wasm-heap.ts';
+import { replaceKernel } from './replace-kernel.ts';
+import { copyRuns, forEachIndex, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
  * Slice, SplitV, Concat, PadV2 and Identity for the wasm backend that copy straight between views of
@@ -31,97 +32,60 @@ export function sliceInto(backend: WasmHeapBackend, x: tf.TensorInfo, begin: num
   }
   // Runs along axis inner − 1 in one copyRuns, for every index of axes [0, inner − 1).
   const last = inner - 1;
-  const outer = size.slice(0, last);
-  const groups = outer.reduce((a, b) => a * b, 1);
-  const index = new Array(last).fill(0);
   let o = 0;
-  for (let g = 0; g < groups; g++) {
+  forEachIndex(size.slice(0, last), (index) => {
     let offset = base;
     for (let d = 0; d < last; d++) offset += index[d] * strides[d];
     copyRuns(src, offset, strides[last], dst, o, run, run, size[last]);
     o += run * size[last];
-    for (let d = last - 1; d >= 0; d--) {
-      if (++index[d] < outer[d]) break;
-      index[d] = 0;
-    }
-  }
+  });
   return out;
 }
 
 export function registerHeapCopies(backendName: string): void {
-  const originalSlice = tf.getKernel(tf.Slice, backendName);
-  if (originalSlice) tf.unregisterKernel(tf.Slice, backendName);
-  tf.registerKernel({
-    kernelName: tf.Slice,
-    backendName,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
-      const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
-      if (x.dtype === 'string' || s.some((v) => v === 0)) return originalSlice!.kernelFunc(args);
-      return sliceInto(args.backend as unknown as WasmHeapBackend, x, b, s);
-    },
+  replaceKernel(tf.Slice, backendName, (args, original) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+    if (x.dtype === 'string' || s.some((v) => v === 0)) return original(args);
+    return sliceInto(args.backend as unknown as WasmHeapBackend, x, b, s);
   });
-  const originalSplit = tf.getKernel(tf.SplitV, backendName);
-  if (originalSplit) tf.unregisterKernel(tf.SplitV, backendName);
-  tf.registerKernel({
-    kernelName: tf.SplitV,
-    backendName,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
-      if (x.dtype === 'string') return originalSplit!.kernelFunc(args);
-      const $axis = tf.util.parseAxisParam(axis, x.shape)[0];
-      const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, $axis);
-      const begin = new Array(x.shape.length).fill(0);
-      return sizes.map((s) => {
-        const size = [...x.shape];
-        size[$axis] = s;
-        const out = sliceInto(args.backend as unknown as WasmHeapBackend, x, [...begin], size);
-        begin[$axis] += s;
-        return out;
-      });
-    },
+  replaceKernel(tf.SplitV, backendName, (args, original) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+    if (x.dtype === 'string') return original(args);
+    const $axis = tf.util.parseAxisParam(axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, $axis);
+    const begin = new Array(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = [...x.shape];
+      size[$axis] = s;
+      const out = sliceInto(args.backend as unknown as WasmHeapBackend, x, [...begin], size);
+      begin[$axis] += s;
+      return out;
+    });
   });
-  const originalConcat = tf.getKernel(tf.Concat, backendName);
-  if (originalConcat) tf.unregisterKernel(tf.Concat, backendName);
-  tf.registerKernel({
-    kernelName: tf.Concat,
-    backendName,
-    kernelFunc: (args) => {
-      const inputs = Object.values(args.inputs) as tf.TensorInfo[];
-      const nonEmpty = inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
-      if (nonEmpty.length < 2 || nonEmpty[0].dtype === 'string') return originalConcat!.kernelFunc(args);
-      const axis = tf.util.parseAxisParam((args.attrs as unknown as { axis: number }).axis, inputs[0].shape)[0];
-      return concatInto(args.backend as unknown as WasmHeapBackend, nonEmpty, axis);
-    },
+  replaceKernel(tf.Concat, backendName, (args, original) => {
+    const inputs = Object.values(args.inputs) as tf.TensorInfo[];
+    const nonEmpty = inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
+    if (nonEmpty.length < 2 || nonEmpty[0].dtype === 'string') return original(args);
+    const axis = tf.util.parseAxisParam((args.attrs as unknown as { axis: number }).axis, inputs[0].shape)[0];
+    return concatInto(args.backend as unknown as WasmHeapBackend, nonEmpty, axis);
   });
   // Identity (tfjs's clone, which customGrad's save() calls on every activation it keeps)
   // shares the input's memory, as the backend's Reshape does, instead of copying it: no
   // kernel writes into an existing tensor, so a shared buffer cannot change under it.
-  const originalIdentity = tf.getKernel(tf.Identity, backendName);
-  if (originalIdentity) tf.unregisterKernel(tf.Identity, backendName);
-  tf.registerKernel({
-    kernelName: tf.Identity,
-    backendName,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === 'string') return originalIdentity!.kernelFunc(args);
-      (args.backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
+  replaceKernel(tf.Identity, backendName, (args, original) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return original(args);
+    (args.backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
-  const originalPad = tf.getKernel(tf.PadV2, backendName);
-  if (originalPad) tf.unregisterKernel(tf.PadV2, backendName);
-  tf.registerKernel({
-    kernelName: tf.PadV2,
-    backendName,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const { paddings, constantValue } = args.attrs as unknown as { paddings: [number, number][]; constantValue: number };
-      if (x.dtype === 'string' || x.dtype === 'complex64' || tf.util.sizeFromShape(x.shape) === 0) return originalPad!.kernelFunc(args);
-      return padInto(args.backend as unknown as WasmHeapBackend, x, paddings, constantValue);
-    },
+  replaceKernel(tf.PadV2, backendName, (args, original) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const { paddings, constantValue } = args.attrs as unknown as { paddings: [number, number][]; constantValue: number };
+    if (x.dtype === 'string' || x.dtype === 'complex64' || tf.util.sizeFromShape(x.shape) === 0) return original(args);
+    return padInto(args.backend as unknown as WasmHeapBackend, x, paddings, constantValue);
   });
 }
 
@@ -166,20 +130,13 @@ export function padInto(backend: WasmHeapBackend, x: tf.TensorInfo, paddings: [n
   // For every index of axes [0, inner): one run, at its padded place.
   const rowStride = inner < rank - 1 ? outStrides[inner] : 1;
   const lastOuter = inner - 1;
-  const outer = shape.slice(0, lastOuter);
-  const groups = outer.reduce((a, b) => a * b, 1);
-  const index = new Array(lastOuter).fill(0);
   let s = 0;
-  for (let g = 0; g < groups; g++) {
+  forEachIndex(shape.slice(0, lastOuter), (index) => {
     let offset = paddings[inner][0] * rowStride;
     for (let d = 0; d < lastOuter; d++) offset += (index[d] + paddings[d][0]) * outStrides[d];
     offset += paddings[lastOuter][0] * outStrides[lastOuter];
     copyRuns(src, s, run, dst, offset, outStrides[lastOuter], run, shape[lastOuter]);
     s += run * shape[lastOuter];
-    for (let d = lastOuter - 1; d >= 0; d--) {
-      if (++index[d] < outer[d]) break;
-      index[d] = 0;
-    }
-  }
+  });
   return out;
 }

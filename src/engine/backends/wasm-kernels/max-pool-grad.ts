@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { replaceKernel } from './replace-kernel.ts';
 import { isWasmHeapBackend, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
@@ -87,18 +88,10 @@ export function maxPoolGradOnHeap(
 }
 
 export function registerMaxPoolGrad(backendName: string): void {
-  const original = tf.getKernel(tf.MaxPoolGrad, backendName);
-  if (original) tf.unregisterKernel(tf.MaxPoolGrad, backendName);
-  tf.registerKernel({
-    kernelName: tf.MaxPoolGrad,
-    backendName,
-    kernelFunc: (args) => {
-      const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-      if (!isWasmHeapBackend(args.backend) || input.dtype !== 'float32' || dy.dtype !== 'float32' || input.shape.length !== 4) {
-        if (!original) throw new Error(`${backendName}: MaxPoolGrad for this input is not supported`);
-        return original.kernelFunc(args);
-      }
-      return maxPoolGradOnHeap(args.backend, dy, input, args.attrs as unknown as Parameters<typeof maxPoolGradOnHeap>[3]);
-    },
+  replaceKernel(tf.MaxPoolGrad, backendName, (args, original) => {
+    const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+    if (!isWasmHeapBackend(args.backend) || input.dtype !== 'float32' || dy.dtype !== 'float32' || input.shape.length !== 4)
+      return original(args);
+    return maxPoolGradOnHeap(args.backend, dy, input, args.attrs as unknown as Parameters<typeof maxPoolGradOnHeap>[3]);
   });
 }

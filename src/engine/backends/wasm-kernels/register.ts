@@ -4,6 +4,7 @@ import { conv2dBackpropFilterAndBias, conv2dBackpropFilterMatmul } from './conv2
 import { conv2dBackpropInputFast } from './conv2d-backprop-input.ts';
 import { registerHeapCopies } from './heap-copies.ts';
 import { registerMaxPoolGrad } from './max-pool-grad.ts';
+import { replaceKernel } from './replace-kernel.ts';
 
 /**
  * Makes a backend able to train conv nets fast: registers Conv2DBackpropFilter where it is
@@ -39,13 +40,9 @@ export function registerTrainingKernels(
     });
   }
   if (options.replaceInput ?? true) {
-    const original = tf.getKernel(tf.Conv2DBackpropInput, backendName);
-    if (original) tf.unregisterKernel(tf.Conv2DBackpropInput, backendName);
-    tf.registerKernel({
-      kernelName: tf.Conv2DBackpropInput,
-      backendName,
-      kernelFunc: (args) =>
-        conv2dBackpropInputFast(args as Parameters<typeof conv2dBackpropInputFast>[0], backendName, original?.kernelFunc),
-    });
+    const original = tf.getKernel(tf.Conv2DBackpropInput, backendName)?.kernelFunc;
+    replaceKernel(tf.Conv2DBackpropInput, backendName, (args) =>
+      conv2dBackpropInputFast(args as Parameters<typeof conv2dBackpropInputFast>[0], backendName, original),
+    );
   }
 }

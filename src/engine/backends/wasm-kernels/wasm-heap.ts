@@ -43,3 +43,16 @@ export function copyRuns(
     for (let i = 0; i < run; i++) dst[d + i] = src[s + i];
   }
 }
+
+/** Calls `visit` with every index of a tensor of shape `dims`, in row-major order. */
+export function forEachIndex(dims: number[], visit: (index: number[]) => void): void {
+  const count = dims.reduce((a, b) => a * b, 1);
+  const index = new Array<number>(dims.length).fill(0);
+  for (let i = 0; i < count; i++) {
+    visit(index);
+    for (let d = dims.length - 1; d >= 0; d--) {
+      if (++index[d] < dims[d]) break;
+      index[d] = 0;
+    }
+  }
+}
