@@ -12,7 +12,7 @@ export function replaceKernel(
   backendName: string,
   kernelFunc: (args: KernelArgs, original: (args: KernelArgs) => KernelResult) => KernelResult,
 ): void {
-  const own = tf.getKernel(kernelName, backendName)?.kernelFunc;
+  const own = (tf.getKernel(kernelName, backendName) as tf.KernelConfig | undefined)?.kernelFunc;
   if (own) tf.unregisterKernel(kernelName, backendName);
   const original = (args: KernelArgs): KernelResult => {
     if (!own) throw new Error(`${backendName}: ${kernelName} for this input is not supported`);
