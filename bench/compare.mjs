@@ -86,12 +86,19 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' ')} (1/5/15-min load: other work on the machine skews the numbers) -->`,
 );
-console.log('| run | ms/step | images/s | × PyTorch (default threads) | peak RSS MB |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
+// CPU time per step of the single-threaded runs against PyTorch's with one thread: the
+// ratio of the work each does for a step, which other work on the machine skews far less
+// than the wall-clock ratio (that one counts each run's waits for a core).
+const pytorch1 = rows.find((r) => r.label === 'pytorch (1 thread)' && !r.error);
+const singleThreaded = (r) => r.label === 'pytorch (1 thread)' || r.threads === 1;
+const cpuRatio = (r) =>
+  pytorch1?.cpuMsPerStep && r.cpuMsPerStep && singleThreaded(r) ? (pytorch1.cpuMsPerStep / r.cpuMsPerStep).toFixed(2) : '–';
+console.log('| run | ms/step | images/s | × PyTorch (default threads) | CPU ms/step | × PyTorch (1 thread), CPU time | peak RSS MB |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
-  if (r.error) console.log(`| ${r.label} | – | – | – | – (${r.error.slice(0, 80)}) |`);
+  if (r.error) console.log(`| ${r.label} | – | – | – | – | – | – (${r.error.slice(0, 80)}) |`);
   else
     console.log(
-      `| ${r.label}${r.backendDescription ? ` — ${r.backendDescription}` : ''} | ${r.msPerStep} | ${r.imagesPerSecond} | ${pytorch ? (r.imagesPerSecond / pytorch.imagesPerSecond).toFixed(2) : '?'} | ${r.peakRssMb} |`,
+      `| ${r.label}${r.backendDescription ? ` — ${r.backendDescription}` : ''} | ${r.msPerStep} | ${r.imagesPerSecond} | ${pytorch ? (r.imagesPerSecond / pytorch.imagesPerSecond).toFixed(2) : '?'} | ${r.cpuMsPerStep ?? '–'} | ${cpuRatio(r)} | ${r.peakRssMb} |`,
     );
 }

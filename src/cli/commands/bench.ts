@@ -79,6 +79,7 @@ export const benchCommand: Command = {
       );
       await trainer.run({ maxSteps: 1 });
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       let kernels: { name: string; ms: number }[] | undefined;
       if (context.values.profile) {
         const profile = await tf.profile(async () => {
@@ -97,6 +98,10 @@ export const benchCommand: Command = {
         }
       }
       const msPerStep = (performance.now() - t0) / steps;
+      // CPU time of the whole process (worker threads included): on a machine shared with
+      // other work it counts this run's work, not its waits for a core.
+      const cpu = process.cpuUsage(cpu0);
+      const cpuMsPerStep = (cpu.user + cpu.system) / 1000 / steps;
       const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
       const json = {
         backend: backend.name,
@@ -106,6 +111,7 @@ export const benchCommand: Command = {
         width,
         batch,
         msPerStep: Math.round(msPerStep * 10) / 10,
+        cpuMsPerStep: Math.round(cpuMsPerStep * 10) / 10,
         imagesPerSecond: Math.round((batch * 1000 * 1000) / msPerStep) / 1000,
         peakRssMb,
         backendDescription: backend.description,

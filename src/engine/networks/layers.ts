@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { CONV2D_FILTER_AND_BIAS_GRAD } from '../backends/kernel-names.ts';
 import '../gradients.ts';
 
 /**
@@ -31,10 +32,13 @@ export function conv2dBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Ten
           ...attrs,
           inputShape: xs.shape,
         } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        const dw = engine.runKernel(tf.Conv2DBackpropFilter, { x: xs, dy: dyAct }, {
-          ...attrs,
-          filterShape: ws.shape,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const filterAttrs = { ...attrs, filterShape: ws.shape } as unknown as tf.NamedAttrMap;
+        // Where the backend has it, the filter and bias gradients come from one kernel.
+        if (tf.getKernel(CONV2D_FILTER_AND_BIAS_GRAD, tf.getBackend())) {
+          const [dw, db] = engine.runKernel(CONV2D_FILTER_AND_BIAS_GRAD, { x: xs, dy: dyAct }, filterAttrs) as tf.Tensor[];
+          return [dx, dw, db];
+        }
+        const dw = engine.runKernel(tf.Conv2DBackpropFilter, { x: xs, dy: dyAct }, filterAttrs) as tf.Tensor;
         const db = tf.sum(dyAct, [0, 1, 2]);
         return [dx, dw, db];
       },

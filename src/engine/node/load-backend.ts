@@ -84,7 +84,7 @@ async function loadWasm(): Promise<ActiveBackend> {
   const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
   wasm.setWasmPaths(dir.endsWith(path.sep) ? dir : dir + path.sep);
   if (!(await activate('wasm'))) throw new Error('the wasm backend did not initialize');
-  registerTrainingKernels('wasm', { fastSlicing: true });
+  registerTrainingKernels('wasm', { heapKernels: true });
   // The wasm heap is capped at 4 GiB (DESIGN.md); weights, Adam's state and the gradients
   // live there too (20 bytes per parameter: 0.6 GB for the paper's U-Net), so a pass gets
   // 2 GiB: the paper's config (256², width 64) runs one image per pass.

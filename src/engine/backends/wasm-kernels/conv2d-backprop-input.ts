@@ -51,8 +51,7 @@ export function conv2dBackpropInputFast(
       const pl = kw - 1 - left;
       const pr = kw - 1 - right;
       if (pt < 0 || pb < 0 || pl < 0 || pr < 0) return useFallback();
-      const flipped = calls.call(tf.Reverse, { x: filter }, { dims: [0, 1] });
-      const swapped = calls.transpose(flipped, [0, 1, 3, 2]);
+      const swapped = rotatedFilter(calls, filter);
       const dx = calls.call(
         tf.Conv2D,
         { x: dy, filter: swapped },
@@ -91,4 +90,27 @@ export function conv2dBackpropInputFast(
     calls.abort();
     throw error;
   }
+}
+
+/**
+ * The filter rotated by 180° with its channels swapped, [kh, kw, ci, co] → [kh, kw, co, ci],
+ * in one pass over the wasm heap: the backend's Reverse and Transpose took ~30 ns a value,
+ * about 50 ms of a 128/16/4 U-Net step.
+ */
+function rotatedFilter(calls: KernelCalls, filter: Info): Info {
+  const heap = calls.heap;
+  if (!heap || filter.dtype !== 'float32') return calls.transpose(calls.call(tf.Reverse, { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+  const [kh, kw, ci, co] = filter.shape;
+  const out = calls.output([kh, kw, co, ci]);
+  const src = heap.typedArrayFromHeap(filter) as Float32Array;
+  const dst = heap.typedArrayFromHeap(out) as Float32Array;
+  const block = ci * co;
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      const s = ((kh - 1 - a) * kw + (kw - 1 - b)) * block;
+      const d = (a * kw + b) * block;
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) dst[d + o * ci + i] = src[s + i * co + o];
+    }
+  }
+  return out;
 }

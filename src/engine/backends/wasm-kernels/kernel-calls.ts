@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { isWasmHeapBackend, type WasmHeapBackend } from './wasm-heap.ts';
 
 /**
  * Calls other kernels of the same backend from inside a kernel, on TensorInfos (not
@@ -38,19 +39,34 @@ export class KernelCalls {
     return this.call(tf.BatchMatMul, { a, b }, { transposeA: false, transposeB });
   }
 
+  /** The wasm heap, for intermediates a JavaScript loop writes; null on other backends. */
+  get heap(): WasmHeapBackend | null {
+    return this.backendName === 'wasm' && isWasmHeapBackend(this.backend) ? this.backend : null;
+  }
+
+  /** A new float32 intermediate on the wasm heap (contents undefined), freed with the others. */
+  output(shape: number[]): Info {
+    const heap = this.heap;
+    if (!heap) throw new Error(`${this.backendName}: kernel outputs on the wasm heap need the wasm backend`);
+    const out = heap.makeOutput(shape, 'float32');
+    this.temps.push(out);
+    return out;
+  }
+
   /**
-   * A zero-copy view of `count` rows (each `rowLength` float32 values) of a contiguous
-   * tensor, starting at row `firstRow`: a TensorInfo registered at an offset inside the
-   * tensor's memory on the wasm heap (possible because the wasm backend lets an output
-   * live at any heap address). Only for the wasm backend; freed with the other temps,
-   * without releasing the memory it borrows.
+   * A zero-copy view of `shape` (float32) inside a contiguous tensor, starting `offset`
+   * values into it: a TensorInfo registered at that address of the wasm heap (possible
+   * because the wasm backend lets an output live at any heap address). Only for the wasm
+   * backend; freed with the other temps, without releasing the memory it borrows.
    */
-  rowView(x: Info, firstRow: number, count: number, rowLength: number): Info | null {
+  view(x: Info, offset: number, shape: number[]): Info | null {
     const backend = this.backend as unknown as WasmInternals;
     if (this.backendName !== 'wasm' || typeof backend.makeOutput !== 'function' || !backend.dataIdMap?.get) return null;
     const entry = backend.dataIdMap.get(x.dataId);
     if (!entry || entry.memoryOffset == null || x.dtype !== 'float32') return null;
-    const view = backend.makeOutput([count, rowLength], 'float32', entry.memoryOffset + firstRow * rowLength * 4);
+    if (offset + shape.reduce((a, b) => a * b, 1) > x.shape.reduce((a, b) => a * b, 1))
+      throw new Error(`a view of ${shape.join('×')} at ${offset} overruns a tensor of ${x.shape.join('×')}`);
+    const view = backend.makeOutput(shape, 'float32', entry.memoryOffset + offset * 4);
     this.views.add(view.dataId);
     this.temps.push(view);
     return view;
@@ -84,9 +100,14 @@ export class KernelCalls {
 
   /** Marks `result` as the kernel's output and frees every other intermediate. */
   finish(result: Info): Info {
-    for (const t of this.temps) if (t !== result) this.release(t);
+    return this.finishAll([result])[0];
+  }
+
+  /** The same for a kernel with several outputs. */
+  finishAll(results: Info[]): Info[] {
+    for (const t of this.temps) if (!results.includes(t)) this.release(t);
     this.temps.length = 0;
-    return result;
+    return results;
   }
 
   /** Frees everything (on error). */
