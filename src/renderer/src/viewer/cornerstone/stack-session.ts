@@ -81,6 +81,15 @@ function initializeCornerstone(): Promise<void> {
   return initialized;
 }
 
+/**
+ * Starts Cornerstone and its WebGL context ahead of the first series (while the Library
+ * is on screen), so the first open costs what every later one does.
+ */
+export async function prepareViewer(): Promise<void> {
+  await initializeCornerstone();
+  renderingEngine();
+}
+
 export interface SessionCallbacks {
   onSliceChange(index: number): void;
   /** a slice's annotation changed (a stroke, an undo, an accepted prediction): its label values, to be saved */
