@@ -141,8 +141,8 @@ export class OrthogonalViews {
     }
     // Reference lines follow their source's camera; for a source in another tool group
     // they are told (a new slice in the acquisition view, a new plane in a reformat).
-    const refresh = () => this.refreshReferenceLines();
     for (const viewportId of [this.host.mainViewportId, ...this.viewportIds]) {
+      const refresh = () => this.refreshReferenceLines(viewportId);
       const element = this.host.engine.getViewport(viewportId).element;
       for (const type of [Enums.Events.CAMERA_MODIFIED, Enums.Events.STACK_NEW_IMAGE]) {
         element.addEventListener(type, refresh);
@@ -163,18 +163,17 @@ export class OrthogonalViews {
   }
 
   /**
-   * Redraws the reference lines from their sources' cameras. The tools follow cameras in
-   * their own tool group only; these cross groups, so they are told. Only the lines are
-   * redrawn (Cornerstone's setToolConfiguration would also re-render every view of the
-   * group, a volume rendering per reformat at every scroll step).
+   * Redraws the lines of one view's plane in the others, from its camera. The tools follow
+   * cameras in their own tool group only; these cross groups, so they are told. Only the
+   * lines are redrawn (Cornerstone's setToolConfiguration would also re-render every view
+   * of the group, a volume rendering per reformat at every scroll step).
    */
-  private refreshReferenceLines(): void {
+  private refreshReferenceLines(sourceViewportId: string): void {
     if (this.destroyed) return;
-    for (const source of [this.host.mainViewportId, ...this.viewportIds])
-      for (const group of [ToolGroupManager.getToolGroup(this.toolGroupId), this.host.mainToolGroup]) {
-        const tool = group?.getToolInstance(referenceLinesName(source)) as { onSetToolConfiguration?: () => void } | undefined;
-        tool?.onSetToolConfiguration?.();
-      }
+    for (const group of [ToolGroupManager.getToolGroup(this.toolGroupId), this.host.mainToolGroup]) {
+      const tool = group?.getToolInstance(referenceLinesName(sourceViewportId)) as { onSetToolConfiguration?: () => void } | undefined;
+      tool?.onSetToolConfiguration?.();
+    }
   }
 
   /** An acquisition slice's annotation changed (segment indices of the annotation mapping). */
