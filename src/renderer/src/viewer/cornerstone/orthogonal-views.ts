@@ -10,6 +10,7 @@ import {
   type Types as ToolTypes,
 } from '@cornerstonejs/tools';
 import type { SeriesPlane } from '../../../../shared/series.ts';
+import { inBackground } from '../background-work.ts';
 import type { AnatomicalPlane, OrientationMarkers } from '../orientation.ts';
 import type { LabelMapping } from './label-mapping.ts';
 import { LOCATE_TOOL_NAME, type LocateConfiguration } from './locate-tool.ts';
@@ -78,8 +79,13 @@ export class OrthogonalViews {
    * segment indices for the first picture.
    */
   async start(annotationMapping: LabelMapping, annotationSlice: (index: number) => Uint8Array | null): Promise<void> {
-    await Promise.all(this.host.imageIds.map((imageId) => imageLoader.loadAndCacheImage(imageId)));
-    if (this.destroyed) return;
+    // A few slices at a time: the acquisition view's own slices (a scroll, the next series) go first.
+    const loaded = await inBackground(
+      this.host.imageIds,
+      (imageId) => imageLoader.loadAndCacheImage(imageId),
+      () => this.destroyed,
+    );
+    if (!loaded) return;
     volumeLoader.createAndCacheVolumeFromImagesSync(this.volumeId, this.host.imageIds);
     for (const [plane, element] of Object.entries(this.elements) as [AnatomicalPlane, HTMLDivElement][]) {
       const viewportId = `ssmtl-${plane}-${this.id}`;
@@ -170,9 +176,11 @@ export class OrthogonalViews {
    */
   private refreshReferenceLines(sourceViewportId: string): void {
     if (this.destroyed) return;
+    const name = referenceLinesName(sourceViewportId);
     for (const group of [ToolGroupManager.getToolGroup(this.toolGroupId), this.host.mainToolGroup]) {
-      const tool = group?.getToolInstance(referenceLinesName(sourceViewportId)) as { onSetToolConfiguration?: () => void } | undefined;
-      tool?.onSetToolConfiguration?.();
+      // The acquisition view's group has no line of its own plane (asking would log a warning).
+      if (!group?.hasTool(name)) continue;
+      (group.getToolInstance(name) as { onSetToolConfiguration?: () => void }).onSetToolConfiguration?.();
     }
   }
 

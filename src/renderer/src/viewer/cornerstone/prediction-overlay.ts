@@ -1,6 +1,7 @@
 import { cache, imageLoader } from '@cornerstonejs/core';
 import { Enums as ToolEnums, segmentation } from '@cornerstonejs/tools';
 import { fetchPrediction } from '../../api/pixels.ts';
+import { inBackground } from '../background-work.ts';
 import type { PaletteLabel } from '../../../../shared/api.ts';
 import { hexColor, LabelMapping } from './label-mapping.ts';
 import { labelmapData } from './labelmap-history.ts';
@@ -107,12 +108,15 @@ export class PredictionOverlay {
     const model = this.model;
     if (model === null) return;
     // A few fetches at a time: the acquisition view's own slices keep their turn.
-    const batch = 8;
-    for (let start = 0; start < this.imageIds.length; start += batch) {
-      const indices = Array.from({ length: Math.min(batch, this.imageIds.length - start) }, (_, i) => start + i);
-      await Promise.all(indices.map((index) => this.write(index)));
-      if (model !== this.model) return;
-    }
+    const indices = this.imageIds.map((_, index) => index);
+    if (
+      !(await inBackground(
+        indices,
+        (index) => this.write(index),
+        () => model !== this.model,
+      ))
+    )
+      return;
     segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.segmentationId);
     this.host.render();
   }
