@@ -66,6 +66,29 @@ export function base64ToBytes(text: string): Uint8Array {
   return out;
 }
 
+/**
+ * A message as JSON text, and back. The replacer and the reviver run for every value of
+ * a message (the series list: 50 series × 200 slice positions and origins), which made it
+ * several times slower to send and to read, so they run only where bytes can be. The
+ * contract (api.ts) carries bytes only as a whole parameter (a mask, an upload), a whole
+ * result (a download) or inside a GPU task; a message without a `"$bytes"` key in its
+ * text has nothing to revive (one that spells the key with escapes keeps it as an object,
+ * which no bytes parameter accepts).
+ */
+export function encodeMessage(message: RpcRequest | RpcResponse | RpcPush): string {
+  return JSON.stringify(message, carriesBytes(message) ? encodeBytes : undefined);
+}
+
+export function decodeMessage(text: string): unknown {
+  return JSON.parse(text, text.includes('"$bytes"') ? decodeBytes : undefined);
+}
+
+function carriesBytes(message: RpcRequest | RpcResponse | RpcPush): boolean {
+  if ('params' in message) return message.params.some((param) => param instanceof Uint8Array);
+  if ('result' in message) return message.result instanceof Uint8Array;
+  return 'event' in message && message.event.type === 'gpu-task';
+}
+
 /** JSON.stringify replacer/reviver pair that carries Uint8Array as base64. */
 export function encodeBytes(_key: string, value: unknown): unknown {
   return value instanceof Uint8Array ? { $bytes: bytesToBase64(value) } : value;

@@ -1,6 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
 import { InputError, errorMessage } from '../../shared/errors.ts';
-import { decodeBytes, encodeBytes, type RpcPush, type RpcRequest, type RpcResponse } from '../../shared/rpc.ts';
+import { decodeMessage, encodeMessage, type RpcPush, type RpcRequest, type RpcResponse } from '../../shared/rpc.ts';
 import type { StudioService } from '../../engine/node/studio/studio-service.ts';
 
 /** Largest request frame: a 4096² uint16 mask in base64, with room to spare. */
@@ -73,7 +73,7 @@ export function serveWebSocket(
 
   const send = (message: RpcResponse | RpcPush) => {
     if (socket.readyState !== socket.OPEN) return;
-    const text = JSON.stringify(message, encodeBytes);
+    const text = encodeMessage(message);
     unsent += text.length;
     socket.send(text, () => {
       unsent -= text.length;
@@ -102,7 +102,7 @@ export function serveWebSocket(
     let request: RpcRequest;
     try {
       if (isBinary) throw new InputError('binary frames are not part of the protocol');
-      request = JSON.parse(data.toString(), decodeBytes) as RpcRequest;
+      request = decodeMessage(data.toString()) as RpcRequest;
       if (typeof request !== 'object' || request === null || typeof request.id !== 'number')
         throw new InputError('expected { id, method, params }');
     } catch (error) {

@@ -1,5 +1,5 @@
 import { STUDIO_METHODS, type StudioApi, type StudioEvent, type StudioMethod } from '../../../shared/api.ts';
-import { decodeBytes, encodeBytes, type RpcPush, type RpcResponse } from '../../../shared/rpc.ts';
+import { decodeMessage, encodeMessage, type RpcPush, type RpcResponse } from '../../../shared/rpc.ts';
 
 /**
  * The API contract over `ssmtl serve`'s WebSocket (shared/rpc.ts). The session token
@@ -31,7 +31,7 @@ export function connectWebSocketApi(onConnectionChange: (connected: boolean) => 
         resolve(ws);
       };
       ws.onmessage = (message) => {
-        const data = JSON.parse(String(message.data), decodeBytes) as RpcResponse | RpcPush;
+        const data = decodeMessage(String(message.data)) as RpcResponse | RpcPush;
         if ('event' in data) {
           for (const listener of listeners) listener(data.event);
           return;
@@ -60,7 +60,7 @@ export function connectWebSocketApi(onConnectionChange: (connected: boolean) => 
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      ws.send(JSON.stringify({ id, method, params }, encodeBytes));
+      ws.send(encodeMessage({ id, method, params }));
     });
   }
 
