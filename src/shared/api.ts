@@ -13,6 +13,8 @@ import type { TrainingEstimate } from './training-estimate.ts';
  *
  * Every function takes plain JSON-able arguments (plus Uint8Array for a mask) and is
  * validated on the receiving side (api-validation.ts) before it reaches the engine.
+ * Bytes are only ever a whole parameter or a whole result, or inside a 'gpu-task' event:
+ * serve's transport (rpc.ts encodeMessage) looks for them there and nowhere else.
  */
 export interface StudioApi {
   /** The open workspace and what the engine runs on. */

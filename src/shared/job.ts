@@ -20,7 +20,7 @@ export function isActiveJob(state: JobState): boolean {
 /** Where a queued job waits: its place among the waiting jobs of its lane (1: next) and why. */
 export interface JobQueuePlace {
   position: number;
-  /** e.g. "1 training job running", "needs 2.0 GB of free memory, 1.2 GB free" */
+  /** e.g. "1 training job running", "needs 2.8 GB of free memory, 1.2 GB free" */
   reason: string;
 }
 

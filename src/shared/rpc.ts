@@ -1,9 +1,9 @@
-import type { StudioEvent } from './api.ts';
+import type { StudioEvent, StudioMethod } from './api.ts';
 
 /**
  * The WebSocket transport of the API contract (serve), as JSON text frames:
  *   client → server  { id, method, params }
- *   server → client  { id, result } | { id, error } | { event }
+ *   server → client  { preload } first, then { id, result } | { id, error } | { event }
  * Uint8Array values (a mask being saved) travel as { $bytes: base64 }; nothing else in
  * the contract is binary, because pixel data goes by URL.
  */
@@ -15,6 +15,16 @@ export interface RpcRequest {
 
 export type RpcResponse = { id: number; result: unknown } | { id: number; error: string };
 export type RpcPush = { event: StudioEvent };
+
+/**
+ * The calls every page makes first, answered unasked as a connection opens (the first
+ * message of each): a reload then lists the workspace's series without waiting for its
+ * request to go out and come back. Answers that failed are left out (asked for then).
+ */
+export const PRELOADED_METHODS = ['workspace', 'listSeries'] as const satisfies readonly StudioMethod[];
+export type PreloadedMethod = (typeof PRELOADED_METHODS)[number];
+export type RpcPreload = { preload: Partial<Record<PreloadedMethod, unknown>> };
+export type RpcServerMessage = RpcResponse | RpcPush | RpcPreload;
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
@@ -64,6 +74,29 @@ export function base64ToBytes(text: string): Uint8Array {
     if (o < out.length) out[o++] = n & 255;
   }
   return out;
+}
+
+/**
+ * A message as JSON text, and back. The replacer and the reviver run for every value of
+ * a message (the series list: 50 series × 200 slice positions and origins), which made it
+ * several times slower to send and to read, so they run only where bytes can be. The
+ * contract (api.ts) carries bytes only as a whole parameter (a mask, an upload), a whole
+ * result (a download) or inside a GPU task; a message without a `"$bytes"` key in its
+ * text has nothing to revive (one that spells the key with escapes keeps it as an object,
+ * which no bytes parameter accepts).
+ */
+export function encodeMessage(message: RpcRequest | RpcServerMessage): string {
+  return JSON.stringify(message, carriesBytes(message) ? encodeBytes : undefined);
+}
+
+export function decodeMessage(text: string): unknown {
+  return JSON.parse(text, text.includes('"$bytes"') ? decodeBytes : undefined);
+}
+
+function carriesBytes(message: RpcRequest | RpcServerMessage): boolean {
+  if ('params' in message) return message.params.some((param) => param instanceof Uint8Array);
+  if ('result' in message) return message.result instanceof Uint8Array;
+  return 'event' in message && message.event.type === 'gpu-task';
 }
 
 /** JSON.stringify replacer/reviver pair that carries Uint8Array as base64. */

@@ -40,7 +40,10 @@ describe.skipIf(!hasChromium)('the session cookie is bound to its server', () =>
     page.evaluate(`new Promise((resolve, reject) => {
       const socket = new WebSocket(new URL('api/ws', location.href.replace(/^http/, 'ws').split('?')[0]));
       socket.onopen = () => socket.send(JSON.stringify({ id: 1, method: 'listSeries', params: [] }));
-      socket.onmessage = (message) => resolve(JSON.parse(String(message.data)));
+      socket.onmessage = (message) => {
+        const answer = JSON.parse(String(message.data));
+        if (answer.id === 1) resolve(answer);
+      };
       socket.onerror = () => reject(new Error('WebSocket refused'));
     })`);
 

@@ -14,7 +14,7 @@ export const infoCommand: Command = {
     const workspace = Workspace.open(requireString(context, 'workspace'), { create: false, access: 'read' });
     try {
       const only = optionalString(context, 'series');
-      const series = only ? seriesInfo(workspace, { only: workspace.requireSeries(only), withStats: true }) : seriesInfo(workspace);
+      const series = only ? seriesInfo(workspace, { series: [workspace.requireSeries(only)], withStats: true }) : seriesInfo(workspace);
       const models = workspace.listModels().map(({ name, kind, method, createdAt }) => ({ name, kind, method, createdAt }));
       const info: WorkspaceInfo = {
         series,

@@ -104,7 +104,10 @@ describe('ssmtl serve: who may talk to it', () => {
     const refused = new WebSocket(wsUrl, { headers: { ...cookie(), Origin: 'http://evil.example' } });
     await expect(new Promise((resolve, reject) => (refused.on('open', resolve), refused.on('error', reject)))).rejects.toThrow();
     const socket = new WebSocket(wsUrl, { headers: { ...cookie(), Origin: `http://127.0.0.1:${base.port}` } });
+    // Its first message, unasked: what a page asks for first, as the service answers it (rpc.ts PRELOADED_METHODS).
+    const first = new Promise<unknown>((resolve) => socket.once('message', (data: Buffer) => resolve(JSON.parse(data.toString()))));
     await new Promise((resolve, reject) => (socket.on('open', resolve), socket.on('error', reject)));
+    expect(await first).toEqual({ preload: { workspace: await service.workspace(), listSeries: await service.listSeries() } });
     const call = (id: number, method: string, params: unknown[]) =>
       new Promise<{ id: number; result?: unknown; error?: string }>((resolve) => {
         const onMessage = (data: Buffer) => {

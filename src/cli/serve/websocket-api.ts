@@ -1,6 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
 import { InputError, errorMessage } from '../../shared/errors.ts';
-import { decodeBytes, encodeBytes, type RpcPush, type RpcRequest, type RpcResponse } from '../../shared/rpc.ts';
+import { decodeMessage, encodeMessage, PRELOADED_METHODS, type RpcRequest, type RpcServerMessage } from '../../shared/rpc.ts';
 import type { StudioService } from '../../engine/node/studio/studio-service.ts';
 
 /** Largest request frame: a 4096² uint16 mask in base64, with room to spare. */
@@ -71,9 +71,9 @@ export function serveWebSocket(
     Math.min(1000, limits.stallMs),
   );
 
-  const send = (message: RpcResponse | RpcPush) => {
+  const send = (message: RpcServerMessage) => {
     if (socket.readyState !== socket.OPEN) return;
-    const text = JSON.stringify(message, encodeBytes);
+    const text = encodeMessage(message);
     unsent += text.length;
     socket.send(text, () => {
       unsent -= text.length;
@@ -82,6 +82,16 @@ export function serveWebSocket(
     if (unsent > limits.maxBytes) drop(`${unsent} bytes wait for it to read them`);
     else updateReading();
   };
+  // The first message: what every page asks for first (rpc.ts). Its calls finish before
+  // any request or event of this connection can be handled (they run no I/O).
+  void Promise.all(
+    PRELOADED_METHODS.map((method) =>
+      service.call(method, []).then(
+        (result) => [method, result] as const,
+        () => null,
+      ),
+    ),
+  ).then((answers) => send({ preload: Object.fromEntries(answers.filter((answer) => answer !== null)) }));
   // Events for a GPU worker go only to the connection that registered it.
   const gpuWorkers = new Set<string>();
   const unsubscribe = service.onEvent((event) => {
@@ -102,7 +112,7 @@ export function serveWebSocket(
     let request: RpcRequest;
     try {
       if (isBinary) throw new InputError('binary frames are not part of the protocol');
-      request = JSON.parse(data.toString(), decodeBytes) as RpcRequest;
+      request = decodeMessage(data.toString()) as RpcRequest;
       if (typeof request !== 'object' || request === null || typeof request.id !== 'number')
         throw new InputError('expected { id, method, params }');
     } catch (error) {

@@ -107,6 +107,9 @@ export function chooseMicroBatch(
   return Math.max(1, Math.min(batch, Math.floor(budgetBytes / per), responsive));
 }
 
+/** Activation memory a training pass may use on the wasm backend (its heap also holds the weights and Adam's state). */
+export const WASM_ACTIVATION_BUDGET = 2 * 1024 ** 3;
+
 /** Activation memory a WebGPU training pass may use (Dawn under Node, or Chromium's in a worker). */
 export function webgpuActivationBudget(software: boolean): number {
   return (software ? 2 : 6) * 1024 ** 3;

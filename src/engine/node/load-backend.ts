@@ -5,7 +5,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BackendChoice, BackendName } from '../../shared/job.ts';
 import { describeAdapter, type GpuAdapterLike } from '../../shared/gpu-worker.ts';
-import { AUTO_ORDER, type ActiveBackend, BackendUnavailableError, webgpuActivationBudget } from '../backends/backend-names.ts';
+import {
+  AUTO_ORDER,
+  type ActiveBackend,
+  BackendUnavailableError,
+  WASM_ACTIVATION_BUDGET,
+  webgpuActivationBudget,
+} from '../backends/backend-names.ts';
 import { registerTrainingKernels } from '../backends/wasm-kernels/register.ts';
 
 /**
@@ -88,7 +94,7 @@ async function loadWasm(): Promise<ActiveBackend> {
   // The wasm heap is capped at 4 GiB (DESIGN.md); weights, Adam's state and the gradients
   // live there too (20 bytes per parameter: 0.6 GB for the paper's U-Net), so a pass gets
   // 2 GiB: the paper's config (256², width 64) runs one image per pass.
-  return { name: 'wasm', description: 'wasm (XNNPACK, SIMD)', notes: [], software: true, maxActivationBytes: 2 * GiB };
+  return { name: 'wasm', description: 'wasm (XNNPACK, SIMD)', notes: [], software: true, maxActivationBytes: WASM_ACTIVATION_BUDGET };
 }
 
 async function loadWebgpu(explicit: boolean): Promise<Attempt> {

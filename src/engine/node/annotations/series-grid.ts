@@ -38,7 +38,7 @@ export function seriesAffine(series: SeriesRecord): { affine: number[][]; exact:
   };
 }
 
-export function seriesPlane(workspace: Workspace, series: SeriesRecord): SeriesPlane | null {
+export function seriesPlane(workspace: Workspace, series: Pick<SeriesRecord, 'key' | 'slices' | 'geometry'>): SeriesPlane | null {
   const g = series.geometry;
   if (g.kind === 'dicom') {
     if (!g.rowDirection || !g.columnDirection) return null;

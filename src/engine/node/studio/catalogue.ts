@@ -33,9 +33,9 @@ export function listSeries(session: StudioSession): SeriesStatus[] {
   if (!workspace) return [];
   const predicted = listPredictions(workspace);
   const pretrained = listModels(session).filter((m) => m.kind === 'pretrained' && m.complete);
-  const records = new Map(workspace.listSeries().map((record) => [record.id, record]));
-  session.planes.keepOnly(new Set(records.keys()));
-  return seriesInfo(workspace).map((info) => {
+  const records = workspace.listSeriesSummaries();
+  session.planes.keepOnly(new Set(records.map((record) => record.id)));
+  return seriesInfo(workspace, { series: records }).map((info, at) => {
     const predictions = (predicted.get(info.id) ?? []).map(({ model, createdAt, meta }): PredictionStatus => ({
       model,
       createdAt,
@@ -43,8 +43,7 @@ export function listSeries(session: StudioSession): SeriesStatus[] {
       suggestedSlices: meta.suggestedSlices ?? [],
     }));
     const pretrainedBy = pretrained.filter((m) => m.series.includes(info.id)).map((m) => m.name);
-    const record = records.get(info.id);
-    const plane = record ? session.planes.of(workspace, record) : null;
+    const plane = session.planes.of(workspace, records[at]);
     return { ...info, pretrainedBy, predictedBy: predictions.map((p) => p.model), predictions, plane };
   });
 }

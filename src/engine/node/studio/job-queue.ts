@@ -14,6 +14,8 @@ import { LANE_OF, type JobLane, type JobLimits } from './job-limits.ts';
 export interface QueuedJob {
   id: string;
   kind: JobKind;
+  /** bytes of free memory it needs (JobLimits.memoryNeed of its settings) */
+  memory: number;
   /** starts the job; the promise settles when it has ended, freeing its slot */
   start: () => Promise<unknown>;
 }
@@ -38,7 +40,7 @@ const LANE_WORDS: Record<JobLane, [string, string]> = {
 
 export class JobQueue {
   private readonly waiting: QueuedJob[] = [];
-  private readonly running = new Map<string, { kind: JobKind; startedAt: number }>();
+  private readonly running = new Map<string, { kind: JobKind; memory: number; startedAt: number }>();
   private readonly reported = new Map<string, string>();
   private readonly freeMemory: () => number;
   private readonly now: () => number;
@@ -46,19 +48,19 @@ export class JobQueue {
   private closed = false;
 
   constructor(
-    private readonly limits: JobLimits,
+    private readonly limits: Pick<JobLimits, 'running'>,
     private readonly options: JobQueueOptions = {},
   ) {
     this.freeMemory = options.freeMemory ?? freemem;
     this.now = options.now ?? Date.now;
   }
 
-  /** Where a job of this kind submitted now would wait, or null when it would start at once. */
-  placeFor(kind: JobKind): JobQueuePlace | null {
+  /** Where a job of this kind and memory need submitted now would wait, or null when it would start at once. */
+  placeFor(kind: JobKind, memory: number): JobQueuePlace | null {
     const lane = LANE_OF[kind];
     const ahead = this.waiting.filter((j) => LANE_OF[j.kind] === lane);
-    if (ahead.length > 0) return { position: ahead.length + 1, reason: this.laneReason(ahead[0].kind)?.words ?? 'waiting its turn' };
-    const reason = this.laneReason(kind);
+    if (ahead.length > 0) return { position: ahead.length + 1, reason: this.laneReason(ahead[0])?.words ?? 'waiting its turn' };
+    const reason = this.laneReason({ kind, memory });
     return reason ? { position: 1, reason: reason.words } : null;
   }
 
@@ -102,7 +104,7 @@ export class JobQueue {
     for (let i = 0; i < this.waiting.length;) {
       const job = this.waiting[i];
       const blocked = this.waiting.slice(0, i).some((j) => LANE_OF[j.kind] === LANE_OF[job.kind]);
-      if (blocked || this.laneReason(job.kind)) {
+      if (blocked || this.laneReason(job)) {
         i++;
         continue;
       }
@@ -114,7 +116,7 @@ export class JobQueue {
   }
 
   private begin(job: QueuedJob): void {
-    this.running.set(job.id, { kind: job.kind, startedAt: this.now() });
+    this.running.set(job.id, { kind: job.kind, memory: job.memory, startedAt: this.now() });
     const release = () => {
       this.running.delete(job.id);
       this.pump();
@@ -128,8 +130,8 @@ export class JobQueue {
     void ended.then(release, release);
   }
 
-  /** Why a job of this kind at the head of its lane cannot start now, or null. */
-  private laneReason(kind: JobKind): { words: string; memory: boolean } | null {
+  /** Why a job at the head of its lane cannot start now, or null. */
+  private laneReason({ kind, memory: need }: Pick<QueuedJob, 'kind' | 'memory'>): { words: string; memory: boolean } | null {
     const lane = LANE_OF[kind];
     const inLane = [...this.running.values()].filter((r) => LANE_OF[r.kind] === lane).length;
     if (inLane >= this.limits.running[lane]) {
@@ -137,7 +139,6 @@ export class JobQueue {
       return { words: `${inLane} ${inLane === 1 ? one : many} running`, memory: false };
     }
     if (this.running.size === 0) return null;
-    const need = this.limits.memory[kind];
     const free = this.freeMemory() - this.memoryClaimedByNewJobs();
     if (free >= need) return null;
     return { words: `needs ${gigabytes(need)} of free memory, ${gigabytes(Math.max(0, free))} free`, memory: true };
@@ -146,7 +147,7 @@ export class JobQueue {
   private memoryClaimedByNewJobs(): number {
     const now = this.now();
     let claimed = 0;
-    for (const r of this.running.values()) if (now - r.startedAt < STARTUP_GRACE_MS) claimed += this.limits.memory[r.kind];
+    for (const r of this.running.values()) if (now - r.startedAt < STARTUP_GRACE_MS) claimed += r.memory;
     return claimed;
   }
 
@@ -159,7 +160,7 @@ export class JobQueue {
       const position = (positions.get(lane) ?? 0) + 1;
       positions.set(lane, position);
       if (!headReason.has(lane)) {
-        const why = this.laneReason(job.kind);
+        const why = this.laneReason(job);
         if (why?.memory) waitsForMemory = true;
         headReason.set(lane, why?.words ?? 'waiting its turn');
       }

@@ -6,7 +6,8 @@ import { startFinetuneProcess } from '../jobs/job-processes.ts';
 import { tensorflowInstalled } from '../load-backend.ts';
 import { startOnBrowserGpu } from '../placement/browser-gpu/start-on-browser-gpu.ts';
 import { DEFAULT_FINETUNE, runFinetune, type FinetuneOptions, type FinetuneOutcome } from '../segmentation/finetune-job.ts';
-import { modelFiles } from '../workspace/model-state.ts';
+import { modelFiles, readModel } from '../workspace/model-state.ts';
+import { modelShape } from './job-limits.ts';
 import { finetuneDone, finetuneProgress } from './job-progress.ts';
 import { launchJob, pausable } from './launch-job.ts';
 import { launchPredict } from './launch-predict.ts';
@@ -42,9 +43,12 @@ export function launchFinetune(session: StudioSession, settings: FinetuneSetting
     // A stopped fine-tuning (listed with `resumable`) continues from its checkpoint.
     resume: Boolean(settings.name) && !workspace.getModel(name) && existsSync(modelFiles(workspace.dir, name).finetuneCheckpoint),
   };
+  const from = init === 'none' ? undefined : readModel(workspace, init);
+  const use = { batch: DEFAULT_FINETUNE.batch, heads: 1 };
+  const shape = from ? modelShape(from, use) : { ...use, size: SCRATCH_SIZE, width: SCRATCH_WIDTH, backbone: 'unet' as const };
   const gpu = session.browserGpus.choose(settings.backend, tensorflowInstalled());
   const title = `Fine-tuning ${name} (${init === 'none' ? 'from random weights' : `from ${init}`})${options.resume ? ', resumed' : ''}`;
-  return launchJob<FinetuneOutcome>(session, { kind: 'finetune', title, produced: [name] }, (progress, jobId) => {
+  return launchJob<FinetuneOutcome>(session, { kind: 'finetune', title, produced: [name], shape }, (progress, jobId) => {
     const emit = (event: SegmentationJobEvent) => progress(finetuneProgress(event));
     const handle = gpu
       ? startOnBrowserGpu((control) =>

@@ -2,6 +2,7 @@ import type { JobKind, JobSummary } from '../../../shared/api.ts';
 import type { JobProcess } from '../process/start-job-process.ts';
 import { jobFailed, type SummaryChange } from './job-progress.ts';
 import type { JobControls } from './job-registry.ts';
+import type { JobShape } from './job-limits.ts';
 import type { StudioSession } from './studio-session.ts';
 
 /** A job as its launcher started it (launch-import.ts, launch-pretrain.ts, …). */
@@ -24,6 +25,8 @@ export interface JobHeading {
   produced?: string[];
   /** a pre-training's settings, shown from the start (the form shows them after a reload) */
   pretrainSettings?: JobSummary['pretrainSettings'];
+  /** the network and series it works on, for the memory it needs (job-limits.ts); none: its kind's measured peak */
+  shape?: JobShape;
 }
 
 /**
@@ -37,12 +40,13 @@ export function launchJob<T>(
   heading: JobHeading,
   start: (progress: (change: SummaryChange | null) => void, jobId: () => string) => LaunchedJob<T>,
 ): JobSummary {
-  const { kind, title, produced = [], pretrainSettings } = heading;
+  const { kind, title, produced = [], pretrainSettings, shape } = heading;
+  const memory = session.limits.memoryNeed(kind, shape);
   let id = '';
-  const job = session.jobs.create(kind, title, { cancel: () => cancelQueued(session, id) }, session.queue.placeFor(kind));
+  const job = session.jobs.create(kind, title, { cancel: () => cancelQueued(session, id) }, session.queue.placeFor(kind, memory));
   id = job.id;
   session.jobs.update(id, { produced, ...(pretrainSettings && { pretrainSettings }) });
-  session.queue.submit({ id, kind, start: () => run(session, id, start) });
+  session.queue.submit({ id, kind, memory, start: () => run(session, id, start) });
   return session.jobs.get(id) ?? job;
 }
 

@@ -8,6 +8,7 @@ import { runPredict, type PredictOptions } from '../segmentation/predict-job.ts'
 import { modelLabels } from '../segmentation/segmentation-model.ts';
 import { readModel } from '../workspace/model-state.ts';
 import { predictDone, predictProgress } from './job-progress.ts';
+import { modelShape } from './job-limits.ts';
 import { launchJob } from './launch-job.ts';
 import type { StudioSession } from './studio-session.ts';
 
@@ -19,10 +20,11 @@ export function launchPredict(session: StudioSession, settings: PredictSettings)
   if (model?.kind !== 'segmentation') throw new InputError(`no segmentation model '${settings.model}': fine-tune one first`);
   // The summary names the structures as the model learnt them.
   const names = new Map(modelLabels(workspace, model.meta).map((label) => [label.value, label.name]));
+  const shape = modelShape(model, { batch: 1, heads: 1, voxels: series.rows * series.cols * series.slices });
   const backend = settings.backend ?? session.options.backend ?? 'auto';
   const gpu = session.browserGpus.choose(backend, tensorflowInstalled());
   const title = `Segmenting ${series.description ?? series.id} with ${settings.model}`;
-  return launchJob<PredictSummary>(session, { kind: 'predict', title, produced: [settings.model] }, (progress) => {
+  return launchJob<PredictSummary>(session, { kind: 'predict', title, produced: [settings.model], shape }, (progress) => {
     const options: PredictOptions = { workspace: workspace.dir, model: settings.model, seriesId: series.id, out: null, backend };
     const onSlice = (done: number, total: number) => progress(predictProgress(done, total));
     const handle = gpu

@@ -56,7 +56,8 @@ export function launchPretrain(session: StudioSession, settings: PretrainSetting
   const gpu = session.browserGpus.choose(settings.backend, tensorflowInstalled());
   const title = `Pre-training ${name}${resume ? ' (resumed)' : ''}`;
   const pretrainSettings = { ...settings, seriesIds: [...settings.seriesIds], backbone };
-  return launchJob<PretrainSummary>(session, { kind: 'pretrain', title, produced: [name], pretrainSettings }, (progress) => {
+  const shape = { size: settings.size, width: settings.width, batch: settings.batch, backbone, heads: Math.max(1, 2 * ts.length) };
+  return launchJob<PretrainSummary>(session, { kind: 'pretrain', title, produced: [name], pretrainSettings, shape }, (progress) => {
     const emit = (event: JobEvent) => progress(pretrainProgress(event));
     const handle = gpu
       ? startOnBrowserGpu((control) =>

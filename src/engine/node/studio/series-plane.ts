@@ -1,6 +1,6 @@
 import type { SeriesPlane } from '../../../shared/series.ts';
 import { seriesPlane } from '../annotations/series-grid.ts';
-import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
+import type { SeriesSummary, Workspace } from '../workspace/workspace.ts';
 
 /**
  * Series' planes for the interface (orientation markers, positions in mm, reformatted
@@ -12,7 +12,7 @@ import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
 export class SeriesPlanes {
   private readonly planes = new Map<string, { pixelFile: string; plane: SeriesPlane | null }>();
 
-  of(workspace: Workspace, record: SeriesRecord): SeriesPlane | null {
+  of(workspace: Workspace, record: SeriesSummary): SeriesPlane | null {
     const known = this.planes.get(record.id);
     if (known?.pixelFile === record.pixelFile) return known.plane;
     const plane = seriesPlane(workspace, record);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { StudioEvent, WorkspaceStatus } from '../../../shared/api.ts';
+import type { JobKind, StudioEvent, WorkspaceStatus } from '../../../shared/api.ts';
 import { InputError } from '../../../shared/errors.ts';
 import type { BackendChoice } from '../../../shared/job.ts';
 import { PacsService } from '../pacs/pacs-service.ts';
@@ -17,7 +17,7 @@ export interface StudioServiceOptions {
   transport: WorkspaceStatus['transport'];
   backend?: BackendChoice;
   /** changes to job-limits.ts's defaults: jobs running at once per lane, memory each needs */
-  jobLimits?: { running?: Partial<JobLimits['running']>; memory?: Partial<JobLimits['memory']> };
+  jobLimits?: { running?: Partial<JobLimits['running']>; memory?: Partial<Record<JobKind, number>> };
   /** the free memory the queue sees (tests); os.freemem otherwise */
   freeMemory?: () => number;
 }
@@ -32,6 +32,8 @@ export class StudioSession {
   readonly jobs: JobRegistry;
   /** which jobs run now and which wait their turn */
   readonly queue: JobQueue;
+  /** jobs at once per lane, and the memory a job of given settings needs */
+  readonly limits: JobLimits;
   /** pages on this machine that lend their WebGPU adapter to training */
   readonly browserGpus = new BrowserGpuPool((workerId, task) => this.emit({ type: 'gpu-task', workerId, task }));
   readonly pixels = new PixelReads();
@@ -49,7 +51,8 @@ export class StudioSession {
   constructor(readonly options: StudioServiceOptions) {
     this.dir = resolve(options.workspace);
     this.jobs = new JobRegistry((event) => this.emit(event));
-    this.queue = new JobQueue(jobLimits(options.jobLimits), {
+    this.limits = jobLimits(options.jobLimits);
+    this.queue = new JobQueue(this.limits, {
       freeMemory: options.freeMemory,
       onWaiting: (id, place) => this.jobs.waiting(id, place),
     });

@@ -1,13 +1,16 @@
 import type { SeriesInfo } from '../../../shared/series.ts';
-import type { SeriesRecord, Workspace } from './workspace.ts';
+import type { SeriesSummary, Workspace } from './workspace.ts';
 
-/** CONTRACT.md's `info` entry for a series; per-slice stats only when asked for. */
+/**
+ * CONTRACT.md's `info` entry for each of `series` (all of the workspace's by default);
+ * per-slice stats only when asked for.
+ */
 export function seriesInfo(
   workspace: Workspace,
-  { only, withStats = false }: { only?: SeriesRecord; withStats?: boolean } = {},
+  { series = workspace.listSeriesSummaries(), withStats = false }: { series?: readonly SeriesSummary[]; withStats?: boolean } = {},
 ): SeriesInfo[] {
-  const records = only ? [only] : workspace.listSeries();
-  return records.map((record) => ({
+  const annotated = workspace.annotatedSlicesByKey();
+  return series.map((record) => ({
     id: record.id,
     format: record.format,
     modality: record.modality,
@@ -17,7 +20,7 @@ export function seriesInfo(
     rows: record.rows,
     cols: record.cols,
     spacing: record.spacing,
-    annotatedSlices: workspace.annotatedSlices(record.key),
+    annotatedSlices: annotated.get(record.key) ?? [],
     ...(withStats ? { stats: workspace.sliceStats(record.key) } : {}),
   }));
 }

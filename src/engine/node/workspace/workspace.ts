@@ -17,6 +17,13 @@ export type SeriesGeometry =
   | { kind: 'dicom'; origin: Vec3 | null; rowDirection: Vec3 | null; columnDirection: Vec3 | null; sliceDirection: Vec3 | null }
   | { kind: 'nifti'; affine: number[][] };
 
+/**
+ * A series as a list shows it: its record without the per-file columns (`files` alone is
+ * one path per slice, most of the catalogue's series table), so listing 50 series does
+ * not read and parse 10 000 paths.
+ */
+export type SeriesSummary = Omit<SeriesRecord, 'files' | 'warnings' | 'fingerprint'>;
+
 export interface SeriesRecord {
   key: number;
   id: string;
@@ -46,6 +53,11 @@ export interface ModelRecord {
   createdAt: string;
   meta: unknown;
 }
+
+/** The columns of a SeriesSummary (the rest of SeriesRow: files, warnings, fingerprint). */
+const SUMMARY_COLUMNS =
+  'key, id, format, modality, description, patient_id, rows, cols, slice_count, spacing, geometry, dtype, photometric, pixel_file, imported_at';
+type SummaryRow = Omit<SeriesRow, 'files' | 'warnings' | 'fingerprint'>;
 
 interface SeriesRow {
   key: number;
@@ -145,6 +157,12 @@ export class Workspace {
     return rows.map(toRecord);
   }
 
+  /** Imported series without their file lists, in import order (series-info.ts, the interface's list). */
+  listSeriesSummaries(): SeriesSummary[] {
+    const rows = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM series ORDER BY key`).all() as SummaryRow[];
+    return rows.map(toSummary);
+  }
+
   findSeries(id: string): SeriesRecord | undefined {
     const row = this.db.prepare('SELECT * FROM series WHERE id = ?').get(id) as SeriesRow | undefined;
     return row && toRecord(row);
@@ -188,6 +206,21 @@ export class Workspace {
     return (this.db.prepare('SELECT idx FROM annotations WHERE series_key = ? ORDER BY idx').all(key) as { idx: number }[]).map(
       (r) => r.idx,
     );
+  }
+
+  /** annotatedSlices of every series that has any, by series key: one query for a whole list. */
+  annotatedSlicesByKey(): Map<number, number[]> {
+    const rows = this.db.prepare('SELECT series_key AS key, idx FROM annotations ORDER BY series_key, idx').all() as {
+      key: number;
+      idx: number;
+    }[];
+    const byKey = new Map<number, number[]>();
+    for (const { key, idx } of rows) {
+      const slices = byKey.get(key);
+      if (slices) slices.push(idx);
+      else byKey.set(key, [idx]);
+    }
+    return byKey;
   }
 
   /** rows × cols modality values (HU for CT) of one slice, row-major. */
@@ -287,6 +320,15 @@ function toModel(row: ModelRow): ModelRecord {
 
 function toRecord(row: SeriesRow): SeriesRecord {
   return {
+    ...toSummary(row),
+    files: JSON.parse(row.files),
+    warnings: JSON.parse(row.warnings),
+    fingerprint: row.fingerprint,
+  };
+}
+
+function toSummary(row: SummaryRow): SeriesSummary {
+  return {
     key: row.key,
     id: row.id,
     format: row.format,
@@ -300,9 +342,6 @@ function toRecord(row: SeriesRow): SeriesRecord {
     geometry: JSON.parse(row.geometry),
     dtype: row.dtype,
     photometric: row.photometric,
-    files: JSON.parse(row.files),
-    warnings: JSON.parse(row.warnings),
-    fingerprint: row.fingerprint,
     pixelFile: row.pixel_file,
     importedAt: row.imported_at,
   };

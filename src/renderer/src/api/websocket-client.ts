@@ -1,11 +1,14 @@
 import { STUDIO_METHODS, type StudioApi, type StudioEvent, type StudioMethod } from '../../../shared/api.ts';
-import { decodeBytes, encodeBytes, type RpcPush, type RpcResponse } from '../../../shared/rpc.ts';
+import { decodeMessage, encodeMessage, PRELOADED_METHODS, type RpcServerMessage } from '../../../shared/rpc.ts';
 
 /**
  * The API contract over `ssmtl serve`'s WebSocket (shared/rpc.ts). The session token
  * travels in the HttpOnly cookie the first page load set, so this code never sees it.
  * A dropped connection (the server restarted, the laptop slept) is retried with
  * back-off; calls made meanwhile wait for it, calls in flight fail with a clear message.
+ * The server's first message on a connection answers the calls a page makes first
+ * (PRELOADED_METHODS): the first such call takes that answer instead of asking, unless
+ * an event came in between (the answer may be out of date then).
  */
 const WEBSOCKET_PATH = 'api/ws';
 
@@ -16,14 +19,22 @@ export function connectWebSocketApi(onConnectionChange: (connected: boolean) => 
   let socket: WebSocket | null = null;
   let ready: Promise<WebSocket> | null = null;
   let retryMs = 250;
+  /** the open connection's unasked answers not yet taken */
+  const preloaded = new Map<string, unknown>();
+  /** settles once the connection being opened has had its first message (or has closed) */
+  let firstMessage: Promise<void> = Promise.resolve();
 
   function open(): Promise<WebSocket> {
     if (ready) return ready;
+    let markFirst = () => {};
+    firstMessage = new Promise((resolve) => (markFirst = resolve));
+    preloaded.clear();
     ready = new Promise((resolve) => {
       const url = new URL(WEBSOCKET_PATH, window.location.href);
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
       url.search = '';
       const ws = new WebSocket(url);
+      let first = true;
       ws.onopen = () => {
         socket = ws;
         retryMs = 250;
@@ -31,8 +42,16 @@ export function connectWebSocketApi(onConnectionChange: (connected: boolean) => 
         resolve(ws);
       };
       ws.onmessage = (message) => {
-        const data = JSON.parse(String(message.data), decodeBytes) as RpcResponse | RpcPush;
+        const data = decodeMessage(String(message.data)) as RpcServerMessage;
+        const wasFirst = first;
+        first = false;
+        markFirst();
+        if ('preload' in data) {
+          if (wasFirst) for (const [method, result] of Object.entries(data.preload)) preloaded.set(method, result);
+          return;
+        }
         if ('event' in data) {
+          preloaded.clear();
           for (const listener of listeners) listener(data.event);
           return;
         }
@@ -45,6 +64,8 @@ export function connectWebSocketApi(onConnectionChange: (connected: boolean) => 
       ws.onclose = () => {
         socket = null;
         ready = null;
+        preloaded.clear();
+        markFirst();
         onConnectionChange(false);
         for (const call of pending.values()) call.reject(new Error('the connection to ssmtl serve was lost; is it still running?'));
         pending.clear();
@@ -56,11 +77,20 @@ export function connectWebSocketApi(onConnectionChange: (connected: boolean) => 
   }
 
   async function call(method: StudioMethod, params: unknown[]): Promise<unknown> {
-    const ws = socket ?? (await open());
+    let ws = socket ?? (await open());
+    if ((PRELOADED_METHODS as readonly string[]).includes(method)) {
+      await firstMessage;
+      if (preloaded.has(method)) {
+        const answer = preloaded.get(method);
+        preloaded.delete(method);
+        return answer;
+      }
+      ws = socket ?? (await open());
+    }
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      ws.send(JSON.stringify({ id, method, params }, encodeBytes));
+      ws.send(encodeMessage({ id, method, params }));
     });
   }
 

@@ -1,5 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { computed } from 'vue';
 import type { JobSummary, SeriesStatus, StudioApi, StudioEvent } from '../../../shared/api.ts';
 import type { useStudioStore as UseStudioStore } from './studio-store.ts';
 import { seriesStatus } from './test-fixtures.ts';
@@ -92,8 +93,11 @@ describe('the studio store', () => {
   it("takes a saved annotation's slices from the engine's event, for that series only", async () => {
     const studio = useStudioStore();
     await studio.refresh();
+    // what the Library's chips and the slice strip read: it must follow the event
+    const annotatedA = computed(() => studio.series.find((s) => s.id === 'A')?.annotatedSlices);
+    expect(annotatedA.value).toEqual([]);
     api.push({ type: 'annotation-saved', saved: { seriesId: 'A', index: 3, annotatedSlices: [3] } });
-    expect(studio.series.find((s) => s.id === 'A')?.annotatedSlices).toEqual([3]);
+    expect(annotatedA.value).toEqual([3]);
     expect(studio.series.find((s) => s.id === 'B')?.annotatedSlices).toEqual([2]);
   });
 
