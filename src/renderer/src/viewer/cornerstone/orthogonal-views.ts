@@ -32,6 +32,8 @@ export interface ReformatHost {
   plane: SeriesPlane;
   /** moves the acquisition view to a slice */
   goToSlice(index: number): void;
+  /** resolves once the user has paused in the acquisition view (the views are built then) */
+  settled(): Promise<void>;
   /** a reformatted view's orientation letters changed (it opened, panned, zoomed or flipped) */
   markersChanged(plane: AnatomicalPlane, markers: OrientationMarkers | null): void;
 }
@@ -86,6 +88,10 @@ export class OrthogonalViews {
       () => this.destroyed,
     );
     if (!loaded) return;
+    // Building the volume and its views holds the page (about a second on software WebGL):
+    // not in the middle of a scroll or a stroke.
+    await this.host.settled();
+    if (this.destroyed) return;
     volumeLoader.createAndCacheVolumeFromImagesSync(this.volumeId, this.host.imageIds);
     for (const [plane, element] of Object.entries(this.elements) as [AnatomicalPlane, HTMLDivElement][]) {
       const viewportId = `ssmtl-${plane}-${this.id}`;

@@ -27,6 +27,7 @@ import { imageIdsFor, registerSliceImages } from './slice-images.ts';
 import { ViewportSpeedMarks } from './speed-marks.ts';
 import { readMarkers, readWindow, valueAt, type ViewReadout } from './view-readout.ts';
 import { autoWindow, type AnatomicalPlane, type OrientationMarkers } from '../orientation.ts';
+import { QuietPeriod } from '../quiet-period.ts';
 import { TAKE_TOOL_NAME, TakeRegionTool, type TakeRegionConfiguration } from './take-region-tool.ts';
 import { applyToolBindings, TOOL_INSTANCES } from './tool-group-bindings.ts';
 import { UndoableFillTool } from './undoable-fill-tool.ts';
@@ -42,6 +43,8 @@ import { OrthogonalViews, type ReformatElements } from './orthogonal-views.ts';
  * its callbacks; it never touches a store.
  */
 const LABELMAP = ToolEnums.SegmentationRepresentations.Labelmap;
+/** How long the user leaves the acquisition view alone before the reformats are built. */
+const PAUSE_BEFORE_REFORMATS_MS = 400;
 
 let initialized: Promise<void> | null = null;
 let sessionCount = 0;
@@ -133,6 +136,8 @@ export class StackSession {
   private predictionsOnUnannotated = false;
   /** the two views across the slices (orthogonal-views.ts), once asked for */
   private reformats: OrthogonalViews | null = null;
+  /** when the user last scrolled or painted here: the reformats are built in a pause */
+  private readonly activity = new QuietPeriod();
   /** the slice asked for last, until it is on screen */
   private requestedIndex: number | null = null;
 
@@ -194,6 +199,7 @@ export class StackSession {
         imageIds: this.imageIds,
         plane,
         goToSlice: (index) => void this.goToSlice(index),
+        settled: () => this.activity.settled(PAUSE_BEFORE_REFORMATS_MS),
         markersChanged: (plane, markers) => this.callbacks.onReformatMarkers?.(plane, markers),
       },
       this.reformatElements,
@@ -234,7 +240,12 @@ export class StackSession {
     await Promise.all([this.viewport.setStack(this.imageIds, startIndex), this.loadAnnotations()]);
     this.setupTools();
     await this.showAnnotations();
+    this.listen(this.element, 'wheel', () => this.activity.touch());
+    this.listen(this.element, 'pointermove', (event) => {
+      if ((event as PointerEvent).buttons !== 0) this.activity.touch();
+    });
     this.listen(this.element, Enums.Events.STACK_NEW_IMAGE, () => {
+      this.activity.touch();
       const index = this.viewport.getCurrentImageIdIndex();
       this.callbacks.onSliceChange(index);
       void this.overlay.refresh(index);
