@@ -1,5 +1,6 @@
 import type { SeriesInfo } from '../../../shared/series.ts';
 import { fetchSlice } from '../api/pixels.ts';
+import { valueRange } from '../viewer/orientation.ts';
 
 /** Thumbnails are drawn at most this many pixels a side (the Library shows them at 96 CSS px). */
 const THUMBNAIL_SIDE = 128;
@@ -33,7 +34,8 @@ async function makeThumbnail(series: SeriesInfo): Promise<ImageData> {
   // range of what is shown, not of every pixel: a quarter of the work for a 256² slice).
   const samples = new Float32Array(width * height);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) samples[y * width + x] = values[y * step * series.cols + x * step];
-  const [low, high] = series.modality === 'CT' ? [-160, 240] : range(samples);
+  // CT in a soft-tissue window; anything else on its own range.
+  const { min: low, max: high } = series.modality === 'CT' ? { min: -160, max: 240 } : valueRange(samples);
   const scale = 255 / Math.max(1e-6, high - low);
   const image = new ImageData(width, height);
   for (let i = 0; i < samples.length; i++) {
@@ -42,15 +44,4 @@ async function makeThumbnail(series: SeriesInfo): Promise<ImageData> {
     image.data[4 * i + 3] = 255;
   }
   return image;
-}
-
-function range(values: Float32Array): [number, number] {
-  let low = Infinity;
-  let high = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v < low) low = v;
-    if (v > high) high = v;
-  }
-  return [low, high];
 }
