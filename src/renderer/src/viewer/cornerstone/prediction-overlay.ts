@@ -1,9 +1,10 @@
-import { cache, imageLoader } from '@cornerstonejs/core';
+import { cache } from '@cornerstonejs/core';
 import { Enums as ToolEnums, segmentation } from '@cornerstonejs/tools';
 import { fetchPrediction } from '../../api/pixels.ts';
 import { inBackground } from '../background-work.ts';
 import type { PaletteLabel } from '../../../../shared/api.ts';
 import { hexColor, LabelMapping } from './label-mapping.ts';
+import { createLabelmapImages } from './labelmap-images.ts';
 import { labelmapData } from './labelmap-history.ts';
 import { applyLabelmapStyle, type LabelmapStyle } from './labelmap-style.ts';
 
@@ -63,9 +64,7 @@ export class PredictionOverlay {
       return;
     }
     if (this.imageIds.length === 0) {
-      const images = imageLoader.createAndCacheDerivedLabelmapImages(this.host.imageIds, {
-        getDerivedImageId: (referenced: string) => `${referenced}:prediction:${this.segmentationId}`,
-      } as never);
+      const images = createLabelmapImages(this.host.imageIds, (referenced) => `${referenced}:prediction:${this.segmentationId}`);
       this.imageIds = images.map((image) => image.imageId);
     } else {
       for (const id of this.imageIds) labelmapData(id)?.fill(0);

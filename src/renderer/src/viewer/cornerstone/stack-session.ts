@@ -1,4 +1,4 @@
-import { Enums, eventTarget, imageLoader, init as initCore, RenderingEngine, utilities, cache, type Types } from '@cornerstonejs/core';
+import { Enums, eventTarget, init as initCore, RenderingEngine, utilities, cache, type Types } from '@cornerstonejs/core';
 import {
   addTool,
   BrushTool,
@@ -20,6 +20,7 @@ import { recordMeasure, SPEED_MEASURES } from '../speed-measures.ts';
 import type { ToolName } from '../tools.ts';
 import { connectedRegion, hexColor, LabelMapping, sameValues } from './label-mapping.ts';
 import { labelmapData, labelmapHistory, recordLabelmapEdit } from './labelmap-history.ts';
+import { createLabelmapImages } from './labelmap-images.ts';
 import { applyLabelmapStyle, type LabelmapStyle } from './labelmap-style.ts';
 import { PredictionOverlay } from './prediction-overlay.ts';
 import { limitSoftwareRenderResolution } from './render-resolution.ts';
@@ -309,9 +310,7 @@ export class StackSession {
 
   /** Fetches what is already annotated, before anything is shown, so nothing flickers in later. */
   private async loadAnnotations(): Promise<void> {
-    const images = imageLoader.createAndCacheDerivedLabelmapImages(this.imageIds, {
-      getDerivedImageId: (referenced: string) => `${referenced}:annotation:${this.id}`,
-    } as never);
+    const images = createLabelmapImages(this.imageIds, (referenced) => `${referenced}:annotation:${this.id}`);
     this.annotationImageIds = images.map((image) => image.imageId);
     await Promise.all(
       this.series.annotatedSlices.map(async (index) => {
