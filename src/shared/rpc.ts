@@ -21,7 +21,13 @@ export type RpcPush = { event: StudioEvent };
  * message of each): a reload then lists the workspace's series without waiting for its
  * request to go out and come back. Answers that failed are left out (asked for then).
  */
-export const PRELOADED_METHODS = ['workspace', 'listSeries'] as const satisfies readonly StudioMethod[];
+export const PRELOADED_METHODS = [
+  'workspace',
+  'listSeries',
+  'listModels',
+  'listLabels',
+  'listJobs',
+] as const satisfies readonly StudioMethod[];
 export type PreloadedMethod = (typeof PRELOADED_METHODS)[number];
 export type RpcPreload = { preload: Partial<Record<PreloadedMethod, unknown>> };
 export type RpcServerMessage = RpcResponse | RpcPush | RpcPreload;

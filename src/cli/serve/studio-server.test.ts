@@ -107,7 +107,15 @@ describe('ssmtl serve: who may talk to it', () => {
     // Its first message, unasked: what a page asks for first, as the service answers it (rpc.ts PRELOADED_METHODS).
     const first = new Promise<unknown>((resolve) => socket.once('message', (data: Buffer) => resolve(JSON.parse(data.toString()))));
     await new Promise((resolve, reject) => (socket.on('open', resolve), socket.on('error', reject)));
-    expect(await first).toEqual({ preload: { workspace: await service.workspace(), listSeries: await service.listSeries() } });
+    expect(await first).toEqual({
+      preload: {
+        workspace: await service.workspace(),
+        listSeries: await service.listSeries(),
+        listModels: await service.listModels(),
+        listLabels: await service.listLabels(),
+        listJobs: await service.listJobs(),
+      },
+    });
     const call = (id: number, method: string, params: unknown[]) =>
       new Promise<{ id: number; result?: unknown; error?: string }>((resolve) => {
         const onMessage = (data: Buffer) => {

@@ -25,6 +25,36 @@ export function thumbnailOf(series: SeriesInfo): Promise<ImageData> {
   return image;
 }
 
+/**
+ * Calls `show` once `element` first scrolls into view. One observer for every thumbnail:
+ * fifty observers made and fed one by one cost the reload a few milliseconds each.
+ * Returns a function that stops watching (a thumbnail unmounted first).
+ */
+export function whenInView(element: Element, show: () => void): () => void {
+  if (typeof IntersectionObserver === 'undefined') {
+    show();
+    return () => {};
+  }
+  visibility ??= new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      const waiting = waitingToShow.get(entry.target);
+      stopWatching(entry.target);
+      waiting?.();
+    }
+  });
+  waitingToShow.set(element, show);
+  visibility.observe(element);
+  return () => stopWatching(element);
+}
+
+let visibility: IntersectionObserver | null = null;
+const waitingToShow = new Map<Element, () => void>();
+
+function stopWatching(element: Element): void {
+  if (waitingToShow.delete(element)) visibility?.unobserve(element);
+}
+
 async function makeThumbnail(series: SeriesInfo): Promise<ImageData> {
   const values = await fetchSlice(series.id, Math.floor(series.slices / 2));
   const step = Math.max(1, Math.ceil(Math.max(series.rows, series.cols) / THUMBNAIL_SIDE));
