@@ -4,6 +4,7 @@ import type { StudioEvent, StudioMethod } from './api.ts';
  * The WebSocket transport of the API contract (serve), as JSON text frames:
  *   client → server  { id, method, params }
  *   server → client  { preload } first, then { id, result } | { id, error } | { event }
+ * (the page itself carries a { preload } as well: PAGE_PRELOAD_ELEMENT_ID).
  * Uint8Array values (a mask being saved) travel as { $bytes: base64 }; nothing else in
  * the contract is binary, because pixel data goes by URL.
  */
@@ -29,6 +30,12 @@ export const PRELOADED_METHODS = [
   'listJobs',
 ] as const satisfies readonly StudioMethod[];
 export type PreloadedMethod = (typeof PRELOADED_METHODS)[number];
+/**
+ * serve also writes those answers into the page it serves, as JSON in a script element of
+ * this id (never run: `type="application/json"`), so a reload lists the series before its
+ * WebSocket is even open; the connection's first message then says what changed since.
+ */
+export const PAGE_PRELOAD_ELEMENT_ID = 'ssmtl-preload';
 export type RpcPreload = { preload: Partial<Record<PreloadedMethod, unknown>> };
 export type RpcServerMessage = RpcResponse | RpcPush | RpcPreload;
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { StudioService } from '../../engine/node/studio/studio-service.ts';
 import { startStudioServer, type StudioServer } from './studio-server.ts';
+import { preloadAnswers } from './websocket-api.ts';
 
 /** Raw requests, so Host and Origin can be anything (fetch would set them itself). */
 function get(
@@ -36,7 +37,7 @@ describe('ssmtl serve: who may talk to it', () => {
     dir = mkdtempSync(join(tmpdir(), 'ssmtl-serve-'));
     const web = join(dir, 'web');
     mkdirSync(join(web, 'assets'), { recursive: true });
-    writeFileSync(join(web, 'index.html'), '<!doctype html><title>t</title>');
+    writeFileSync(join(web, 'index.html'), '<!doctype html><html><head><title>t</title></head><body></body></html>');
     writeFileSync(join(web, 'assets', 'a.js'), 'export {};');
     writeFileSync(join(dir, 'secret.txt'), 'outside the web root');
     service = new StudioService({ workspace: join(dir, 'workspace'), transport: 'serve' });
@@ -72,6 +73,17 @@ describe('ssmtl serve: who may talk to it', () => {
     expect((await get(new URL('/assets/a.js', base), { 'x-ssmtl-token': server.token })).status).toBe(200);
     expect((await get(new URL('/assets/a.js', base))).status).toBe(403);
     expect((await get(new URL(`/s/${'0'.repeat(24)}/assets/a.js`, base), cookie())).status).toBe(404);
+  });
+
+  it("writes the answers a page asks for first into the page (the same as the WebSocket's first message)", async () => {
+    const page = await get(inScope(''), cookie());
+    const element = /<script type="application\/json" id="ssmtl-preload">(.*?)<\/script><\/head>/.exec(page.body);
+    expect(element, page.body).not.toBeNull();
+    expect(JSON.parse(element![1])).toEqual(await preloadAnswers(service));
+    expect(Number(page.headers['content-length'])).toBe(Buffer.byteLength(page.body));
+    expect(page.headers['cache-control']).toBe('no-store');
+    // Scripts and other files are sent as they are.
+    expect((await get(inScope('assets/a.js'), cookie())).body).toBe('export {};');
   });
 
   it('refuses requests without the token, with a wrong one, or from elsewhere', async () => {

@@ -6,7 +6,8 @@ import { errorMessage } from '../../shared/errors.ts';
 import type { StudioService } from '../../engine/node/studio/studio-service.ts';
 import { RequestGuard, newScope, newToken } from './request-guard.ts';
 import { readStaticFile } from './static-files.ts';
-import { DEFAULT_LIMITS, MAX_FRAME_BYTES, serveWebSocket, type ConnectionLimits } from './websocket-api.ts';
+import { pageWithPreload } from './page-preload.ts';
+import { DEFAULT_LIMITS, MAX_FRAME_BYTES, preloadAnswers, serveWebSocket, type ConnectionLimits } from './websocket-api.ts';
 
 /**
  * The HTTP side of `ssmtl serve`: the built interface, pixel data by URL, and the API
@@ -87,21 +88,29 @@ export async function startStudioServer(options: {
     }
     const file = readStaticFile(webRoot, path);
     if (!file) return respond(response, 404, 'not found');
-    const headers: Record<string, string | number> = {
-      'Content-Type': file.type,
-      'Content-Length': file.body.byteLength,
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cache-Control': path.startsWith('/assets/') ? 'private, max-age=31536000, immutable' : 'no-store',
+    const send = (body: Buffer) => {
+      const headers: Record<string, string | number> = {
+        'Content-Type': file.type,
+        'Content-Length': body.byteLength,
+        'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cache-Control': path.startsWith('/assets/') ? 'private, max-age=31536000, immutable' : 'no-store',
+      };
+      // The first load carries the token in the URL; later requests (assets, reloads, the
+      // WebSocket) carry it in a cookie no script can read, no other site can send, and
+      // the browser sends to this server's scope only.
+      if (url.searchParams.has('token')) headers['Set-Cookie'] = (guard as RequestGuard).sessionCookie();
+      response.writeHead(200, headers);
+      response.end(request.method === 'HEAD' ? undefined : body);
     };
-    // The first load carries the token in the URL; later requests (assets, reloads, the
-    // WebSocket) carry it in a cookie no script can read, no other site can send, and
-    // the browser sends to this server's scope only.
-    if (url.searchParams.has('token')) headers['Set-Cookie'] = (guard as RequestGuard).sessionCookie();
-    response.writeHead(200, headers);
-    response.end(request.method === 'HEAD' ? undefined : file.body);
+    // The page itself comes with the answers it asks for first (page-preload.ts).
+    if (file.type.startsWith('text/html') && (path === '/' || path === '/index.html'))
+      void preloadAnswers(service)
+        .then((preload) => send(pageWithPreload(file.body, preload)))
+        .catch((error: unknown) => log(`request failed: ${errorMessage(error)}`));
+    else send(file.body);
   }
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });

@@ -1,6 +1,13 @@
 import type { RawData, WebSocket } from 'ws';
 import { InputError, errorMessage } from '../../shared/errors.ts';
-import { decodeMessage, encodeMessage, PRELOADED_METHODS, type RpcRequest, type RpcServerMessage } from '../../shared/rpc.ts';
+import {
+  decodeMessage,
+  encodeMessage,
+  PRELOADED_METHODS,
+  type RpcPreload,
+  type RpcRequest,
+  type RpcServerMessage,
+} from '../../shared/rpc.ts';
 import type { StudioService } from '../../engine/node/studio/studio-service.ts';
 
 /** Largest request frame: a 4096² uint16 mask in base64, with room to spare. */
@@ -22,6 +29,19 @@ export interface ConnectionLimits {
 }
 
 export const DEFAULT_LIMITS: ConnectionLimits = { inFlight: 8, pauseBytes: 8 * 2 ** 20, maxBytes: 64 * 2 ** 20, stallMs: 30_000 };
+
+/** The answers to the calls a page makes first (rpc.ts PRELOADED_METHODS); failed ones are left out. */
+export async function preloadAnswers(service: StudioService): Promise<RpcPreload['preload']> {
+  const answers = await Promise.all(
+    PRELOADED_METHODS.map((method) =>
+      service.call(method, []).then(
+        (result) => [method, result] as const,
+        () => null,
+      ),
+    ),
+  );
+  return Object.fromEntries(answers.filter((answer) => answer !== null));
+}
 
 /**
  * One browser tab's connection: requests in, answers and pushed events out (shared/rpc.ts).
@@ -84,14 +104,7 @@ export function serveWebSocket(
   };
   // The first message: what every page asks for first (rpc.ts). Its calls finish before
   // any request or event of this connection can be handled (they run no I/O).
-  void Promise.all(
-    PRELOADED_METHODS.map((method) =>
-      service.call(method, []).then(
-        (result) => [method, result] as const,
-        () => null,
-      ),
-    ),
-  ).then((answers) => send({ preload: Object.fromEntries(answers.filter((answer) => answer !== null)) }));
+  void preloadAnswers(service).then((preload) => send({ preload }));
   // Events for a GPU worker go only to the connection that registered it.
   const gpuWorkers = new Set<string>();
   const unsubscribe = service.onEvent((event) => {

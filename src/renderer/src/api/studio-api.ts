@@ -1,5 +1,6 @@
 import { ref } from 'vue';
 import type { StudioApi } from '../../../shared/api.ts';
+import { PAGE_PRELOAD_ELEMENT_ID, type RpcPreload } from '../../../shared/rpc.ts';
 import { connectWebSocketApi } from './websocket-client.ts';
 
 /**
@@ -14,7 +15,7 @@ let api: StudioApi | null = null;
 export function studioApi(): StudioApi {
   if (!api) {
     const bridge = (window as { studio?: StudioApi }).studio;
-    api = bridge ?? connectWebSocketApi((up) => (connected.value = up));
+    api = bridge ?? connectWebSocketApi((up) => (connected.value = up), pagePreload());
     if (!bridge) {
       // The token came in the URL for the first load only; it now lives in an HttpOnly
       // cookie, so drop it from the address bar (and from screenshots and history).
@@ -26,4 +27,15 @@ export function studioApi(): StudioApi {
     }
   }
   return api;
+}
+
+/** The answers serve wrote into this page (rpc.ts PAGE_PRELOAD_ELEMENT_ID), or none. */
+function pagePreload(): RpcPreload['preload'] {
+  const text = document.getElementById(PAGE_PRELOAD_ELEMENT_ID)?.textContent;
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as RpcPreload['preload'];
+  } catch {
+    return {};
+  }
 }

@@ -74,3 +74,53 @@ describe("the page's connection to serve", () => {
     expect(await listed).toEqual(['fresh']);
   });
 });
+
+describe('a page that came with its first answers (serve writes them into it)', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  const job = (id: string, state: string) => ({ id, kind: 'import', state });
+
+  function connect(pagePreload: Record<string, unknown>) {
+    vi.stubGlobal('window', { location: { href: 'http://127.0.0.1:9/s/abc/' } });
+    vi.stubGlobal('WebSocket', FakeSocket);
+    const events: unknown[] = [];
+    const api = connectWebSocketApi(() => {}, pagePreload as never);
+    api.onEvent((event) => events.push(event));
+    return { api, events, socket: FakeSocket.last! };
+  }
+
+  it("lists the series from the page before the connection opens, and hears nothing more when the connection's answers agree", async () => {
+    const { api, events, socket } = connect({ listSeries: [{ id: 'A' }], listJobs: [job('j1', 'done')] });
+    expect(await api.listSeries()).toEqual([{ id: 'A' }]);
+    expect(await api.listJobs()).toEqual([job('j1', 'done')]);
+    socket.accept({ preload: { listSeries: [{ id: 'A' }], listJobs: [job('j1', 'done')] } });
+    await settle();
+    expect(events).toEqual([]);
+    expect(socket.sent).toEqual([]);
+  });
+
+  it('tells what changed between the page and the connection as the events that would have said it', async () => {
+    const { api, events, socket } = connect({
+      listSeries: [{ id: 'A' }],
+      listModels: [],
+      listJobs: [job('j1', 'running'), job('j2', 'done')],
+    });
+    await api.listSeries();
+    await api.listModels();
+    await api.listJobs();
+    // An import ended while the page loaded: its job moved on and a series came.
+    socket.accept({
+      preload: { listSeries: [{ id: 'A' }, { id: 'B' }], listModels: [], listJobs: [job('j1', 'done'), job('j2', 'done')] },
+    });
+    await settle();
+    expect(events).toEqual([{ type: 'series-changed' }, { type: 'job', job: job('j1', 'done') }]);
+    // The page's refresh on that event takes the connection's answer, without asking.
+    expect(await api.listSeries()).toEqual([{ id: 'A' }, { id: 'B' }]);
+    expect(socket.sent).toEqual([]);
+  });
+
+  it("drops the page's answers nobody took once the connection has answered: they may be older", async () => {
+    const { api, socket } = connect({ listModels: ['old'] });
+    socket.accept({ preload: { listModels: ['new'] } });
+    expect(await api.listModels()).toEqual(['new']);
+  });
+});

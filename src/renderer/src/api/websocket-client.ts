@@ -1,5 +1,12 @@
-import { STUDIO_METHODS, type StudioApi, type StudioEvent, type StudioMethod } from '../../../shared/api.ts';
-import { decodeMessage, encodeMessage, PRELOADED_METHODS, type RpcServerMessage } from '../../../shared/rpc.ts';
+import { STUDIO_METHODS, type JobSummary, type StudioApi, type StudioEvent, type StudioMethod } from '../../../shared/api.ts';
+import {
+  decodeMessage,
+  encodeMessage,
+  PRELOADED_METHODS,
+  type PreloadedMethod,
+  type RpcPreload,
+  type RpcServerMessage,
+} from '../../../shared/rpc.ts';
 
 /**
  * The API contract over `ssmtl serve`'s WebSocket (shared/rpc.ts). The session token
@@ -8,11 +15,17 @@ import { decodeMessage, encodeMessage, PRELOADED_METHODS, type RpcServerMessage 
  * back-off; calls made meanwhile wait for it, calls in flight fail with a clear message.
  * The server's first message on a connection answers the calls a page makes first
  * (PRELOADED_METHODS): the first such call takes that answer instead of asking, unless
- * an event came in between (the answer may be out of date then).
+ * an event came in between (the answer may be out of date then). The page itself may
+ * carry the same answers (`pagePreload`, written by serve): those are taken before the
+ * connection is even open, and the connection's first message then tells what changed.
  */
 const WEBSOCKET_PATH = 'api/ws';
 
-export function connectWebSocketApi(onConnectionChange: (connected: boolean) => void): StudioApi {
+export function connectWebSocketApi(onConnectionChange: (connected: boolean) => void, pagePreload: RpcPreload['preload'] = {}): StudioApi {
+  /** the answers serve wrote into the page (rpc.ts PAGE_PRELOAD_ELEMENT_ID), each taken by its method's first call */
+  const fromPage = new Map<string, unknown>(Object.entries(pagePreload));
+  /** those taken, as JSON, until the connection's first message says whether they changed since */
+  const takenFromPage = new Map<string, string>();
   const listeners = new Set<(event: StudioEvent) => void>();
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
@@ -47,7 +60,9 @@ export function connectWebSocketApi(onConnectionChange: (connected: boolean) => 
         first = false;
         markFirst();
         if ('preload' in data) {
-          if (wasFirst) for (const [method, result] of Object.entries(data.preload)) preloaded.set(method, result);
+          if (!wasFirst) return;
+          for (const [method, result] of Object.entries(data.preload)) preloaded.set(method, result);
+          announceChangesSincePage(data.preload);
           return;
         }
         if ('event' in data) {
@@ -76,7 +91,30 @@ export function connectWebSocketApi(onConnectionChange: (connected: boolean) => 
     return ready;
   }
 
+  /**
+   * The page's answers were taken before the connection opened: whatever changed in
+   * between (an import that finished, a job that moved on) is told as the events that
+   * would have told it, so the page catches up on the connection's own answers.
+   */
+  function announceChangesSincePage(current: RpcPreload['preload']): void {
+    fromPage.clear();
+    const changes: StudioEvent[] = [];
+    for (const [method, before] of takenFromPage) {
+      const now = current[method as PreloadedMethod];
+      if (now !== undefined && JSON.stringify(now) !== before)
+        changes.push(...changeEvents(method as PreloadedMethod, JSON.parse(before), now));
+    }
+    takenFromPage.clear();
+    for (const event of changes) for (const listener of listeners) listener(event);
+  }
+
   async function call(method: StudioMethod, params: unknown[]): Promise<unknown> {
+    if (fromPage.has(method)) {
+      const answer = fromPage.get(method);
+      fromPage.delete(method);
+      takenFromPage.set(method, JSON.stringify(answer));
+      return answer;
+    }
     let ws = socket ?? (await open());
     if ((PRELOADED_METHODS as readonly string[]).includes(method)) {
       await firstMessage;
@@ -103,4 +141,22 @@ export function connectWebSocketApi(onConnectionChange: (connected: boolean) => 
   };
   for (const method of STUDIO_METHODS) api[method] = (...params: unknown[]) => call(method, params);
   return api as unknown as StudioApi;
+}
+
+/** The events that say a preloaded answer changed from `before` to `after`. */
+function changeEvents(method: PreloadedMethod, before: unknown, after: unknown): StudioEvent[] {
+  switch (method) {
+    case 'workspace':
+      return [{ type: 'compute-changed' }];
+    case 'listSeries':
+      return [{ type: 'series-changed' }];
+    case 'listModels':
+      return [{ type: 'models-changed' }];
+    case 'listLabels':
+      return [{ type: 'labels-changed' }];
+    case 'listJobs': {
+      const known = new Map((before as JobSummary[]).map((job) => [job.id, JSON.stringify(job)]));
+      return (after as JobSummary[]).filter((job) => known.get(job.id) !== JSON.stringify(job)).map((job) => ({ type: 'job', job }));
+    }
+  }
 }

@@ -86,12 +86,13 @@ function initializeCornerstone(): Promise<void> {
 }
 
 /**
- * Starts Cornerstone and its WebGL context ahead of the first series (while the Library
- * is on screen), so the first open costs what every later one does.
+ * Starts Cornerstone and its tools ahead of the first series (while the Library is on
+ * screen). Not its WebGL context: a page holding one took 50 ms longer to reload (the
+ * context is torn down first, with software WebGL), and making it ahead of time did not
+ * make the first open faster (bench/README.md, 2026-12-02).
  */
 export async function prepareViewer(): Promise<void> {
   await initializeCornerstone();
-  renderingEngine();
 }
 
 export interface SessionCallbacks {
