@@ -77,10 +77,15 @@ export class OrthogonalViews {
 
   /**
    * Loads every slice, builds the volume and shows the views with the annotations (the
-   * acquisition view is on screen meanwhile). `annotationSlices` gives each slice's
-   * segment indices for the first picture.
+   * acquisition view is on screen meanwhile). `annotatedSlices` (kept up to date by the
+   * session) and `annotationSlice` give the painted slices' segment indices for the first
+   * picture.
    */
-  async start(annotationMapping: LabelMapping, annotationSlice: (index: number) => Uint8Array | null): Promise<void> {
+  async start(
+    annotationMapping: LabelMapping,
+    annotatedSlices: ReadonlySet<number>,
+    annotationSlice: (index: number) => Uint8Array | null,
+  ): Promise<void> {
     // A few slices at a time: the acquisition view's own slices (a scroll, the next series) go first.
     const loaded = await inBackground(
       this.host.imageIds,
@@ -115,10 +120,9 @@ export class OrthogonalViews {
     );
     if (this.destroyed) return annotations.remove();
     this.annotations = annotations;
-    this.host.imageIds.forEach((imageId, index) => {
-      const data = annotationSlice(index);
-      if (data?.some((v) => v !== 0)) this.annotations?.copySlice(imageId, data);
-    });
+    // Only the annotated slices are copied: testing all 200 labelmaps for a painted voxel
+    // took 135 ms of this task.
+    for (const index of annotatedSlices) this.annotations.copySlice(this.host.imageIds[index], annotationSlice(index));
     this.ready = true;
     if (this.predictionsWanted) await this.showPredictions(this.predictionsWanted);
     if (this.styles) this.setStyles(this.styles.annotations, this.styles.predictions);

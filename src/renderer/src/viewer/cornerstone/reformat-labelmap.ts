@@ -1,7 +1,8 @@
-import { cache, volumeLoader } from '@cornerstonejs/core';
+import { cache, ImageVolume, utilities } from '@cornerstonejs/core';
 import { Enums as ToolEnums, segmentation } from '@cornerstonejs/tools';
 import { hexColor, type LabelMapping } from './label-mapping.ts';
 import { labelmapData } from './labelmap-history.ts';
+import { createLabelmapImages } from './labelmap-images.ts';
 import { applyLabelmapStyle, type LabelmapStyle } from './labelmap-style.ts';
 
 const LABELMAP = ToolEnums.SegmentationRepresentations.Labelmap;
@@ -35,8 +36,24 @@ export class ReformatLabelmap {
     const referenced = cache.getVolume(referencedVolumeId);
     if (!referenced) throw new Error(`the series volume ${referencedVolumeId} is gone`);
     referenced.imageIds.forEach((imageId, k) => this.sliceOf.set(imageId, k));
-    const volume = volumeLoader.createAndCacheDerivedLabelmapVolume(referencedVolumeId, { volumeId: this.volumeId });
-    this.volumeImageIds = volume.imageIds;
+    // Cornerstone's createAndCacheDerivedLabelmapVolume, with the slices made as the
+    // acquisition view's are (labelmap-images.ts: 100 ms less for 200 slices).
+    const images = createLabelmapImages(referenced.imageIds, (imageId) => `${imageId}:${this.volumeId}`);
+    this.volumeImageIds = images.map((image) => image.imageId);
+    const { metadata, dimensions, spacing, origin, direction } = referenced;
+    const volume = new ImageVolume({
+      volumeId: this.volumeId,
+      dataType: 'Uint8Array',
+      metadata: utilities.deepClone(metadata),
+      dimensions: [dimensions[0], dimensions[1], dimensions[2]],
+      spacing,
+      origin,
+      direction,
+      referencedVolumeId,
+      imageIds: this.volumeImageIds,
+      referencedImageIds: referenced.imageIds,
+    });
+    cache.putVolumeSync(this.volumeId, volume);
   }
 
   /** Makes the volume and shows it in the views, coloured as the labels are. */

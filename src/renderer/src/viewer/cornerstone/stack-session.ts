@@ -209,7 +209,7 @@ export class StackSession {
     );
     this.reformats = reformats;
     reformats
-      .start(this.mapping, (index) => labelmapData(this.annotationImageIds[index]))
+      .start(this.mapping, this.annotatedSlices, (index) => labelmapData(this.annotationImageIds[index]))
       .then(async () => {
         if (this.destroyed) return;
         const range = this.voiRange;
