@@ -199,7 +199,7 @@ try {
   const reloadBusyList: number[] = [];
   await page.goto(serve.url);
   await listedAndDrawn(); // the first load also builds caches (the page's modules, the catalogue's pages): not counted
-  const reloads = Math.max(3, Math.ceil(repeats / 2));
+  const reloads = Math.max(3, repeats);
   for (let i = 0; i < 2 * reloads; i++) {
     const busy = i >= reloads;
     if (!busy) await settled();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { annotationUrl, parsePixelRoute, PIXEL_ROUTE_PREFIX, predictionUrl, sliceUrl } from './pixel-urls.ts';
+import { annotationUrl, parsePixelRoute, PIXEL_ROUTE_PREFIX, predictionUrl, sliceUrl, thumbnailUrl } from './pixel-urls.ts';
 
 const parse = (url: string) => parsePixelRoute(url.slice(PIXEL_ROUTE_PREFIX.length));
 
@@ -9,6 +9,7 @@ describe('pixel URLs', () => {
     expect(parse(sliceUrl(id, 7))).toEqual({ kind: 'slice', seriesId: id, index: 7 });
     expect(parse(annotationUrl(id, 0))).toEqual({ kind: 'annotation', seriesId: id, index: 0 });
     expect(parse(predictionUrl(id, 'seg-1', 12))).toEqual({ kind: 'prediction', seriesId: id, model: 'seg-1', index: 12 });
+    expect(parse(thumbnailUrl(id))).toEqual({ kind: 'thumbnail', seriesId: id });
   });
 
   it('rejects anything else', () => {
@@ -23,6 +24,8 @@ describe('pixel URLs', () => {
       '%E0%A4%A/slices/1',
       'x/predictions/m',
       'x/slices/1/extra',
+      'x/thumbnail/1',
+      'x/thumbnails',
     ]) {
       expect(parsePixelRoute(path), path).toBeNull();
     }

@@ -1,4 +1,5 @@
 import type { PixelRoute } from '../../../shared/pixel-urls.ts';
+import { sliceThumbnail } from '../../../shared/thumbnail.ts';
 import { readSliceAnnotation } from '../annotations/annotation-store.ts';
 import { readPrediction } from '../segmentation/prediction-store.ts';
 import type { SeriesRecord, Workspace } from '../workspace/workspace.ts';
@@ -11,7 +12,7 @@ export interface PixelAnswer {
 
 /**
  * The bytes behind the pixel URLs (shared/pixel-urls.ts): a slice, an annotation, a
- * prediction's slice. One prediction volume stays in memory, because the viewer asks for
+ * prediction's slice, a series' thumbnail. One prediction volume stays in memory, because the viewer asks for
  * its slices one by one.
  */
 export class PixelReads {
@@ -21,7 +22,13 @@ export class PixelReads {
   read(workspace: Workspace | null, route: PixelRoute): PixelAnswer | null {
     if (!workspace) return null;
     const series = workspace.findSeries(route.seriesId);
-    if (!series || route.index >= series.slices) return null;
+    if (!series) return null;
+    if (route.kind === 'thumbnail') {
+      const middle = workspace.readSlice(series.id, Math.floor(series.slices / 2));
+      const { grey, rows, cols } = sliceThumbnail(middle, series.rows, series.cols, series.modality);
+      return { bytes: grey, rows, cols };
+    }
+    if (route.index >= series.slices) return null;
     const answer = (values: Float32Array | Uint16Array) => ({
       bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
       rows: series.rows,

@@ -9,6 +9,7 @@ import { StudioService } from './studio-service.ts';
 import { jobEnded } from '../test-fixtures.ts';
 import { savePrediction } from '../segmentation/prediction-store.ts';
 import { Workspace } from '../workspace/workspace.ts';
+import { sliceThumbnail } from '../../../shared/thumbnail.ts';
 
 /**
  * The studio service as the interface drives it: the sample imported in a child
@@ -71,6 +72,13 @@ describe('StudioService', () => {
     expect(new Uint16Array(answer!.bytes.slice().buffer)).toEqual(labels);
     expect(service.readPixels({ kind: 'annotation', seriesId: id, index: 21 })).toBeNull();
     expect(service.readPixels({ kind: 'slice', seriesId: id, index: 0 })!.bytes.byteLength).toBe(rows * cols * 4);
+    // The Library's preview: the middle slice in a soft-tissue window, as grey levels (shared/thumbnail.ts).
+    const thumbnail = service.readPixels({ kind: 'thumbnail', seriesId: id })!;
+    const middle = service.readPixels({ kind: 'slice', seriesId: id, index: Math.floor(series[0].slices / 2) })!;
+    const expected = sliceThumbnail(new Float32Array(middle.bytes.slice().buffer), rows, cols, 'CT');
+    expect(thumbnail).toEqual({ bytes: expected.grey, rows: expected.rows, cols: expected.cols });
+    expect(thumbnail.bytes.some((v) => v > 0 && v < 255)).toBe(true); // soft tissue, not all black or white
+    expect(service.readPixels({ kind: 'thumbnail', seriesId: 'no such series' })).toBeNull();
     await expect(service.call('saveAnnotation', [id, 20, new Uint8Array(3)])).rejects.toThrow(/uint16 values/);
     expect(events.some((e) => e.type === 'annotation-saved')).toBe(true);
 

@@ -1,4 +1,5 @@
-import { annotationUrl, predictionUrl, sliceUrl } from '../../../shared/pixel-urls.ts';
+import { annotationUrl, predictionUrl, sliceUrl, thumbnailUrl } from '../../../shared/pixel-urls.ts';
+import type { Thumbnail } from '../../../shared/thumbnail.ts';
 
 /**
  * Pixel data by URL (shared/pixel-urls.ts): relative to the page, so the same code
@@ -27,4 +28,16 @@ export async function fetchAnnotation(seriesId: string, index: number): Promise<
 export async function fetchPrediction(seriesId: string, model: string, index: number): Promise<Uint16Array | null> {
   const bytes = await fetchBytes(predictionUrl(seriesId, model, index));
   return bytes && new Uint16Array(bytes);
+}
+
+/** A series' preview (shared/thumbnail.ts): grey levels, with its size from the answer's headers. */
+export async function fetchThumbnail(seriesId: string): Promise<Thumbnail> {
+  const url = thumbnailUrl(seriesId);
+  const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  const rows = Number(response.headers.get('X-Rows'));
+  const cols = Number(response.headers.get('X-Cols'));
+  const grey = new Uint8Array(await response.arrayBuffer());
+  if (!(rows > 0 && cols > 0) || grey.length !== rows * cols) throw new Error(`${url}: not a ${cols} × ${rows} thumbnail`);
+  return { grey, rows, cols };
 }

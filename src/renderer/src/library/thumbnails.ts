@@ -1,15 +1,11 @@
 import type { SeriesInfo } from '../../../shared/series.ts';
-import { fetchSlice } from '../api/pixels.ts';
-import { valueRange } from '../viewer/orientation.ts';
-
-/** Thumbnails are drawn at most this many pixels a side (the Library shows them at 96 CSS px). */
-const THUMBNAIL_SIDE = 128;
+import { fetchThumbnail } from '../api/pixels.ts';
 
 /**
  * Series' thumbnails, once made, for the page's lifetime: the middle slice windowed (CT
- * soft tissue, or the slice's own range for other modalities) and shrunk to at most
- * THUMBNAIL_SIDE a side (64 KB each, not a full slice). A series imported again with other
- * dimensions gets a new one.
+ * soft tissue, or the slice's own range for other modalities) and shrunk by the engine
+ * (shared/thumbnail.ts: at most 128 pixels a side, 16 KB to fetch, not a full slice). A
+ * series imported again with other dimensions gets a new one.
  */
 const made = new Map<string, Promise<ImageData>>();
 
@@ -56,21 +52,10 @@ function stopWatching(element: Element): void {
 }
 
 async function makeThumbnail(series: SeriesInfo): Promise<ImageData> {
-  const values = await fetchSlice(series.id, Math.floor(series.slices / 2));
-  const step = Math.max(1, Math.ceil(Math.max(series.rows, series.cols) / THUMBNAIL_SIDE));
-  const width = Math.ceil(series.cols / step);
-  const height = Math.ceil(series.rows / step);
-  // Nearest sample of every step-th pixel: a preview, not a diagnostic image (and the
-  // range of what is shown, not of every pixel: a quarter of the work for a 256² slice).
-  const samples = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) samples[y * width + x] = values[y * step * series.cols + x * step];
-  // CT in a soft-tissue window; anything else on its own range.
-  const { min: low, max: high } = series.modality === 'CT' ? { min: -160, max: 240 } : valueRange(samples);
-  const scale = 255 / Math.max(1e-6, high - low);
-  const image = new ImageData(width, height);
-  for (let i = 0; i < samples.length; i++) {
-    const g = Math.max(0, Math.min(255, (samples[i] - low) * scale));
-    image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = g;
+  const { grey, rows, cols } = await fetchThumbnail(series.id);
+  const image = new ImageData(cols, rows);
+  for (let i = 0; i < grey.length; i++) {
+    image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = grey[i];
     image.data[4 * i + 3] = 255;
   }
   return image;

@@ -1,4 +1,5 @@
 import type { PatientVector } from '../../../shared/series.ts';
+import { valueRange } from '../../../shared/value-range.ts';
 
 /**
  * Radiology's orientation letters for a direction in the patient (DICOM LPS): +x is the
@@ -48,17 +49,6 @@ export function orientationMarkers(right: PatientVector, down: PatientVector): O
     top: orientationLetters(minus(down)),
     bottom: orientationLetters(down),
   };
-}
-
-export function valueRange(values: ArrayLike<number>): { min: number; max: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return { min, max };
 }
 
 /** The window that shows most of a slice: its 1st to 99th percentile of values (MR, anything without a preset). */

@@ -1,7 +1,7 @@
 import { imageLoader, metaData, utilities, type Types } from '@cornerstonejs/core';
 import type { PatientVector, SeriesInfo, SeriesPlane } from '../../../../shared/series.ts';
 import { fetchSlice } from '../../api/pixels.ts';
-import { valueRange } from '../orientation.ts';
+import { valueRange } from '../../../../shared/value-range.ts';
 
 /**
  * Cornerstone's view of workspace slices: image ids `ssmtl:<series>:<k>`, a loader that
