@@ -17,7 +17,7 @@ describe('background work over many slices', () => {
         running--;
       },
       () => false,
-      3,
+      { concurrency: 3 },
     );
     expect(finished).toBe(true);
     expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
@@ -34,10 +34,29 @@ describe('background work over many slices', () => {
         await tick();
       },
       () => stop,
-      3,
+      { concurrency: 3 },
     );
     expect(finished).toBe(false);
     // The ones already under way finish; nothing after.
     expect(started).toBeLessThanOrEqual(12);
+  });
+
+  it('takes the items nearest to where the user is first, and follows the user on', async () => {
+    let at = 100;
+    const order: number[] = [];
+    const finished = await inBackground(
+      Array.from({ length: 200 }, (_, i) => i),
+      async (i) => {
+        order.push(i);
+        if (order.length === 10) at = 190; // the user jumps near the end
+        await tick();
+      },
+      () => false,
+      { concurrency: 1, around: () => at },
+    );
+    expect(finished).toBe(true);
+    expect(order.slice(0, 5)).toEqual([100, 99, 101, 98, 102]);
+    expect(order.slice(10, 13)).toEqual([190, 189, 191]);
+    expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 });

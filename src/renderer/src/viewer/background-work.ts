@@ -7,16 +7,44 @@
  */
 export const BACKGROUND_CONCURRENCY = 3;
 
+export interface BackgroundOptions {
+  concurrency?: number;
+  /**
+   * Where the user is (an item's index: the slice on screen), asked before each item is
+   * taken: the items nearest to it go first, so a scroll finds its next slices already
+   * loaded instead of waiting behind slices at the other end of the series.
+   */
+  around?: () => number;
+}
+
 export async function inBackground<T>(
   items: readonly T[],
   work: (item: T) => Promise<unknown>,
   stopped: () => boolean,
-  concurrency = BACKGROUND_CONCURRENCY,
+  { concurrency = BACKGROUND_CONCURRENCY, around }: BackgroundOptions = {},
 ): Promise<boolean> {
-  let next = 0;
+  const remaining = new Set(items.keys());
+  const take = (): number | undefined => {
+    let chosen: number | undefined;
+    if (around) {
+      const centre = around();
+      let distance = Infinity;
+      for (const index of remaining) {
+        if (Math.abs(index - centre) < distance) [chosen, distance] = [index, Math.abs(index - centre)];
+      }
+    } else {
+      chosen = remaining.values().next().value;
+    }
+    if (chosen !== undefined) remaining.delete(chosen);
+    return chosen;
+  };
   const worker = async (): Promise<void> => {
-    while (next < items.length && !stopped()) await work(items[next++]);
+    while (!stopped()) {
+      const index = take();
+      if (index === undefined) return;
+      await work(items[index]);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return next >= items.length && !stopped();
+  return remaining.size === 0 && !stopped();
 }

@@ -32,6 +32,8 @@ export interface ReformatHost {
   plane: SeriesPlane;
   /** moves the acquisition view to a slice */
   goToSlice(index: number): void;
+  /** the slice the acquisition view is on (or on its way to): its neighbours load first */
+  currentSlice(): number;
   /** resolves once the user has paused in the acquisition view (the views are built then) */
   settled(): Promise<void>;
   /** a reformatted view's orientation letters changed (it opened, panned, zoomed or flipped) */
@@ -91,6 +93,7 @@ export class OrthogonalViews {
       this.host.imageIds,
       (imageId) => imageLoader.loadAndCacheImage(imageId),
       () => this.destroyed,
+      { around: () => this.host.currentSlice() },
     );
     if (!loaded) return;
     // Building the volume and its views holds the page (about a second on software WebGL):

@@ -16,6 +16,8 @@ export interface OverlayHost {
   readonly seriesId: string;
   /** the series' slice image ids, whose derived labelmaps hold the predictions */
   readonly imageIds: string[];
+  /** the slice on screen (or on its way): its neighbours' predictions are fetched first */
+  currentSlice(): number;
   /** whether a slice shows its prediction (the session decides: annotated slices hide it) */
   shownOn(index: number): boolean;
   render(): void;
@@ -113,6 +115,7 @@ export class PredictionOverlay {
         indices,
         (index) => this.write(index),
         () => model !== this.model,
+        { around: () => this.host.currentSlice() },
       ))
     )
       return;
