@@ -10,7 +10,7 @@
  * 2. opens `ssmtl serve` on it in Chromium (--disable-gpu: software WebGL, as on CI) and
  *    times, in the page (performance.now and the viewer's own User Timing measures,
  *    src/renderer/src/viewer/speed-measures.ts):
- *    - list: a reload of a settled page (no long task for a second) until every series is
+ *    - list: a reload of a settled page (no long task for two seconds) until every series is
  *      listed, and until the thumbnails on screen are drawn; reloads made as soon as the last
  *      one's thumbnails are drawn (its idle work still running) until every series is listed;
  *      back to the Library from another screen until the list is there again;
@@ -178,10 +178,10 @@ try {
     };
     requestAnimationFrame(check);
   })()`);
-  /** Waits until the page has run no long task for a second (at most 20 s): a settled page. */
+  /** Waits until the page has run no long task for two seconds (at most 20 s): a settled page. */
   const settled = async () => {
     const end = Date.now() + 20_000;
-    while (Date.now() < end && ((await page.evaluate('performance.now() - window.__lastLongTaskEnd')) as number) < 1000)
+    while (Date.now() < end && ((await page.evaluate('performance.now() - window.__lastLongTaskEnd')) as number) < 2000)
       await page.waitForTimeout(100);
   };
   const listedAndDrawn = async () => {
