@@ -12,8 +12,8 @@ export interface PixelAnswer {
 
 /**
  * The bytes behind the pixel URLs (shared/pixel-urls.ts): a slice, an annotation, a
- * prediction's slice, a series' thumbnail. One prediction volume stays in memory, because the viewer asks for
- * its slices one by one.
+ * prediction's slice, a series' thumbnail. One prediction volume stays in memory, because
+ * the viewer asks for its slices one by one.
  */
 export class PixelReads {
   private prediction: { key: string; labels: Uint16Array } | null = null;
