@@ -5,11 +5,15 @@ import type { Thumbnail } from '../../../shared/thumbnail.ts';
  * Pixel data by URL (shared/pixel-urls.ts): relative to the page, so the same code
  * reads serve's HTTP routes and Electron's app protocol.
  */
-async function fetchBytes(url: string): Promise<ArrayBuffer | null> {
+async function fetchAnswer(url: string): Promise<Response | null> {
   const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
   if (response.status === 404) return null;
   if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
-  return response.arrayBuffer();
+  return response;
+}
+
+async function fetchBytes(url: string): Promise<ArrayBuffer | null> {
+  return (await fetchAnswer(url))?.arrayBuffer() ?? null;
 }
 
 /** Modality values (HU for CT) of one slice, row-major. */
@@ -33,8 +37,8 @@ export async function fetchPrediction(seriesId: string, model: string, index: nu
 /** A series' preview (shared/thumbnail.ts): grey levels, with its size from the answer's headers. */
 export async function fetchThumbnail(seriesId: string): Promise<Thumbnail> {
   const url = thumbnailUrl(seriesId);
-  const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  const response = await fetchAnswer(url);
+  if (!response) throw new Error(`${url}: no such series in the workspace`);
   const rows = Number(response.headers.get('X-Rows'));
   const cols = Number(response.headers.get('X-Cols'));
   const grey = new Uint8Array(await response.arrayBuffer());

@@ -27,14 +27,23 @@ class FakeSocket {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** The client on a page served under /s/abc/, with the test playing the server; `pagePreload`: what serve wrote into the page. */
+function connect(pagePreload: Record<string, unknown> = {}) {
+  vi.stubGlobal('window', { location: { href: 'http://127.0.0.1:9/s/abc/' } });
+  vi.stubGlobal('WebSocket', FakeSocket);
+  const events: unknown[] = [];
+  const api = connectWebSocketApi(() => {}, pagePreload as never);
+  api.onEvent((event) => events.push(event));
+  return { api, events, socket: FakeSocket.last! };
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
 describe("the page's connection to serve", () => {
   let api: StudioApi;
   beforeEach(() => {
-    vi.stubGlobal('window', { location: { href: 'http://127.0.0.1:9/s/abc/' } });
-    vi.stubGlobal('WebSocket', FakeSocket);
-    api = connectWebSocketApi(() => {});
+    api = connect().api;
   });
-  afterEach(() => vi.unstubAllGlobals());
 
   it('lists the series from the answer the server sends first, without asking; a second listing asks', async () => {
     const socket = FakeSocket.last!;
@@ -76,17 +85,7 @@ describe("the page's connection to serve", () => {
 });
 
 describe('a page that came with its first answers (serve writes them into it)', () => {
-  afterEach(() => vi.unstubAllGlobals());
   const job = (id: string, state: string) => ({ id, kind: 'import', state });
-
-  function connect(pagePreload: Record<string, unknown>) {
-    vi.stubGlobal('window', { location: { href: 'http://127.0.0.1:9/s/abc/' } });
-    vi.stubGlobal('WebSocket', FakeSocket);
-    const events: unknown[] = [];
-    const api = connectWebSocketApi(() => {}, pagePreload as never);
-    api.onEvent((event) => events.push(event));
-    return { api, events, socket: FakeSocket.last! };
-  }
 
   it("lists the series from the page before the connection opens, and hears nothing more when the connection's answers agree", async () => {
     const { api, events, socket } = connect({ listSeries: [{ id: 'A' }], listJobs: [job('j1', 'done')] });

@@ -30,7 +30,11 @@ export async function inBackground<T>(
       const centre = around();
       let distance = Infinity;
       for (const index of remaining) {
-        if (Math.abs(index - centre) < distance) [chosen, distance] = [index, Math.abs(index - centre)];
+        const d = Math.abs(index - centre);
+        if (d < distance) {
+          chosen = index;
+          distance = d;
+        }
       }
     } else {
       chosen = remaining.values().next().value;
